@@ -1,0 +1,256 @@
+//! `ironstor build`: the whole pipeline on one screen.
+//!
+//! profile → base root (cached) → ZFS modules (cached) → assembled root →
+//! squashfs → GRUB → ESP → data → usb.img → manifest.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::assemble::{self, Inputs};
+use crate::cache::{Cache, KeyBuilder};
+use crate::disk::Layout;
+use crate::fsutil::{hash_file, hash_tree};
+use crate::image::{self, DiskInputs, EspInputs};
+use crate::profile::{Profile, Qemu};
+use crate::rootfs;
+
+/// What a build leaves in its output directory, for `ironstor qemu`, the
+/// tests and (later) bundles.
+pub const MANIFEST: &str = "image.toml";
+pub const USB_IMAGE: &str = "usb.img";
+pub const ROOT_SQUASHFS: &str = "root.squashfs";
+
+/// `image.toml`: who the image is and how to boot it in QEMU.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: String,
+    pub version: String,
+    pub build_id: String,
+    pub kernel_version: String,
+    pub usb_image_sha256: String,
+    pub root_squashfs_sha256: String,
+    pub qemu: QemuSettings,
+}
+
+/// The profile's `[qemu]` table as the harness needs it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QemuSettings {
+    pub memory_mib: u64,
+    pub nvme_drives: u32,
+    pub sata_drives: u32,
+    pub drive_size_mib: u64,
+    pub stick_size_mib: u64,
+}
+
+impl From<Qemu> for QemuSettings {
+    fn from(q: Qemu) -> Self {
+        QemuSettings {
+            memory_mib: q.memory >> 20,
+            nvme_drives: q.nvme_drives,
+            sata_drives: q.sata_drives,
+            drive_size_mib: q.drive_size >> 20,
+            stick_size_mib: q.stick_size >> 20,
+        }
+    }
+}
+
+impl Manifest {
+    pub fn load(out_dir: &Path) -> Result<Manifest> {
+        let path = out_dir.join(MANIFEST);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}; build the image first", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not an image manifest", path.display()))
+    }
+}
+
+pub struct BuildOptions {
+    pub out_dir: PathBuf,
+    pub cache: Cache,
+    pub storaged: PathBuf,
+}
+
+/// Progress: one line as a stage starts and its time when it ends.
+struct Stages {
+    total: usize,
+    done: Vec<(&'static str, Duration, String)>,
+}
+
+impl Stages {
+    fn run<T>(&mut self, name: &'static str, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let n = self.done.len() + 1;
+        eprintln!("[{n}/{}] {name}: {what}", self.total);
+        let start = Instant::now();
+        let value = f().with_context(|| format!("stage {name} failed"))?;
+        let took = start.elapsed();
+        self.done.push((name, took, String::new()));
+        Ok(value)
+    }
+
+    fn note(&mut self, note: String) {
+        if let Some(last) = self.done.last_mut() {
+            eprintln!("      {note}");
+            last.2 = note;
+        }
+    }
+}
+
+/// Builds `profile` into `opts.out_dir`.
+pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
+    let started = Instant::now();
+    let out = &opts.out_dir;
+    let work = out.join(".work");
+    fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    let mut st = Stages {
+        total: 9,
+        done: Vec::new(),
+    };
+
+    let base = st.run("base", "Debian root with mmdebstrap (cached)", || {
+        Ok(rootfs::base(profile, &opts.cache, &work.join("mmdebstrap-base.log"))?)
+    })?;
+    st.note(format!(
+        "{} base {} (kernel {})",
+        if base.cached { "reused" } else { "built" },
+        base.key,
+        base.kernel_version
+    ));
+
+    let zfs = st.run("zfs", "ZFS modules from zfs-dkms (cached)", || {
+        Ok(rootfs::zfs_modules(profile, &base, &opts.cache, &work.join("mmdebstrap-zfs.log"))?)
+    })?;
+    st.note(match &zfs {
+        Some(z) => format!("{} zfs {}", if z.cached { "reused" } else { "built" }, z.key),
+        None => "no ZFS in this profile".into(),
+    });
+
+    let build_id = build_id(profile, &base, zfs.as_ref(), &opts.storaged)?;
+    let assembled = st.run("assemble", "root tree: ZFS, storaged, units, overlays", || {
+        Ok(assemble::assemble(
+            &Inputs {
+                profile,
+                base: &base,
+                zfs: zfs.as_ref(),
+                storaged: &opts.storaged,
+                build_id: &build_id,
+            },
+            &work,
+        )?)
+    })?;
+
+    let squashfs = out.join(ROOT_SQUASHFS);
+    let squashfs_size = st.run("squashfs", profile.rootfs.compression.name(), || {
+        Ok(image::squashfs(profile, &assembled.root, &squashfs)?)
+    })?;
+    st.note(format!("{} MiB", squashfs_size >> 20));
+
+    let (bios_core, efi_image) = st.run("grub", "core images for BIOS and UEFI", || {
+        Ok(image::grub_images(&build_id, &work)?)
+    })?;
+
+    let esp = work.join("esp.img");
+    st.run("esp", "FAT ESP: GRUB, grub.cfg, grubenv, slot A kernel", || {
+        Ok(image::esp(
+            &EspInputs {
+                profile,
+                build_id: &build_id,
+                kernel: &assembled.kernel,
+                initrd: &assembled.initrd,
+                efi_image: &efi_image,
+            },
+            &work,
+            &esp,
+        )?)
+    })?;
+
+    let data = work.join("data.img");
+    st.run("data", "ext4 for /var", || Ok(image::data(profile, &build_id, &data)?))?;
+
+    let layout = Layout::for_disk(&profile.disk);
+    let usb = out.join(USB_IMAGE);
+    st.run("disk", "usb.img: GPT, BIOS GRUB, partitions", || {
+        Ok(image::usb_image(
+            &DiskInputs {
+                layout: &layout,
+                build_id: &build_id,
+                bios_core: &bios_core,
+                esp: &esp,
+                root_a: &squashfs,
+                data: &data,
+            },
+            &usb,
+        )?)
+    })?;
+
+    let manifest = st.run("manifest", "checksums and image.toml", || {
+        for (src, name) in [(&assembled.kernel, "vmlinuz"), (&assembled.initrd, "initrd.img")] {
+            fs::copy(src, out.join(name)).with_context(|| format!("cannot copy {name}"))?;
+        }
+        let manifest = Manifest {
+            name: profile.image.name.clone(),
+            version: profile.image.version.clone(),
+            build_id: build_id.clone(),
+            kernel_version: base.kernel_version.clone(),
+            usb_image_sha256: hash_file(&usb)?,
+            root_squashfs_sha256: hash_file(&squashfs)?,
+            qemu: profile.qemu.into(),
+        };
+        fs::write(out.join(MANIFEST), toml::to_string(&manifest)?)?;
+        Ok(manifest)
+    })?;
+    // The root tree is big and rebuilt each time; keep only the logs.
+    let _ = fs::remove_dir_all(&assembled.root);
+
+    print_summary(&st, out, &manifest, started.elapsed())?;
+    Ok(manifest)
+}
+
+/// A hash of everything that makes this image what it is.
+fn build_id(
+    profile: &Profile,
+    base: &rootfs::BaseRoot,
+    zfs: Option<&rootfs::ZfsModules>,
+    storaged: &Path,
+) -> Result<String> {
+    let mut key = KeyBuilder::new("image-v1");
+    key.add_str("base", &base.key);
+    key.add_str("zfs", zfs.map_or("", |z| z.key.as_str()));
+    key.add_str("profile", &format!("{profile:?}"));
+    key.add_str(
+        "storaged",
+        &hash_file(storaged).with_context(|| format!("cannot read {}", storaged.display()))?,
+    );
+    key.add_str("units", &hash_tree(&profile.rootfs.units_dir)?);
+    for overlay in &profile.rootfs.overlays {
+        key.add_str("overlay", &hash_tree(overlay)?);
+    }
+    Ok(key.finish())
+}
+
+fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Result<()> {
+    eprintln!("\nbuilt {} {} (build {})", m.name, m.version, m.build_id);
+    eprintln!("  {:<12} {:>10}  sha256", "artifact", "MiB");
+    for (name, sum) in [
+        (USB_IMAGE, Some(&m.usb_image_sha256)),
+        (ROOT_SQUASHFS, Some(&m.root_squashfs_sha256)),
+        ("vmlinuz", None),
+        ("initrd.img", None),
+    ] {
+        let size = fs::metadata(out.join(name))?.len();
+        let sum = match sum {
+            Some(s) => s.clone(),
+            None => hash_file(&out.join(name))?,
+        };
+        eprintln!("  {name:<12} {:>10.1}  {sum}", size as f64 / (1 << 20) as f64);
+    }
+    eprintln!("  {:<12} {:>10}", "stage", "seconds");
+    for (name, took, _) in &st.done {
+        eprintln!("  {name:<12} {:>10.1}", took.as_secs_f64());
+    }
+    eprintln!("  {:<12} {:>10.1}", "total", total.as_secs_f64());
+    eprintln!("  output in {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! `ironstor`: the image builder's command line. Parses arguments, calls the
+//! library, prints the error chain.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use ironstor_builder::build::{self, BuildOptions};
+use ironstor_builder::cache::Cache;
+use ironstor_builder::profile::{self, settings};
+use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, Vm};
+use ironstor_builder::host;
+
+const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
+
+#[derive(Parser)]
+#[command(name = "ironstor", version, about = "Builds and boots ironstor appliance images")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build usb.img, the root squashfs, kernel and initrd from a profile.
+    Build {
+        /// Image profile (TOML); default: images/hpe-ml310e.toml.
+        profile: Option<PathBuf>,
+        /// Output directory; default: out/<image name>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Cache directory; default: $XDG_CACHE_HOME/ironstor.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// storaged binary to install; default: the one beside this ironstor.
+        #[arg(long)]
+        storaged: Option<PathBuf>,
+    },
+    /// Boot a built image in QEMU as the HPE Gen8 boots it (SeaBIOS, USB stick).
+    Qemu {
+        /// A build's output directory; default: out/ironstor-qemu.
+        out_dir: Option<PathBuf>,
+        /// Boot with OVMF (UEFI) instead of SeaBIOS.
+        #[arg(long)]
+        uefi: bool,
+        /// Forward 127.0.0.1:HOST to the guest's port: HOST:GUEST, repeatable.
+        #[arg(long = "forward", value_name = "HOST:GUEST")]
+        forwards: Vec<Forward>,
+        /// Keep the drives and stick of the previous run instead of fresh ones.
+        #[arg(long)]
+        reuse: bool,
+        /// Only log the serial console, do not show it.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Inspect profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileCommand {
+    /// Validate a profile and print what it resolves to.
+    Check { profile: PathBuf },
+    /// List every profile key with its type, default and meaning.
+    Keys {
+        /// As the Markdown reference (docs/profile.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ironstor: error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build {
+            profile,
+            out,
+            cache,
+            storaged,
+        } => {
+            let path = profile.unwrap_or_else(|| PathBuf::from(DEFAULT_PROFILE));
+            if !path.exists() && path == Path::new(DEFAULT_PROFILE) {
+                bail!("no profile given and {DEFAULT_PROFILE} is not in the current directory; run from the repository or name a profile");
+            }
+            // Everything about the profile is checked before any work.
+            let profile = profile::load(&path)?;
+            let storaged = match storaged {
+                Some(p) => p,
+                None => std::env::current_exe()?
+                    .parent()
+                    .context("ironstor has no directory")?
+                    .join("storaged"),
+            };
+            if !storaged.is_file() {
+                bail!(
+                    "storaged binary {} not found; build the workspace first (cargo build --release) or pass --storaged",
+                    storaged.display()
+                );
+            }
+            if !host::is_root() {
+                return Err(host::HostError::NotRoot("build").into());
+            }
+            host::ensure(host::BUILD)?;
+            let opts = BuildOptions {
+                out_dir: out.unwrap_or_else(|| Path::new("out").join(&profile.image.name)),
+                cache: Cache::new(cache.unwrap_or_else(Cache::default_root)),
+                storaged,
+            };
+            build::build(&profile, &opts)?;
+            Ok(())
+        }
+        Command::Qemu {
+            out_dir,
+            uefi,
+            forwards,
+            reuse,
+            quiet,
+        } => {
+            let out_dir = out_dir.unwrap_or_else(|| PathBuf::from("out/ironstor-qemu"));
+            let firmware = if uefi { Firmware::Uefi } else { Firmware::Bios };
+            let opts = QemuOptions {
+                run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
+                out_dir,
+                firmware,
+                forwards,
+                console_to_terminal: !quiet,
+                fresh: !reuse,
+            };
+            let mut vm = Vm::start(&opts)?;
+            eprintln!(
+                "ironstor: QEMU running ({}); serial log {}, test shell {}; Ctrl-C stops it",
+                firmware.name(),
+                vm.serial_log.display(),
+                vm.shell_socket.display()
+            );
+            let status = vm.wait()?;
+            if !status.success() {
+                bail!("QEMU exited with {status}; see {}", opts.run_dir.join("qemu.stderr").display());
+            }
+            Ok(())
+        }
+        Command::Profile { command } => match command {
+            ProfileCommand::Check { profile } => {
+                let p = profile::load(&profile)?;
+                println!("{p:#?}");
+                Ok(())
+            }
+            ProfileCommand::Keys { markdown } => {
+                if markdown {
+                    print!("{}", settings::markdown());
+                } else {
+                    for s in settings::SETTINGS {
+                        println!(
+                            "{:<28} {:<16} default {:<24} {}",
+                            s.key,
+                            s.kind,
+                            s.default.unwrap_or("(required)"),
+                            s.doc
+                        );
+                    }
+                }
+                Ok(())
+            }
+        },
+    }
+}

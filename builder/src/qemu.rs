@@ -1,0 +1,495 @@
+//! `ironstor qemu`: boots a built image the way the reference server boots
+//! it, and is the end-to-end tests' harness.
+//!
+//! SeaBIOS (or OVMF), the image as a USB stick on xhci behind a copy-on-write
+//! overlay (so `usb.img` stays pristine and the stick is larger than the
+//! image, as a real one is), N NVMe drives with distinct serials, M SATA
+//! disks on AHCI, the serial console in a log, QEMU user networking with
+//! `restrict=on` and host forwards on 127.0.0.1 only. With the qemu test
+//! profile, a root shell on a virtio port lets tests run commands inside.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::build::{Manifest, USB_IMAGE};
+use crate::run::Cmd;
+
+const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+/// Name of the virtio port the qemu profile's test shell listens on.
+pub const TEST_SHELL_PORT: &str = "org.ironstor.testshell";
+/// What a kernel prints when it dies.
+const PANIC: &str = "Kernel panic - not syncing";
+/// Lines that show the boot reached userspace.
+const USERSPACE: [&str; 2] = ["Run /init as init process", "systemd[1]:"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firmware {
+    /// SeaBIOS, as legacy-BIOS-only HPE Gen8 servers boot.
+    Bios,
+    /// OVMF, for ordinary UEFI machines.
+    Uefi,
+}
+
+impl Firmware {
+    pub fn name(self) -> &'static str {
+        match self {
+            Firmware::Bios => "bios",
+            Firmware::Uefi => "uefi",
+        }
+    }
+}
+
+/// A host port forwarded to a guest port (TCP, 127.0.0.1 on the host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forward {
+    pub host: u16,
+    pub guest: u16,
+}
+
+impl std::str::FromStr for Forward {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (h, g) = s
+            .split_once(':')
+            .ok_or_else(|| format!("{s:?}: expected HOSTPORT:GUESTPORT, e.g. 8443:443"))?;
+        let port = |p: &str| {
+            p.parse::<u16>()
+                .map_err(|_| format!("{s:?}: {p:?} is not a port number"))
+        };
+        Ok(Forward {
+            host: port(h)?,
+            guest: port(g)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QemuOptions {
+    /// The build's output directory (holds `usb.img` and `image.toml`).
+    pub out_dir: PathBuf,
+    /// Where this run keeps its overlay, scratch drives and logs.
+    pub run_dir: PathBuf,
+    pub firmware: Firmware,
+    pub forwards: Vec<Forward>,
+    /// Copy the serial console to our stdout as well as the log.
+    pub console_to_terminal: bool,
+    /// Start from fresh disks (true) or reuse the run directory's (false).
+    pub fresh: bool,
+}
+
+/// A running guest. Dropping it kills QEMU.
+pub struct Vm {
+    child: Child,
+    pub run_dir: PathBuf,
+    pub serial_log: PathBuf,
+    pub shell_socket: PathBuf,
+}
+
+/// Everything needed to start QEMU, decided before it starts.
+pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
+    let run = &opts.run_dir;
+    let p = |name: &str| run.join(name).display().to_string();
+    let q = manifest.qemu;
+    let mut args: Vec<String> = vec![
+        "-name".into(),
+        format!("{},process=ironstor-qemu", manifest.name),
+        "-machine".into(),
+        "q35".into(),
+        "-accel".into(),
+        "tcg".into(),
+        "-smp".into(),
+        "2".into(),
+        "-m".into(),
+        format!("{}M", q.memory_mib),
+        "-display".into(),
+        "none".into(),
+        "-monitor".into(),
+        "none".into(),
+        "-qmp".into(),
+        format!("unix:{},server=on,wait=off", p("qmp.sock")),
+    ];
+    if opts.firmware == Firmware::Uefi {
+        args.extend([
+            "-drive".into(),
+            format!("if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}"),
+            "-drive".into(),
+            format!("if=pflash,format=raw,unit=1,file={}", p("OVMF_VARS.fd")),
+        ]);
+    }
+    // Serial console: always to the log, optionally to the terminal too.
+    let serial = if opts.console_to_terminal {
+        format!("stdio,id=ser0,signal=off,logfile={}", p("serial.log"))
+    } else {
+        format!("file,id=ser0,path={}", p("serial.log"))
+    };
+    args.extend(["-chardev".into(), serial, "-serial".into(), "chardev:ser0".into()]);
+
+    // The boot stick: usb-storage on xhci, as on the Gen8's USB ports.
+    args.extend([
+        "-device".into(),
+        "qemu-xhci,id=xhci".into(),
+        "-drive".into(),
+        format!("if=none,id=stick,format=qcow2,file={}", p("stick.qcow2")),
+        "-device".into(),
+        "usb-storage,bus=xhci.0,drive=stick,bootindex=1".into(),
+    ]);
+    for i in 0..q.nvme_drives {
+        args.extend([
+            "-drive".into(),
+            format!("if=none,id=nvme{i},format=qcow2,file={}", p(&format!("nvme{i}.qcow2"))),
+            "-device".into(),
+            format!("nvme,drive=nvme{i},serial=IRONSTORNVME{i:04}"),
+        ]);
+    }
+    if q.sata_drives > 0 {
+        args.extend(["-device".into(), "ahci,id=ahci".into()]);
+    }
+    for i in 0..q.sata_drives {
+        args.extend([
+            "-drive".into(),
+            format!("if=none,id=sata{i},format=qcow2,file={}", p(&format!("sata{i}.qcow2"))),
+            "-device".into(),
+            format!("ide-hd,bus=ahci.{i},drive=sata{i},serial=IRONSTORSATA{i:04}"),
+        ]);
+    }
+    let mut netdev = "user,id=net0,restrict=on".to_string();
+    for f in &opts.forwards {
+        netdev += &format!(",hostfwd=tcp:127.0.0.1:{}-:{}", f.host, f.guest);
+    }
+    args.extend([
+        "-netdev".into(),
+        netdev,
+        "-device".into(),
+        "virtio-net-pci,netdev=net0".into(),
+        "-device".into(),
+        "virtio-serial-pci,id=vser".into(),
+        "-chardev".into(),
+        format!("socket,id=testshell,path={},server=on,wait=off", p("shell.sock")),
+        "-device".into(),
+        format!("virtserialport,bus=vser.0,chardev=testshell,name={TEST_SHELL_PORT}"),
+        // The guest's watchdog device (the Gen8 has hpwdt).
+        "-device".into(),
+        "i6300esb".into(),
+        "-action".into(),
+        "watchdog=reset".into(),
+    ]);
+    args
+}
+
+fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
+    let run = &opts.run_dir;
+    if opts.fresh && run.exists() {
+        fs::remove_dir_all(run).with_context(|| format!("cannot clear {}", run.display()))?;
+    }
+    fs::create_dir_all(run).with_context(|| format!("cannot create {}", run.display()))?;
+    let usb = fs::canonicalize(opts.out_dir.join(USB_IMAGE))
+        .with_context(|| format!("no {USB_IMAGE} in {}", opts.out_dir.display()))?;
+    let q = manifest.qemu;
+    let create = |name: &str, size_mib: u64, backing: Option<&Path>| -> Result<()> {
+        let path = run.join(name);
+        if path.exists() {
+            return Ok(());
+        }
+        let mut cmd = Cmd::new("qemu-img").args(["create", "-q", "-f", "qcow2"]);
+        if let Some(b) = backing {
+            cmd = cmd.args(["-F", "raw", "-b"]).arg(b);
+        }
+        cmd.arg(&path).arg(format!("{size_mib}M")).run()?;
+        Ok(())
+    };
+    create("stick.qcow2", q.stick_size_mib, Some(&usb))?;
+    for i in 0..q.nvme_drives {
+        create(&format!("nvme{i}.qcow2"), q.drive_size_mib, None)?;
+    }
+    for i in 0..q.sata_drives {
+        create(&format!("sata{i}.qcow2"), q.drive_size_mib, None)?;
+    }
+    if opts.firmware == Firmware::Uefi && !run.join("OVMF_VARS.fd").exists() {
+        fs::copy(OVMF_VARS, run.join("OVMF_VARS.fd")).context("cannot copy the OVMF variable store")?;
+    }
+    Ok(())
+}
+
+impl Vm {
+    /// Prepares disks and starts QEMU in the background.
+    pub fn start(opts: &QemuOptions) -> Result<Vm> {
+        crate::host::ensure(crate::host::QEMU)?;
+        let manifest = Manifest::load(&opts.out_dir)?;
+        prepare_disks(opts, &manifest)?;
+        let serial_log = opts.run_dir.join("serial.log");
+        let _ = fs::remove_file(&serial_log);
+        let args = command_line(opts, &manifest);
+        fs::write(
+            opts.run_dir.join("qemu.cmdline"),
+            format!("qemu-system-x86_64 {}\n", args.join(" ")),
+        )?;
+        let stderr = fs::File::create(opts.run_dir.join("qemu.stderr"))?;
+        let child = Command::new("qemu-system-x86_64")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(if opts.console_to_terminal {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .stderr(stderr)
+            .spawn()
+            .context("cannot start qemu-system-x86_64")?;
+        Ok(Vm {
+            child,
+            run_dir: opts.run_dir.clone(),
+            serial_log,
+            shell_socket: opts.run_dir.join("shell.sock"),
+        })
+    }
+
+    pub fn serial(&self) -> String {
+        fs::read(&self.serial_log)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The last `n` lines of the serial console, for error messages.
+    pub fn serial_tail(&self, n: usize) -> String {
+        let text = self.serial();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// Waits until `needle` appears on the serial console. Fails early and
+    /// plainly on a kernel panic or when QEMU exits.
+    pub fn wait_for_serial(&mut self, needle: &str, timeout: Duration) -> Result<Duration> {
+        let start = Instant::now();
+        let mut from = 0;
+        loop {
+            let text = self.serial();
+            if text[from.min(text.len())..].contains(needle) || text.contains(needle) {
+                return Ok(start.elapsed());
+            }
+            from = text.len().saturating_sub(needle.len());
+            if text.contains(PANIC) {
+                let stage = if USERSPACE.iter().any(|u| text.contains(u)) {
+                    "after userspace started"
+                } else {
+                    "before userspace"
+                };
+                bail!(BootFailure::Panic {
+                    before_userspace: stage == "before userspace",
+                    tail: self.serial_tail(40)
+                });
+            }
+            if let Some(status) = self.child.try_wait()? {
+                let stderr = fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
+                bail!(
+                    "QEMU exited ({status}) before {needle:?} appeared\nqemu stderr: {stderr}\nserial console, last lines:\n{}",
+                    self.serial_tail(40)
+                );
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "{needle:?} did not appear on the serial console within {}s\nserial console, last lines:\n{}",
+                    timeout.as_secs(),
+                    self.serial_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Connects to the guest's test shell (qemu test profile only).
+    pub fn shell(&self, timeout: Duration) -> Result<TestShell> {
+        let start = Instant::now();
+        loop {
+            match UnixStream::connect(&self.shell_socket) {
+                Ok(stream) => {
+                    let mut shell = TestShell {
+                        stream: BufReader::new(stream),
+                        next: 0,
+                    };
+                    // The shell may still be starting: retry a no-op until it answers.
+                    loop {
+                        match shell.run("true", Duration::from_secs(5)) {
+                            Ok(_) => return Ok(shell),
+                            Err(e) if start.elapsed() > timeout => {
+                                return Err(e.context("the guest's test shell does not answer"))
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                }
+                Err(e) if start.elapsed() > timeout => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "cannot connect to {}",
+                        self.shell_socket.display()
+                    )))
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+
+    /// Stops QEMU.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for QEMU to exit on its own (e.g. the guest powered off).
+    pub fn wait(&mut self) -> Result<std::process::ExitStatus> {
+        Ok(self.child.wait()?)
+    }
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Why a boot did not come up, in words a developer acts on.
+#[derive(Debug, thiserror::Error)]
+pub enum BootFailure {
+    #[error("the guest kernel panicked {}:\n{tail}", if *.before_userspace { "before userspace started (not our code)" } else { "after userspace started" })]
+    Panic { before_userspace: bool, tail: String },
+}
+
+/// A root shell inside the guest, over the virtio port.
+pub struct TestShell {
+    stream: BufReader<UnixStream>,
+    next: u64,
+}
+
+/// What a command in the guest did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub status: i32,
+    pub text: String,
+}
+
+impl TestShell {
+    /// Runs `command` with bash in the guest; stdout and stderr together.
+    pub fn run(&mut self, command: &str, timeout: Duration) -> Result<Output> {
+        self.next += 1;
+        let n = self.next;
+        // The marker is assembled by printf so the command text never
+        // contains it.
+        let script = format!("{{\n{command}\n}} </dev/null 2>&1; printf '%s_%s:%s\\n' __IRONSTOR {n} $?\n");
+        self.stream.get_mut().write_all(script.as_bytes())?;
+        let marker = format!("__IRONSTOR_{n}:");
+        let deadline = Instant::now() + timeout;
+        let mut buf = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "guest command {command:?} did not finish within {}s; output so far: {}",
+                    timeout.as_secs(),
+                    String::from_utf8_lossy(&buf)
+                );
+            }
+            self.stream.get_ref().set_read_timeout(Some(left.min(Duration::from_secs(1))))?;
+            let mut line = Vec::new();
+            match self.stream.read_until(b'\n', &mut line) {
+                Ok(0) => bail!("the guest's test shell closed the connection"),
+                Ok(_) => buf.extend_from_slice(&line),
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                    buf.extend_from_slice(&line);
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            if let Some(at) = text.find(&marker) {
+                let rest = &text[at + marker.len()..];
+                if let Some(end) = rest.find('\n') {
+                    let status = rest[..end].trim().parse().unwrap_or(-1);
+                    return Ok(Output {
+                        status,
+                        text: text[..at].to_string(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Runs `command` and fails unless it exits 0; returns its output.
+    pub fn check(&mut self, command: &str) -> Result<String> {
+        let out = self.run(command, Duration::from_secs(120))?;
+        if out.status != 0 {
+            bail!(
+                "guest command {command:?} exited {}:\n{}",
+                out.status,
+                out.text
+            );
+        }
+        Ok(out.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::QemuSettings;
+
+    fn manifest() -> Manifest {
+        Manifest {
+            name: "ironstor-qemu".into(),
+            version: "0.1.0".into(),
+            build_id: "b".into(),
+            kernel_version: "k".into(),
+            usb_image_sha256: String::new(),
+            root_squashfs_sha256: String::new(),
+            qemu: QemuSettings {
+                memory_mib: 2048,
+                nvme_drives: 2,
+                sata_drives: 1,
+                drive_size_mib: 1024,
+                stick_size_mib: 4096,
+            },
+        }
+    }
+
+    #[test]
+    fn forwards_parse_and_reject_nonsense() {
+        assert_eq!("8443:443".parse(), Ok(Forward { host: 8443, guest: 443 }));
+        assert!("8443".parse::<Forward>().unwrap_err().contains("HOSTPORT:GUESTPORT"));
+        assert!("x:443".parse::<Forward>().is_err());
+    }
+
+    #[test]
+    fn command_line_boots_the_stick_on_xhci_with_distinct_drives() {
+        let opts = QemuOptions {
+            out_dir: "/o".into(),
+            run_dir: "/r".into(),
+            firmware: Firmware::Bios,
+            forwards: vec![Forward { host: 8443, guest: 443 }],
+            console_to_terminal: false,
+            fresh: true,
+        };
+        let args = command_line(&opts, &manifest()).join(" ");
+        assert!(args.contains("-accel tcg"));
+        assert!(args.contains("usb-storage,bus=xhci.0,drive=stick,bootindex=1"));
+        assert!(args.contains("nvme,drive=nvme0,serial=IRONSTORNVME0000"));
+        assert!(args.contains("nvme,drive=nvme1,serial=IRONSTORNVME0001"));
+        assert!(!args.contains("nvme2"));
+        assert!(args.contains("ide-hd,bus=ahci.0,drive=sata0"));
+        assert!(args.contains("user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:8443-:443"));
+        assert!(!args.contains("pflash"), "SeaBIOS needs no pflash");
+        let uefi = command_line(
+            &QemuOptions {
+                firmware: Firmware::Uefi,
+                ..opts
+            },
+            &manifest(),
+        )
+        .join(" ");
+        assert!(uefi.contains("OVMF_CODE_4M.fd"));
+    }
+}

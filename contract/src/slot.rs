@@ -1,0 +1,102 @@
+//! The two root slots and how the booted one is named on the kernel command
+//! line.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::PartitionRole;
+
+/// Kernel command-line parameter that carries the slot GRUB booted.
+pub const CMDLINE_SLOT_KEY: &str = "ironstor.slot";
+
+/// One of the two A/B root slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Slot {
+    A,
+    B,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 2] = [Slot::A, Slot::B];
+
+    /// The lowercase name used in `grubenv`, on the command line and as the
+    /// slot's directory on the ESP.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::A => "a",
+            Slot::B => "b",
+        }
+    }
+
+    pub fn other(self) -> Slot {
+        match self {
+            Slot::A => Slot::B,
+            Slot::B => Slot::A,
+        }
+    }
+
+    /// The partition that holds this slot's root file system.
+    pub fn root_partition(self) -> PartitionRole {
+        match self {
+            Slot::A => PartitionRole::RootA,
+            Slot::B => PartitionRole::RootB,
+        }
+    }
+
+    /// Directory on the ESP holding this slot's kernel and initrd.
+    pub fn esp_dir(self) -> &'static str {
+        self.name()
+    }
+
+    /// The slot named by `ironstor.slot=` in a kernel command line, if any.
+    pub fn from_cmdline(cmdline: &str) -> Option<Slot> {
+        cmdline
+            .split_whitespace()
+            .filter_map(|word| word.strip_prefix(CMDLINE_SLOT_KEY)?.strip_prefix('='))
+            .last()
+            .and_then(|value| value.parse().ok())
+    }
+}
+
+impl fmt::Display for Slot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown slot {0:?}: expected \"a\" or \"b\"")]
+pub struct UnknownSlot(pub String);
+
+impl FromStr for Slot {
+    type Err = UnknownSlot;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "a" | "A" => Ok(Slot::A),
+            "b" | "B" => Ok(Slot::B),
+            other => Err(UnknownSlot(other.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_is_read_from_the_kernel_command_line() {
+        let cmdline = "BOOT_IMAGE=/a/vmlinuz root=PARTLABEL=ironstor-root-b ro ironstor.slot=b quiet";
+        assert_eq!(Slot::from_cmdline(cmdline), Some(Slot::B));
+        assert_eq!(Slot::from_cmdline("ro quiet"), None);
+        assert_eq!(Slot::from_cmdline("ironstor.slot=c"), None);
+        assert_eq!(Slot::from_cmdline("ironstor.slotx=a"), None);
+    }
+
+    #[test]
+    fn slots_map_to_their_root_partitions() {
+        assert_eq!(Slot::A.root_partition(), PartitionRole::RootA);
+        assert_eq!(Slot::B.root_partition(), PartitionRole::RootB);
+        assert_eq!(Slot::A.other(), Slot::B);
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared support for the vm-tier tests lives in tests/.
