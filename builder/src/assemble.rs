@@ -28,7 +28,9 @@ pub enum AssembleError {
     Unpack(#[source] RunError),
     #[error("cannot add the ZFS modules")]
     Zfs(#[source] RunError),
-    #[error("kernel module {module:?} from the profile's kernel.modules is not in kernel {kernel}")]
+    #[error(
+        "kernel module {module:?} from the profile's kernel.modules is not in kernel {kernel}"
+    )]
     UnknownModule { module: String, kernel: String },
     #[error("the storaged binary {0} does not exist; build it first (cargo build --release)")]
     NoStoraged(PathBuf),
@@ -126,7 +128,9 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
         .map_err(io("cannot install storaged"))?;
     let unit_dir = root.join("usr/lib/systemd/system");
     let mut own_units = Vec::new();
-    for entry in fs::read_dir(&profile.rootfs.units_dir).map_err(io("cannot read the units directory"))? {
+    for entry in
+        fs::read_dir(&profile.rootfs.units_dir).map_err(io("cannot read the units directory"))?
+    {
         let path = entry.map_err(io("cannot read the units directory"))?.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
             continue;
@@ -136,7 +140,8 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
     }
 
     for overlay in &profile.rootfs.overlays {
-        copy_tree(overlay, &root).map_err(io(format!("cannot copy overlay {}", overlay.display())))?;
+        copy_tree(overlay, &root)
+            .map_err(io(format!("cannot copy overlay {}", overlay.display())))?;
     }
     write_generated(&root, profile, inputs.build_id)?;
     for unit in own_units.iter().chain(&profile.rootfs.enable_units) {
@@ -153,8 +158,8 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
 fn check_modules(root: &Path, kver: &str, modules: &[String]) -> Result<(), AssembleError> {
     let index = fs::read_to_string(root.join(format!("lib/modules/{kver}/modules.dep")))
         .map_err(io("cannot read modules.dep"))?;
-    let builtin =
-        fs::read_to_string(root.join(format!("lib/modules/{kver}/modules.builtin"))).unwrap_or_default();
+    let builtin = fs::read_to_string(root.join(format!("lib/modules/{kver}/modules.builtin")))
+        .unwrap_or_default();
     let known = |name: &str| {
         let file = name.replace('-', "_");
         index.lines().chain(builtin.lines()).any(|line| {
@@ -180,7 +185,8 @@ fn write_generated(root: &Path, profile: &Profile, build_id: &str) -> Result<(),
     let write = |rel: &str, text: String| -> Result<(), AssembleError> {
         let path = root.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(io(format!("cannot create {}", parent.display())))?;
+            fs::create_dir_all(parent)
+                .map_err(io(format!("cannot create {}", parent.display())))?;
         }
         if fs::symlink_metadata(&path).is_ok() {
             fs::remove_file(&path).map_err(io(format!("cannot replace /{rel}")))?;
@@ -202,7 +208,8 @@ fn write_generated(root: &Path, profile: &Profile, build_id: &str) -> Result<(),
 
     // Name the image in os-release (IMAGE_ID, IMAGE_VERSION, BUILD_ID).
     let os_release = root.join("usr/lib/os-release");
-    let mut text = fs::read_to_string(&os_release).map_err(io("cannot read /usr/lib/os-release"))?;
+    let mut text =
+        fs::read_to_string(&os_release).map_err(io("cannot read /usr/lib/os-release"))?;
     text.push_str(&format!(
         "{}={}\n{}={}\n{}={}\n",
         image::OS_RELEASE_IMAGE_ID,
@@ -242,7 +249,8 @@ fn move_var_to_factory(root: &Path) -> Result<(), AssembleError> {
     }
     fs::rename(&var, &factory).map_err(io("cannot move /var to the factory copy"))?;
     fs::create_dir(&var).map_err(io("cannot recreate /var"))?;
-    fs::set_permissions(&var, fs::Permissions::from_mode(0o755)).map_err(io("cannot chmod /var"))?;
+    fs::set_permissions(&var, fs::Permissions::from_mode(0o755))
+        .map_err(io("cannot chmod /var"))?;
 
     let rules = tmpfiles_rules(&factory).map_err(io("cannot list the factory /var"))?;
     let conf = root.join("usr/lib/tmpfiles.d/ironstor-var.conf");
@@ -312,7 +320,11 @@ mod tests {
             "kernel/drivers/nvme/host/nvme.ko.xz: kernel/drivers/nvme/host/nvme-core.ko.xz\nkernel/drivers/nvme/host/nvme-core.ko.xz:\nkernel/drivers/usb/storage/usb-storage.ko.xz:\n",
         )
         .unwrap();
-        let ok = ["nvme".to_string(), "usb_storage".to_string(), "nvme-core".to_string()];
+        let ok = [
+            "nvme".to_string(),
+            "usb_storage".to_string(),
+            "nvme-core".to_string(),
+        ];
         check_modules(root.path(), "6.1.0", &ok).unwrap();
         let err = check_modules(root.path(), "6.1.0", &["hpsa".to_string()]).unwrap_err();
         assert_eq!(

@@ -63,7 +63,8 @@ impl Manifest {
         let path = out_dir.join(MANIFEST);
         let text = fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}; build the image first", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("{} is not an image manifest", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not an image manifest", path.display()))
     }
 }
 
@@ -80,7 +81,12 @@ struct Stages {
 }
 
 impl Stages {
-    fn run<T>(&mut self, name: &'static str, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    fn run<T>(
+        &mut self,
+        name: &'static str,
+        what: &str,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
         let n = self.done.len() + 1;
         eprintln!("[{n}/{}] {name}: {what}", self.total);
         let start = Instant::now();
@@ -110,7 +116,11 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     };
 
     let base = st.run("base", "Debian root with mmdebstrap (cached)", || {
-        Ok(rootfs::base(profile, &opts.cache, &work.join("mmdebstrap-base.log"))?)
+        Ok(rootfs::base(
+            profile,
+            &opts.cache,
+            &work.join("mmdebstrap-base.log"),
+        )?)
     })?;
     st.note(format!(
         "{} base {} (kernel {})",
@@ -120,26 +130,39 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     ));
 
     let zfs = st.run("zfs", "ZFS modules from zfs-dkms (cached)", || {
-        Ok(rootfs::zfs_modules(profile, &base, &opts.cache, &work.join("mmdebstrap-zfs.log"))?)
+        Ok(rootfs::zfs_modules(
+            profile,
+            &base,
+            &opts.cache,
+            &work.join("mmdebstrap-zfs.log"),
+        )?)
     })?;
     st.note(match &zfs {
-        Some(z) => format!("{} zfs {}", if z.cached { "reused" } else { "built" }, z.key),
+        Some(z) => format!(
+            "{} zfs {}",
+            if z.cached { "reused" } else { "built" },
+            z.key
+        ),
         None => "no ZFS in this profile".into(),
     });
 
     let build_id = build_id(profile, &base, zfs.as_ref(), &opts.storaged)?;
-    let assembled = st.run("assemble", "root tree: ZFS, storaged, units, overlays", || {
-        Ok(assemble::assemble(
-            &Inputs {
-                profile,
-                base: &base,
-                zfs: zfs.as_ref(),
-                storaged: &opts.storaged,
-                build_id: &build_id,
-            },
-            &work,
-        )?)
-    })?;
+    let assembled = st.run(
+        "assemble",
+        "root tree: ZFS, storaged, units, overlays",
+        || {
+            Ok(assemble::assemble(
+                &Inputs {
+                    profile,
+                    base: &base,
+                    zfs: zfs.as_ref(),
+                    storaged: &opts.storaged,
+                    build_id: &build_id,
+                },
+                &work,
+            )?)
+        },
+    )?;
 
     let squashfs = out.join(ROOT_SQUASHFS);
     let squashfs_size = st.run("squashfs", profile.rootfs.compression.name(), || {
@@ -152,22 +175,28 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     })?;
 
     let esp = work.join("esp.img");
-    st.run("esp", "FAT ESP: GRUB, grub.cfg, grubenv, slot A kernel", || {
-        Ok(image::esp(
-            &EspInputs {
-                profile,
-                build_id: &build_id,
-                kernel: &assembled.kernel,
-                initrd: &assembled.initrd,
-                efi_image: &efi_image,
-            },
-            &work,
-            &esp,
-        )?)
-    })?;
+    st.run(
+        "esp",
+        "FAT ESP: GRUB, grub.cfg, grubenv, slot A kernel",
+        || {
+            Ok(image::esp(
+                &EspInputs {
+                    profile,
+                    build_id: &build_id,
+                    kernel: &assembled.kernel,
+                    initrd: &assembled.initrd,
+                    efi_image: &efi_image,
+                },
+                &work,
+                &esp,
+            )?)
+        },
+    )?;
 
     let data = work.join("data.img");
-    st.run("data", "ext4 for /var", || Ok(image::data(profile, &build_id, &data)?))?;
+    st.run("data", "ext4 for /var", || {
+        Ok(image::data(profile, &build_id, &data)?)
+    })?;
 
     let layout = Layout::for_disk(&profile.disk);
     let usb = out.join(USB_IMAGE);
@@ -186,7 +215,10 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     })?;
 
     let manifest = st.run("manifest", "checksums and image.toml", || {
-        for (src, name) in [(&assembled.kernel, "vmlinuz"), (&assembled.initrd, "initrd.img")] {
+        for (src, name) in [
+            (&assembled.kernel, "vmlinuz"),
+            (&assembled.initrd, "initrd.img"),
+        ] {
             fs::copy(src, out.join(name)).with_context(|| format!("cannot copy {name}"))?;
         }
         let manifest = Manifest {
@@ -244,7 +276,10 @@ fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Resu
             Some(s) => s.clone(),
             None => hash_file(&out.join(name))?,
         };
-        eprintln!("  {name:<12} {:>10.1}  {sum}", size as f64 / (1 << 20) as f64);
+        eprintln!(
+            "  {name:<12} {:>10.1}  {sum}",
+            size as f64 / (1 << 20) as f64
+        );
     }
     eprintln!("  {:<12} {:>10}", "stage", "seconds");
     for (name, took, _) in &st.done {

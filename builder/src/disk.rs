@@ -127,7 +127,10 @@ mod tests {
         let l = layout();
         assert_eq!(l.get(PartitionRole::BiosBoot).bytes(), MIB);
         assert_eq!(l.get(PartitionRole::Esp).bytes(), 128 * MIB);
-        assert_eq!(l.get(PartitionRole::RootB).offset(), (1 + 1 + 128 + 600) * MIB);
+        assert_eq!(
+            l.get(PartitionRole::RootB).offset(),
+            (1 + 1 + 128 + 600) * MIB
+        );
         assert_eq!(l.total_bytes(), (1 + 1 + 128 + 600 + 600 + 256 + 1) * MIB);
         // The backup GPT fits after the last partition.
         assert!(l.get(PartitionRole::Data).last_lba() + 33 < l.total_sectors);

@@ -142,8 +142,11 @@ mod tests {
         let dest = tempfile::tempdir().unwrap();
         fs::create_dir_all(src.path().join("etc/x")).unwrap();
         fs::write(src.path().join("etc/x/run"), b"#!/bin/sh\n").unwrap();
-        fs::set_permissions(src.path().join("etc/x/run"), fs::Permissions::from_mode(0o750))
-            .unwrap();
+        fs::set_permissions(
+            src.path().join("etc/x/run"),
+            fs::Permissions::from_mode(0o750),
+        )
+        .unwrap();
         symlink("run", src.path().join("etc/x/link")).unwrap();
         copy_tree(src.path(), dest.path()).unwrap();
         let meta = fs::metadata(dest.path().join("etc/x/run")).unwrap();
@@ -162,7 +165,13 @@ mod tests {
         data[(2 << 20) + 5] = 7;
         fs::write(&src, &data).unwrap();
         let img = dir.path().join("img");
-        let mut f = File::options().create(true).truncate(true).read(true).write(true).open(&img).unwrap();
+        let mut f = File::options()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(&img)
+            .unwrap();
         f.set_len(8 << 20).unwrap();
         assert_eq!(write_region(&mut f, 1 << 20, &src).unwrap(), 3 << 20);
         let out = fs::read(&img).unwrap();

@@ -189,7 +189,10 @@ mod tests {
         }
         let entries_crc = u32::from_le_bytes(primary[88..92].try_into().unwrap());
         assert_eq!(crc32fast::hash(&gpt.primary[1024..]), entries_crc);
-        assert_eq!(gpt.backup_offset + gpt.backup.len() as u64, layout.total_bytes());
+        assert_eq!(
+            gpt.backup_offset + gpt.backup.len() as u64,
+            layout.total_bytes()
+        );
     }
 
     #[test]

@@ -266,7 +266,10 @@ mod tests {
     fn bios_placement_writes_boot_img_and_core_block_list() {
         let boot_img = std::fs::read(boot_img_path()).expect("grub-pc-bin's boot.img");
         // The stock boot.img points at sector 1; we must be patching that field.
-        assert_eq!(&boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8], &1u64.to_le_bytes());
+        assert_eq!(
+            &boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+            &1u64.to_le_bytes()
+        );
         let mut core = real_core_image();
         let sectors = (core.len() as u64).div_ceil(512);
         // grub-mkimage leaves diskboot.img's default entry (start 2, segment
@@ -274,7 +277,11 @@ mod tests {
         let mut stock = vec![2, 0, 0, 0, 0, 0, 0, 0];
         stock.extend(((sectors - 1) as u16).to_le_bytes());
         stock.extend([0x20, 0x08]);
-        assert_eq!(&core[BLOCKLIST..BLOCKLIST + 12], &stock[..], "diskboot.img's block list moved");
+        assert_eq!(
+            &core[BLOCKLIST..BLOCKLIST + 12],
+            &stock[..],
+            "diskboot.img's block list moved"
+        );
 
         let mut mbr = vec![0u8; 512];
         mbr[440..444].copy_from_slice(&[1, 2, 3, 4]); // disk signature
@@ -284,8 +291,14 @@ mod tests {
         place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 2048).unwrap();
 
         assert_eq!(&mbr[..3], &boot_img[..3], "boot.img jump kept");
-        assert_eq!(&mbr[BPB_END..KERNEL_SECTOR], &boot_img[BPB_END..KERNEL_SECTOR]);
-        assert_eq!(&mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8], &2048u64.to_le_bytes());
+        assert_eq!(
+            &mbr[BPB_END..KERNEL_SECTOR],
+            &boot_img[BPB_END..KERNEL_SECTOR]
+        );
+        assert_eq!(
+            &mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+            &2048u64.to_le_bytes()
+        );
         assert_eq!(mbr[BOOT_DRIVE], 0xff);
         assert_eq!(&mbr[DRIVE_CHECK..DRIVE_CHECK + 2], &[0x90, 0x90]);
         assert_eq!(&mbr[0x68..440], &boot_img[0x68..440]);
@@ -295,10 +308,7 @@ mod tests {
 
         let list = &core[BLOCKLIST..BLOCKLIST + 12];
         assert_eq!(u64::from_le_bytes(list[0..8].try_into().unwrap()), 2049);
-        assert_eq!(
-            u16::from_le_bytes([list[8], list[9]]) as u64,
-            sectors - 1
-        );
+        assert_eq!(u16::from_le_bytes([list[8], list[9]]) as u64, sectors - 1);
         assert_eq!(u16::from_le_bytes([list[10], list[11]]), 0x820);
     }
 
@@ -309,7 +319,13 @@ mod tests {
         core[BLOCKLIST + 10..BLOCKLIST + 12].copy_from_slice(&CORE_SEGMENT.to_le_bytes());
         let mut mbr = vec![0u8; 512];
         let err = place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 4).unwrap_err();
-        assert!(matches!(err, GrubError::CoreTooLarge { core: 4096, room: 2048 }));
+        assert!(matches!(
+            err,
+            GrubError::CoreTooLarge {
+                core: 4096,
+                room: 2048
+            }
+        ));
         assert_eq!(mbr, vec![0u8; 512], "nothing written on refusal");
         let err = place_bios_boot(&mut mbr, &boot_img, &mut vec![0u8; 4096], 2048, 16).unwrap_err();
         assert!(matches!(err, GrubError::NoBlockList));

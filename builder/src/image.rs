@@ -30,7 +30,11 @@ pub enum ImageError {
         need: u64,
     },
     #[error("{profile}: disk.esp_size ({esp} MiB) cannot hold two slots' kernel and initrd ({need} MiB needed)")]
-    EspTooSmall { profile: PathBuf, esp: u64, need: u64 },
+    EspTooSmall {
+        profile: PathBuf,
+        esp: u64,
+        need: u64,
+    },
     #[error("cannot make the ESP")]
     Esp(#[source] RunError),
     #[error("cannot make the data file system")]
@@ -62,7 +66,9 @@ pub fn squashfs(profile: &Profile, root: &Path, out: &Path) -> Result<u64, Image
         .args(["-all-time", "0", "-mkfs-time", "0"])
         .run()
         .map_err(ImageError::Squashfs)?;
-    let size = fs::metadata(out).map_err(io("cannot stat the squashfs"))?.len();
+    let size = fs::metadata(out)
+        .map_err(io("cannot stat the squashfs"))?
+        .len();
     if size > profile.disk.slot_size {
         return Err(ImageError::SlotTooSmall {
             profile: profile.path.clone(),
@@ -179,7 +185,14 @@ pub fn data(profile: &Profile, build_id: &str, out: &Path) -> Result<(), ImageEr
 
 fn uuid_text(g: &Guid) -> String {
     let h = hex::encode(g.0);
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 pub struct DiskInputs<'a> {
@@ -227,7 +240,11 @@ pub fn usb_image(inputs: &DiskInputs, out: &Path) -> Result<(), ImageError> {
     ] {
         let placed = layout.get(role);
         let size = fs::metadata(src).map_err(w(role.label()))?.len();
-        assert!(size <= placed.bytes(), "{} checked to fit earlier", role.label());
+        assert!(
+            size <= placed.bytes(),
+            "{} checked to fit earlier",
+            role.label()
+        );
         write_region(&mut file, placed.offset(), src).map_err(w(role.label()))?;
     }
     file.sync_all().map_err(w("the disk"))?;

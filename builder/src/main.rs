@@ -9,14 +9,18 @@ use clap::{Parser, Subcommand};
 
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
+use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
 use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, Vm};
-use ironstor_builder::host;
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
 
 #[derive(Parser)]
-#[command(name = "ironstor", version, about = "Builds and boots ironstor appliance images")]
+#[command(
+    name = "ironstor",
+    version,
+    about = "Builds and boots ironstor appliance images"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -152,7 +156,10 @@ fn run(cli: Cli) -> Result<()> {
             );
             let status = vm.wait()?;
             if !status.success() {
-                bail!("QEMU exited with {status}; see {}", opts.run_dir.join("qemu.stderr").display());
+                bail!(
+                    "QEMU exited with {status}; see {}",
+                    opts.run_dir.join("qemu.stderr").display()
+                );
             }
             Ok(())
         }

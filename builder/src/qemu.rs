@@ -129,7 +129,12 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
     } else {
         format!("file,id=ser0,path={}", p("serial.log"))
     };
-    args.extend(["-chardev".into(), serial, "-serial".into(), "chardev:ser0".into()]);
+    args.extend([
+        "-chardev".into(),
+        serial,
+        "-serial".into(),
+        "chardev:ser0".into(),
+    ]);
 
     // The boot stick: usb-storage on xhci, as on the Gen8's USB ports.
     args.extend([
@@ -143,7 +148,10 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
     for i in 0..q.nvme_drives {
         args.extend([
             "-drive".into(),
-            format!("if=none,id=nvme{i},format=qcow2,file={}", p(&format!("nvme{i}.qcow2"))),
+            format!(
+                "if=none,id=nvme{i},format=qcow2,file={}",
+                p(&format!("nvme{i}.qcow2"))
+            ),
             "-device".into(),
             format!("nvme,drive=nvme{i},serial=IRONSTORNVME{i:04}"),
         ]);
@@ -154,7 +162,10 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
     for i in 0..q.sata_drives {
         args.extend([
             "-drive".into(),
-            format!("if=none,id=sata{i},format=qcow2,file={}", p(&format!("sata{i}.qcow2"))),
+            format!(
+                "if=none,id=sata{i},format=qcow2,file={}",
+                p(&format!("sata{i}.qcow2"))
+            ),
             "-device".into(),
             format!("ide-hd,bus=ahci.{i},drive=sata{i},serial=IRONSTORSATA{i:04}"),
         ]);
@@ -171,7 +182,10 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
         "-device".into(),
         "virtio-serial-pci,id=vser".into(),
         "-chardev".into(),
-        format!("socket,id=testshell,path={},server=on,wait=off", p("shell.sock")),
+        format!(
+            "socket,id=testshell,path={},server=on,wait=off",
+            p("shell.sock")
+        ),
         "-device".into(),
         format!("virtserialport,bus=vser.0,chardev=testshell,name={TEST_SHELL_PORT}"),
         // The guest's watchdog device (the Gen8 has hpwdt).
@@ -212,7 +226,8 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
         create(&format!("sata{i}.qcow2"), q.drive_size_mib, None)?;
     }
     if opts.firmware == Firmware::Uefi && !run.join("OVMF_VARS.fd").exists() {
-        fs::copy(OVMF_VARS, run.join("OVMF_VARS.fd")).context("cannot copy the OVMF variable store")?;
+        fs::copy(OVMF_VARS, run.join("OVMF_VARS.fd"))
+            .context("cannot copy the OVMF variable store")?;
     }
     Ok(())
 }
@@ -286,7 +301,8 @@ impl Vm {
                 });
             }
             if let Some(status) = self.child.try_wait()? {
-                let stderr = fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
+                let stderr =
+                    fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
                 bail!(
                     "QEMU exited ({status}) before {needle:?} appeared\nqemu stderr: {stderr}\nserial console, last lines:\n{}",
                     self.serial_tail(40)
@@ -325,10 +341,8 @@ impl Vm {
                     }
                 }
                 Err(e) if start.elapsed() > timeout => {
-                    return Err(anyhow::Error::new(e).context(format!(
-                        "cannot connect to {}",
-                        self.shell_socket.display()
-                    )))
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("cannot connect to {}", self.shell_socket.display())))
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
@@ -357,7 +371,10 @@ impl Drop for Vm {
 #[derive(Debug, thiserror::Error)]
 pub enum BootFailure {
     #[error("the guest kernel panicked {}:\n{tail}", if *.before_userspace { "before userspace started (not our code)" } else { "after userspace started" })]
-    Panic { before_userspace: bool, tail: String },
+    Panic {
+        before_userspace: bool,
+        tail: String,
+    },
 }
 
 /// A root shell inside the guest, over the virtio port.
@@ -380,7 +397,8 @@ impl TestShell {
         let n = self.next;
         // The marker is assembled by printf so the command text never
         // contains it.
-        let script = format!("{{\n{command}\n}} </dev/null 2>&1; printf '%s_%s:%s\\n' __IRONSTOR {n} $?\n");
+        let script =
+            format!("{{\n{command}\n}} </dev/null 2>&1; printf '%s_%s:%s\\n' __IRONSTOR {n} $?\n");
         self.stream.get_mut().write_all(script.as_bytes())?;
         let marker = format!("__IRONSTOR_{n}:");
         let deadline = Instant::now() + timeout;
@@ -394,12 +412,19 @@ impl TestShell {
                     String::from_utf8_lossy(&buf)
                 );
             }
-            self.stream.get_ref().set_read_timeout(Some(left.min(Duration::from_secs(1))))?;
+            self.stream
+                .get_ref()
+                .set_read_timeout(Some(left.min(Duration::from_secs(1))))?;
             let mut line = Vec::new();
             match self.stream.read_until(b'\n', &mut line) {
                 Ok(0) => bail!("the guest's test shell closed the connection"),
                 Ok(_) => buf.extend_from_slice(&line),
-                Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
                     buf.extend_from_slice(&line);
                     continue;
                 }
@@ -458,8 +483,17 @@ mod tests {
 
     #[test]
     fn forwards_parse_and_reject_nonsense() {
-        assert_eq!("8443:443".parse(), Ok(Forward { host: 8443, guest: 443 }));
-        assert!("8443".parse::<Forward>().unwrap_err().contains("HOSTPORT:GUESTPORT"));
+        assert_eq!(
+            "8443:443".parse(),
+            Ok(Forward {
+                host: 8443,
+                guest: 443
+            })
+        );
+        assert!("8443"
+            .parse::<Forward>()
+            .unwrap_err()
+            .contains("HOSTPORT:GUESTPORT"));
         assert!("x:443".parse::<Forward>().is_err());
     }
 
@@ -469,7 +503,10 @@ mod tests {
             out_dir: "/o".into(),
             run_dir: "/r".into(),
             firmware: Firmware::Bios,
-            forwards: vec![Forward { host: 8443, guest: 443 }],
+            forwards: vec![Forward {
+                host: 8443,
+                guest: 443,
+            }],
             console_to_terminal: false,
             fresh: true,
         };

@@ -177,7 +177,11 @@ pub fn zfs_modules(
     cache: &Cache,
     log: &Path,
 ) -> Result<Option<ZfsModules>, RootfsError> {
-    let Some(zfs_version) = base.zfsutils_version.as_deref().filter(|_| profile.kernel.zfs) else {
+    let Some(zfs_version) = base
+        .zfsutils_version
+        .as_deref()
+        .filter(|_| profile.kernel.zfs)
+    else {
         return Ok(None);
     };
     let mut key = KeyBuilder::new(ZFS_RECIPE);

@@ -172,7 +172,10 @@ mod tests {
             .run()
             .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("`sh -c 'echo oops >&2; exit 3'` failed"), "{text}");
+        assert!(
+            text.contains("`sh -c 'echo oops >&2; exit 3'` failed"),
+            "{text}"
+        );
         assert!(text.contains("exit status: 3"), "{text}");
         assert!(text.contains("    oops"), "{text}");
     }

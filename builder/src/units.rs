@@ -9,11 +9,17 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 /// Where unit files are looked up in the image, most specific first.
-const UNIT_DIRS: [&str; 3] = ["etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"];
+const UNIT_DIRS: [&str; 3] = [
+    "etc/systemd/system",
+    "usr/lib/systemd/system",
+    "lib/systemd/system",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum UnitError {
-    #[error("unit {0} is not in the image (looked in /etc/systemd/system and /usr/lib/systemd/system)")]
+    #[error(
+        "unit {0} is not in the image (looked in /etc/systemd/system and /usr/lib/systemd/system)"
+    )]
     NotFound(String),
     #[error("unit {0} has no [Install] section with WantedBy=, RequiredBy= or Alias=: nothing would start it")]
     NotInstallable(String),
@@ -62,7 +68,8 @@ pub fn parse_install(text: &str) -> Install {
 fn find_unit(root: &Path, unit: &str) -> Option<(PathBuf, PathBuf)> {
     UNIT_DIRS.iter().find_map(|dir| {
         let path = root.join(dir).join(unit);
-        path.is_file().then(|| (path, Path::new("/").join(dir).join(unit)))
+        path.is_file()
+            .then(|| (path, Path::new("/").join(dir).join(unit)))
     })
 }
 
@@ -76,7 +83,10 @@ pub fn enable(root: &Path, unit: &str) -> Result<(), UnitError> {
     let install = parse_install(&fs::read_to_string(&file).map_err(io_err)?);
     let etc = root.join("etc/systemd/system");
     let mut links = Vec::new();
-    for (targets, suffix) in [(&install.wanted_by, "wants"), (&install.required_by, "requires")] {
+    for (targets, suffix) in [
+        (&install.wanted_by, "wants"),
+        (&install.required_by, "requires"),
+    ] {
         for t in targets {
             links.push(etc.join(format!("{t}.{suffix}")).join(unit));
         }
@@ -115,7 +125,11 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let lib = root.path().join("usr/lib/systemd/system");
         fs::create_dir_all(&lib).unwrap();
-        fs::write(lib.join("storaged.service"), "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\n").unwrap();
+        fs::write(
+            lib.join("storaged.service"),
+            "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\n",
+        )
+        .unwrap();
         fs::write(lib.join("static.service"), "[Service]\nExecStart=/x\n").unwrap();
         enable(root.path(), "storaged.service").unwrap();
         let link = root
@@ -129,6 +143,9 @@ mod tests {
             enable(root.path(), "static.service"),
             Err(UnitError::NotInstallable(_))
         ));
-        assert!(matches!(enable(root.path(), "gone.service"), Err(UnitError::NotFound(_))));
+        assert!(matches!(
+            enable(root.path(), "gone.service"),
+            Err(UnitError::NotFound(_))
+        ));
     }
 }

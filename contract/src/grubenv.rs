@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_blocks_and_names() {
-        assert_eq!(GrubEnv::parse(&[b'#'; 10]), Err(GrubEnvError::WrongSize(10)));
+        assert_eq!(
+            GrubEnv::parse(&[b'#'; 10]),
+            Err(GrubEnvError::WrongSize(10))
+        );
         assert_eq!(
             GrubEnv::parse(&[b'#'; GRUBENV_SIZE]),
             Err(GrubEnvError::BadSignature)
@@ -233,7 +236,11 @@ mod tests {
         let mut ours = ours;
         ours.set("next", "b").unwrap();
         std::fs::write(&path, ours.to_bytes().unwrap()).unwrap();
-        let listed = Command::new("grub-editenv").arg(&path).arg("list").output().unwrap();
+        let listed = Command::new("grub-editenv")
+            .arg(&path)
+            .arg("list")
+            .output()
+            .unwrap();
         assert_eq!(
             String::from_utf8_lossy(&listed.stdout),
             "active=a\ntries=3\nnote=with\\back\nnext=b\n"

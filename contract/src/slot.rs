@@ -53,7 +53,7 @@ impl Slot {
         cmdline
             .split_whitespace()
             .filter_map(|word| word.strip_prefix(CMDLINE_SLOT_KEY)?.strip_prefix('='))
-            .last()
+            .next_back()
             .and_then(|value| value.parse().ok())
     }
 }
@@ -86,7 +86,8 @@ mod tests {
 
     #[test]
     fn slot_is_read_from_the_kernel_command_line() {
-        let cmdline = "BOOT_IMAGE=/a/vmlinuz root=PARTLABEL=ironstor-root-b ro ironstor.slot=b quiet";
+        let cmdline =
+            "BOOT_IMAGE=/a/vmlinuz root=PARTLABEL=ironstor-root-b ro ironstor.slot=b quiet";
         assert_eq!(Slot::from_cmdline(cmdline), Some(Slot::B));
         assert_eq!(Slot::from_cmdline("ro quiet"), None);
         assert_eq!(Slot::from_cmdline("ironstor.slot=c"), None);

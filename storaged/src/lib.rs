@@ -1,10 +1,16 @@
 //! storaged: the one service of an ironstor appliance.
 //!
-//! It owns everything the appliance does at run time. For now that is
-//! knowing where it runs (which image, which slot) and telling systemd it is
-//! alive; drives, pools and sharing build on this.
+//! It finds the drives, builds the pool, carves volumes, remembers what it
+//! was asked to do and answers over an API. Every place it touches the OS
+//! goes through a narrow seam (a command runner, a sysfs root, a `/dev`
+//! root, a state directory) so tests point it at fixtures and fakes.
 //!
 //! It must never destroy or format anything it was not explicitly asked to.
 
+pub mod drives;
+pub mod names;
 pub mod notify;
 pub mod platform;
+pub mod runner;
+pub mod state;
+pub mod zfs;

@@ -14,7 +14,9 @@ pub struct Notifier {
 impl Notifier {
     pub fn from_env() -> Self {
         Notifier {
-            socket: std::env::var("NOTIFY_SOCKET").ok().filter(|s| !s.is_empty()),
+            socket: std::env::var("NOTIFY_SOCKET")
+                .ok()
+                .filter(|s| !s.is_empty()),
         }
     }
 

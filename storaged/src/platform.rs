@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(p.image_id.as_deref(), Some("ironstor-qemu"));
         assert_eq!(p.image_version.as_deref(), Some("1.2.3"));
         assert_eq!(p.slot, Some(Slot::B));
-        assert_eq!(p.to_string(), "image ironstor-qemu 1.2.3 (build abc), slot b");
+        assert_eq!(
+            p.to_string(),
+            "image ironstor-qemu 1.2.3 (build abc), slot b"
+        );
     }
 }

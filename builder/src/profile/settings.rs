@@ -19,7 +19,13 @@ const fn s(
     example: &'static str,
     doc: &'static str,
 ) -> Setting {
-    Setting { key, kind, default, example, doc }
+    Setting {
+        key,
+        kind,
+        default,
+        example,
+        doc,
+    }
 }
 
 pub const SETTINGS: &[Setting] = &[
@@ -85,12 +91,14 @@ pub fn markdown() -> String {
             out += &format!("\n## [{t}]\n\n");
             table = t;
         }
-        out += &format!("### `{}`\n\n{}\n\n- type: {}\n- default: {}\n- example: `{}`\n\n",
+        out += &format!(
+            "### `{}`\n\n{}\n\n- type: {}\n- default: {}\n- example: `{}`\n\n",
             setting.key.split_once('.').expect("dotted").1,
             setting.doc,
             setting.kind,
             setting.default.unwrap_or("none, required"),
-            setting.example);
+            setting.example
+        );
     }
     out
 }

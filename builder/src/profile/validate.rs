@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::raw::{RawProfile, RawSize};
 use super::{
-    line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Qemu,
-    Rootfs,
+    line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Qemu, Rootfs,
 };
 
 pub const MIB: u64 = 1024 * 1024;
@@ -75,7 +74,11 @@ impl Checker<'_> {
         if bytes < min {
             return Err(self.err(
                 key,
-                format!("{} MiB is too small: at least {} MiB", bytes / MIB, min / MIB),
+                format!(
+                    "{} MiB is too small: at least {} MiB",
+                    bytes / MIB,
+                    min / MIB
+                ),
             ));
         }
         Ok(bytes)
@@ -155,14 +158,22 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
 
     // [distribution]
     let d = &raw.distribution;
-    if d.suite.is_empty() || !d.suite.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-') {
+    if d.suite.is_empty()
+        || !d
+            .suite
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch == '-')
+    {
         return Err(c.err(
             "distribution.suite",
             format!("{:?} is not a Debian suite name", d.suite),
         ));
     }
     if d.components.is_empty() {
-        return Err(c.err("distribution.components", "at least one component is needed"));
+        return Err(c.err(
+            "distribution.components",
+            "at least one component is needed",
+        ));
     }
     for component in &d.components {
         if !KNOWN_COMPONENTS.contains(&component.as_str()) {
@@ -188,13 +199,21 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
     }
     let packages_dir = c.existing_dir("rootfs.packages_dir", &raw.rootfs.packages_dir)?;
     if d.package_sets.is_empty() {
-        return Err(c.err("distribution.package_sets", "at least one package set is needed"));
+        return Err(c.err(
+            "distribution.package_sets",
+            "at least one package set is needed",
+        ));
     }
     let mut package_sets = Vec::new();
     for name in &d.package_sets {
         package_sets.push(load_package_set(&c, &packages_dir, name)?);
     }
-    let packages = c.names("distribution.packages", &d.packages, "package name", is_package)?;
+    let packages = c.names(
+        "distribution.packages",
+        &d.packages,
+        "package name",
+        is_package,
+    )?;
 
     // [kernel]
     let modules = c.names(
@@ -361,7 +380,8 @@ pub fn parse_size(raw: &RawSize) -> Result<u64, String> {
         RawSize::Bytes(n) => u64::try_from(*n).map_err(|_| format!("{n} is negative")),
         RawSize::Text(text) => {
             let t = text.trim();
-            let (digits, unit) = t.split_at(t.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(t.len()));
+            let (digits, unit) =
+                t.split_at(t.find(|ch: char| !ch.is_ascii_digit()).unwrap_or(t.len()));
             let multiplier = match unit {
                 "" => 1,
                 "K" | "KiB" => 1024,
@@ -421,9 +441,11 @@ fn is_module(s: &str) -> bool {
 }
 
 fn is_unit(s: &str) -> bool {
-    let known_suffix = [".service", ".socket", ".timer", ".target", ".mount", ".path"]
-        .iter()
-        .any(|suffix| s.ends_with(suffix));
+    let known_suffix = [
+        ".service", ".socket", ".timer", ".target", ".mount", ".path",
+    ]
+    .iter()
+    .any(|suffix| s.ends_with(suffix));
     known_suffix
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "@.-_:".contains(c))

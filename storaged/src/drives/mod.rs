@@ -1,0 +1,1 @@
+//! Drive inventory from sysfs and udev data, with a verdict per disk.

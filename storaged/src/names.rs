@@ -1,0 +1,196 @@
+//! Validated names, parsed once at the edge (API, CLI, state file): nothing
+//! inside storaged puts a raw string on a command line or into a config
+//! file.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} {value:?}: {reason}")]
+pub struct NameError {
+    pub kind: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = NameError;
+            fn from_str(s: &str) -> Result<Self, NameError> {
+                $check(s).map_err(|reason| NameError {
+                    kind: $kind,
+                    value: s.to_string(),
+                    reason,
+                })?;
+                Ok($name(s.to_string()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(s: String) -> Result<Self, NameError> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(n: $name) -> String {
+                n.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A ZFS pool name: starts with a letter; letters, digits, `_ - . :`;
+    /// not a name ZFS reserves (`mirror`, `raidz…`, `draid…`, `spare`, `log`).
+    PoolName,
+    "pool name",
+    check_pool
+);
+name_type!(
+    /// A dataset or zvol below a pool: `pool/a/b`, components of letters,
+    /// digits and `_ - . :`.
+    DatasetName,
+    "dataset name",
+    check_dataset
+);
+name_type!(
+    /// A snapshot: `pool/a@name`.
+    SnapshotName,
+    "snapshot name",
+    check_snapshot
+);
+name_type!(
+    /// A disk's stable name: the file name of its `/dev/disk/by-id` link,
+    /// e.g. `nvme-Samsung_SSD_970_EVO_1TB_S467NX0M123456`. Never `nvme0n1`.
+    DiskId,
+    "disk id",
+    check_disk_id
+);
+
+fn component_ok(c: &str) -> bool {
+    !c.is_empty()
+        && c.len() <= 200
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "_-.:".contains(ch))
+}
+
+fn check_pool(s: &str) -> Result<(), &'static str> {
+    if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err("must start with a letter");
+    }
+    if !component_ok(s) {
+        return Err("only letters, digits and _ - . : are allowed");
+    }
+    let reserved = [
+        "mirror", "raidz", "draid", "spare", "log", "cache", "special", "dedup",
+    ];
+    if reserved.iter().any(|r| s.starts_with(r)) {
+        return Err("names starting with mirror, raidz, draid, spare, log, cache, special or dedup are reserved by ZFS");
+    }
+    Ok(())
+}
+
+fn check_dataset(s: &str) -> Result<(), &'static str> {
+    let mut parts = s.split('/');
+    let pool = parts.next().unwrap_or("");
+    check_pool(pool).map_err(|_| "must start with a valid pool name")?;
+    let mut n = 0;
+    for part in parts {
+        if !component_ok(part) {
+            return Err("each /-separated part needs letters, digits or _ - . :");
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return Err("must name something below the pool, e.g. tank/vm1");
+    }
+    if s.len() > 255 {
+        return Err("longer than ZFS's 255 characters");
+    }
+    Ok(())
+}
+
+fn check_snapshot(s: &str) -> Result<(), &'static str> {
+    let (dataset, snap) = s.split_once('@').ok_or("must be dataset@name")?;
+    if check_pool(dataset).is_err() && check_dataset(dataset).is_err() {
+        return Err("the part before @ must be a pool or dataset name");
+    }
+    if !component_ok(snap) {
+        return Err("the part after @ needs letters, digits or _ - . :");
+    }
+    Ok(())
+}
+
+fn check_disk_id(s: &str) -> Result<(), &'static str> {
+    if s.is_empty() || s.len() > 255 {
+        return Err("must be 1-255 characters");
+    }
+    if s.contains('/') || s == "." || s == ".." {
+        return Err("must be a /dev/disk/by-id file name, not a path");
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_-.:+".contains(c))
+    {
+        return Err("only letters, digits and _ - . : + are allowed");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_good_names() {
+        assert!("tank".parse::<PoolName>().is_ok());
+        assert!("tank/vm/esx-01".parse::<DatasetName>().is_ok());
+        assert!("tank/vm@before-upgrade".parse::<SnapshotName>().is_ok());
+        assert!("nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000"
+            .parse::<DiskId>()
+            .is_ok());
+    }
+
+    #[test]
+    fn rejects_bad_names_with_reasons() {
+        for bad in ["", "1tank", "mirror0", "ta nk", "tank;rm"] {
+            assert!(bad.parse::<PoolName>().is_err(), "{bad:?}");
+        }
+        for bad in ["tank", "tank/", "tank//x", "tank/a b", "/tank/x"] {
+            assert!(bad.parse::<DatasetName>().is_err(), "{bad:?}");
+        }
+        for bad in ["nvme0n1/x", "..", "", "a b"] {
+            assert!(bad.parse::<DiskId>().is_err(), "{bad:?}");
+        }
+        let err = "tank@".parse::<SnapshotName>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid snapshot name \"tank@\": the part after @ needs letters, digits or _ - . :"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Persisted desired state under the state directory: atomic, versioned, migrated.

@@ -1,0 +1,1 @@
+//! ZFS pools, datasets, zvols and snapshots through the `zpool` and `zfs` CLIs.
