@@ -59,6 +59,8 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Install the host packages `build` and `qemu` need (as root, with apt).
+    Setup,
     /// Inspect profiles.
     Profile {
         #[command(subcommand)]
@@ -70,6 +72,8 @@ enum Command {
 enum ProfileCommand {
     /// Validate a profile and print what it resolves to.
     Check { profile: PathBuf },
+    /// Print the packages a profile installs, comma-separated (for scripts).
+    Packages { profile: PathBuf },
     /// List every profile key with its type, default and meaning.
     Keys {
         /// As the Markdown reference (docs/profile.md).
@@ -163,10 +167,21 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Setup => {
+            let mut needs = host::BUILD.to_vec();
+            needs.extend_from_slice(host::QEMU);
+            host::ensure(&needs)?;
+            eprintln!("ironstor: host packages present");
+            Ok(())
+        }
         Command::Profile { command } => match command {
             ProfileCommand::Check { profile } => {
                 let p = profile::load(&profile)?;
                 println!("{p:#?}");
+                Ok(())
+            }
+            ProfileCommand::Packages { profile } => {
+                println!("{}", profile::load(&profile)?.all_packages().join(","));
                 Ok(())
             }
             ProfileCommand::Keys { markdown } => {

@@ -170,3 +170,6 @@ fn line_of_key(text: &str, key: &str) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,129 @@
-//! Shared support for the vm-tier tests lives in tests/.
+//! Support for the vm tier: build the qemu profile once per test binary,
+//! boot it, and hand tests a shell inside the guest.
+//!
+//! Boots are serialised: two TCG guests on a two-core machine only make
+//! each other time out.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use ironstor_builder::build::{self, BuildOptions};
+use ironstor_builder::cache::Cache;
+use ironstor_builder::profile;
+use ironstor_builder::qemu::{BootFailure, Firmware, Forward, QemuOptions, TestShell, Vm};
+
+/// What storaged prints once it has told systemd it is ready.
+pub const STORAGED_READY: &str = "storaged ready";
+/// TCG boots take 1-2 minutes; leave room for a loaded machine.
+pub const BOOT_TIMEOUT: Duration = Duration::from_secs(480);
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Output directory of the test image.
+pub fn image_dir() -> PathBuf {
+    workspace().join("out/vm-tests/ironstor-qemu")
+}
+
+static IMAGE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+static BOOTS: Mutex<()> = Mutex::new(());
+
+/// Builds the qemu profile with the release storaged (once per binary).
+pub fn built_image() -> Result<PathBuf> {
+    IMAGE
+        .get_or_init(|| build_image().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(|e| anyhow!("building the qemu profile failed: {e}"))
+}
+
+fn build_image() -> Result<PathBuf> {
+    let ws = workspace();
+    let storaged = std::env::var_os("IRONSTOR_STORAGED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ws.join("target/release/storaged"));
+    if !storaged.is_file() {
+        return Err(anyhow!(
+            "{} is missing: run `cargo build --release --workspace` first (scripts/test does)",
+            storaged.display()
+        ));
+    }
+    let profile = profile::load(&ws.join("images/qemu.toml"))?;
+    ironstor_builder::host::ensure(ironstor_builder::host::BUILD)?;
+    let opts = BuildOptions {
+        out_dir: image_dir(),
+        cache: Cache::new(Cache::default_root()),
+        storaged,
+    };
+    let start = Instant::now();
+    build::build(&profile, &opts)?;
+    eprintln!(
+        "vm tests: image built in {:.0}s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(image_dir())
+}
+
+/// A booted guest with its test shell; holds the boot lock while alive.
+pub struct Booted {
+    pub vm: Vm,
+    pub shell: TestShell,
+    pub boot_time: Duration,
+    _lock: MutexGuard<'static, ()>,
+}
+
+/// Boots the test image under `firmware` until storaged is ready. A kernel
+/// panic before userspace (a known TCG flake, not our code) is retried once,
+/// and said so.
+pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
+    let out_dir = built_image()?;
+    let lock = BOOTS.lock().unwrap_or_else(|p| p.into_inner());
+    let opts = QemuOptions {
+        run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
+        out_dir,
+        firmware,
+        forwards,
+        console_to_terminal: false,
+        fresh: true,
+    };
+    for attempt in 1..=2 {
+        let mut vm = Vm::start(&opts)?;
+        match vm.wait_for_serial(STORAGED_READY, BOOT_TIMEOUT) {
+            Ok(boot_time) => {
+                eprintln!(
+                    "vm tests: {} boot reached storaged in {:.0}s",
+                    firmware.name(),
+                    boot_time.as_secs_f64()
+                );
+                let shell = vm
+                    .shell(Duration::from_secs(120))
+                    .with_context(|| format!("serial console:\n{}", vm.serial_tail(30)))?;
+                return Ok(Booted {
+                    vm,
+                    shell,
+                    boot_time,
+                    _lock: lock,
+                });
+            }
+            Err(e) => {
+                let early_panic = matches!(
+                    e.downcast_ref::<BootFailure>(),
+                    Some(BootFailure::Panic {
+                        before_userspace: true,
+                        ..
+                    })
+                );
+                if early_panic && attempt == 1 {
+                    eprintln!(
+                        "vm tests: the guest kernel panicked before userspace; retrying this boot once:\n{e}"
+                    );
+                    continue;
+                }
+                return Err(e.context(format!("{} boot failed", firmware.name())));
+            }
+        }
+    }
+    unreachable!("the loop returns on its second attempt")
+}
