@@ -250,7 +250,13 @@ fn build_id(
     let mut key = KeyBuilder::new("image-v1");
     key.add_str("base", &base.key);
     key.add_str("zfs", zfs.map_or("", |z| z.key.as_str()));
-    key.add_str("profile", &format!("{profile:?}"));
+    // The profile's own text and its package lists, not resolved paths, so
+    // the same commit builds the same id wherever it is checked out.
+    key.add_str("profile", &fs::read_to_string(&profile.path)?);
+    for set in &profile.distribution.package_sets {
+        key.add_str("package set", &fs::read_to_string(&set.path)?);
+    }
+    key.add_tree("initramfs", &profile.rootfs.initramfs_dir)?;
     key.add_str(
         "storaged",
         &hash_file(storaged).with_context(|| format!("cannot read {}", storaged.display()))?,

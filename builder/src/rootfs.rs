@@ -56,6 +56,17 @@ pub struct ZfsModules {
     pub cached: bool,
 }
 
+/// mmdebstrap's own stage lines and DKMS's build steps: enough to see a
+/// long stage move without the package manager's chatter.
+fn is_progress_line(line: &str) -> bool {
+    line.starts_with("I: ")
+        || line.starts_with("E: ")
+        || line.starts_with("Building module")
+        || line.starts_with("Building for")
+        || line.contains("dkms.conf")
+        || line.starts_with("update-initramfs:")
+}
+
 fn mmdebstrap_common(profile: &Profile) -> Vec<String> {
     let d = &profile.distribution;
     vec![
@@ -117,6 +128,7 @@ pub fn base(profile: &Profile, cache: &Cache, log: &Path) -> Result<BaseRoot, Ro
                 Cmd::new("mmdebstrap")
                     .args(&args)
                     .log_to(log)
+                    .progress(is_progress_line)
                     .run()
                     .map(drop)
                     .map_err(|source| RootfsError::Mmdebstrap {
@@ -198,7 +210,11 @@ pub fn zfs_modules(
     }
     let dir = cache.store("zfs", &key, |tmp| {
         let args = zfs_args(profile, base, zfs_version, &tmp.display().to_string());
-        let result = Cmd::new("mmdebstrap").args(&args).log_to(log).run();
+        let result = Cmd::new("mmdebstrap")
+            .args(&args)
+            .log_to(log)
+            .progress(is_progress_line)
+            .run();
         let _ = fs::remove_dir_all(tmp.join("chroot"));
         result.map_err(|source| RootfsError::Mmdebstrap {
             stage: "ZFS module",

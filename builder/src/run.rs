@@ -18,6 +18,7 @@ pub struct Cmd {
     envs: Vec<(OsString, OsString)>,
     log: Option<PathBuf>,
     cwd: Option<PathBuf>,
+    progress: Option<fn(&str) -> bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,7 @@ impl Cmd {
             envs: vec![("LC_ALL".into(), "C".into())],
             log: None,
             cwd: None,
+            progress: None,
         }
     }
 
@@ -95,6 +97,13 @@ impl Cmd {
     /// and chatty commands (mmdebstrap, a DKMS build).
     pub fn log_to(mut self, path: impl AsRef<Path>) -> Cmd {
         self.log = Some(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// While the command runs, echoes the lines of its log that `show`
+    /// accepts, so minutes-long steps show they are moving.
+    pub fn progress(mut self, show: fn(&str) -> bool) -> Cmd {
+        self.progress = Some(show);
         self
     }
 
@@ -134,7 +143,16 @@ impl Cmd {
                 let file = File::create(path).map_err(spawn_err)?;
                 let file2 = file.try_clone().map_err(spawn_err)?;
                 command.stdout(file).stderr(file2);
-                let status = command.status().map_err(spawn_err)?;
+                let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let watcher = self
+                    .progress
+                    .map(|show| spawn_log_echo(path.clone(), show, done.clone()));
+                let status = command.status();
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+                if let Some(w) = watcher {
+                    let _ = w.join();
+                }
+                let status = status.map_err(spawn_err)?;
                 std::process::Output {
                     status,
                     stdout: Vec::new(),
@@ -153,6 +171,43 @@ impl Cmd {
             log: self.log.clone(),
         })
     }
+}
+
+/// Follows a log file, printing accepted lines indented on stderr, until
+/// `done` is set (and the file is read to its end once more).
+fn spawn_log_echo(
+    path: PathBuf,
+    show: fn(&str) -> bool,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        let Ok(file) = File::open(&path) else {
+            return;
+        };
+        let mut reader = BufReader::new(file);
+        let mut line = String::new();
+        loop {
+            let finished = done.load(std::sync::atomic::Ordering::Relaxed);
+            loop {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if line.ends_with('\n') => {
+                        if show(line.trim_end()) {
+                            eprintln!("      {}", line.trim_end());
+                        }
+                    }
+                    // A partial line: wait for the rest.
+                    Ok(_) => break,
+                }
+            }
+            if finished {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    })
 }
 
 impl fmt::Display for Cmd {
