@@ -1,1 +1,31 @@
 //! Persisted desired state under the state directory: atomic, versioned, migrated.
+//!
+//! - [`schema`]: what the admin asked for (pools, datasets, volumes, and
+//!   empty sections for iSCSI, NFS, SMB, users, network).
+//! - `mutate`: the only way to change it; each change validates and returns
+//!   a new state, committed once by [`StateStore::save`].
+//! - [`migrate`]: schema versions and the pure migrations between them.
+//! - [`store`]: `state.json`, atomic writes, history, corrupt-file handling.
+//! - [`reconcile`]: the pure planner from desired + observed to actions.
+
+pub mod migrate;
+mod mutate;
+pub mod reconcile;
+pub mod schema;
+mod serde_names;
+pub mod store;
+
+#[cfg(test)]
+mod tests;
+
+pub use migrate::{MigrateError, MigrationRecord, CURRENT_VERSION};
+pub use mutate::{MutationError, Removal};
+pub use reconcile::{
+    plan, Action, ActionReport, Drift, ImportablePool, Kind, Observed, ObservedDataset,
+    ObservedVolume, Outcome, Plan,
+};
+pub use schema::{
+    Compression, Dataset, DatasetProps, DesiredState, Layout, Pool, SyncMode, Volume,
+    DEFAULT_VOLBLOCKSIZE,
+};
+pub use store::{LoadError, Loaded, SaveError, StateStore, StoreIoError, HISTORY_KEEP};

@@ -1,0 +1,489 @@
+//! Pools: create (from a pure plan), import at boot, export, status, scrub,
+//! destroy with confirmation.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+use super::parse::{self, PoolListRow, PoolStatus, POOL_COLUMNS};
+use super::props::{Layout, Warning};
+use super::{failed, parse_failed, ser, ZfsError};
+use crate::names::{DiskId, PoolName};
+use crate::runner::{CommandLine, CommandRunner, Program};
+
+/// Where vdevs are named from, and the only directory import scans.
+pub const BY_ID_DIR: &str = "/dev/disk/by-id";
+
+/// Pool properties every new pool gets (`-o`): 4K sectors whatever the
+/// disks claim, so a later 4Kn replacement disk still fits.
+const POOL_PROPERTIES: [(&str, &str); 1] = [("ashift", "12")];
+
+/// Root dataset properties every new pool gets (`-O`), inherited below.
+const ROOT_PROPERTIES: [(&str, &str); 4] = [
+    ("compression", "lz4"),
+    ("atime", "off"),
+    ("xattr", "sa"),
+    ("acltype", "posixacl"),
+];
+
+/// A pool to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSpec {
+    pub name: PoolName,
+    pub layout: Layout,
+    /// In the order they go on the command line.
+    pub disks: Vec<DiskId>,
+    /// A writable directory; the pool mounts at `<mount_base>/<name>`
+    /// (the appliance's root is read-only, so `/<name>` cannot be made).
+    pub mount_base: PathBuf,
+}
+
+/// What creating a pool will do (or did).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoolPlan {
+    #[serde(serialize_with = "ser::name")]
+    pub pool: PoolName,
+    pub layout: Layout,
+    #[serde(serialize_with = "ser::names")]
+    pub disks: Vec<DiskId>,
+    pub mountpoint: PathBuf,
+    /// How many disks can fail without losing the pool.
+    pub tolerated_failures: usize,
+    #[serde(serialize_with = "ser::commands")]
+    pub commands: Vec<CommandLine>,
+    pub warnings: Vec<Warning>,
+}
+
+/// The `zpool create` a spec asks for, checked and explained; runs nothing.
+pub fn plan_create_pool(spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
+    let pool = &spec.name;
+    let min = spec.layout.min_disks();
+    if spec.disks.len() < min {
+        return Err(ZfsError::TooFewDisks {
+            pool: pool.clone(),
+            layout: spec.layout,
+            min,
+            got: spec.disks.len(),
+        });
+    }
+    for (i, disk) in spec.disks.iter().enumerate() {
+        if spec.disks[..i].contains(disk) {
+            return Err(ZfsError::DuplicateDisk {
+                pool: pool.clone(),
+                disk: disk.to_string(),
+            });
+        }
+    }
+    let mountpoint = mountpoint_for(pool, &spec.mount_base)?;
+
+    let mut args: Vec<String> = vec!["create".into()];
+    for (k, v) in POOL_PROPERTIES {
+        args.extend(["-o".into(), format!("{k}={v}")]);
+    }
+    for (k, v) in ROOT_PROPERTIES {
+        args.extend(["-O".into(), format!("{k}={v}")]);
+    }
+    args.extend(["-O".into(), format!("mountpoint={}", mountpoint.display())]);
+    args.push(pool.to_string());
+    args.extend(spec.layout.vdev_keyword().map(String::from));
+    args.extend(spec.disks.iter().map(|d| format!("{BY_ID_DIR}/{d}")));
+
+    let mut warnings = Vec::new();
+    if spec.layout == Layout::Stripe {
+        warnings.push(Warning::no_redundancy(pool.as_str(), spec.disks.len()));
+    }
+    Ok(PoolPlan {
+        pool: pool.clone(),
+        layout: spec.layout,
+        disks: spec.disks.clone(),
+        mountpoint,
+        tolerated_failures: spec.layout.tolerated_failures(spec.disks.len()),
+        commands: vec![CommandLine::new(Program::Zpool, args)],
+        warnings,
+    })
+}
+
+fn mountpoint_for(pool: &PoolName, base: &Path) -> Result<PathBuf, ZfsError> {
+    let normal: PathBuf = base.components().collect();
+    let usable = base.is_absolute()
+        && normal.components().count() > 1
+        && normal
+            .components()
+            .skip(1)
+            .all(|c| matches!(c, Component::Normal(_)))
+        && normal.to_str().is_some();
+    if !usable {
+        return Err(ZfsError::BadMountBase {
+            pool: pool.clone(),
+            base: base.display().to_string(),
+        });
+    }
+    Ok(normal.join(pool.as_str()))
+}
+
+/// Creates the pool the spec describes. Disks that carry a pool label are
+/// reported, never forced.
+pub fn create_pool(runner: &dyn CommandRunner, spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
+    let plan = plan_create_pool(spec)?;
+    let pool = &plan.pool;
+    for command in &plan.commands {
+        runner.run(command).map_err(|e| {
+            let stderr = e.stderr();
+            if stderr.contains("pool already exists") {
+                ZfsError::PoolExists { pool: pool.clone() }
+            } else if stderr.contains("use '-f' to override the following errors") {
+                ZfsError::DisksInUse {
+                    pool: pool.clone(),
+                    details: stderr
+                        .lines()
+                        .skip_while(|l| !l.starts_with("use '-f'"))
+                        .skip(1)
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(String::from)
+                        .collect(),
+                }
+            } else if stderr.contains("cannot resolve path") || stderr.contains("no such device") {
+                ZfsError::DiskMissing {
+                    pool: pool.clone(),
+                    detail: stderr.trim().to_string(),
+                }
+            } else {
+                failed("create pool", pool, e)
+            }
+        })?;
+    }
+    Ok(plan)
+}
+
+/// What [`ensure_imported`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ImportOutcome {
+    AlreadyImported,
+    Imported { forced: bool },
+}
+
+/// The `zpool import` line: by id, without mounting, `-f` only if asked.
+fn import_command(pool: &PoolName, force: bool) -> CommandLine {
+    let mut args = vec!["import", "-d", BY_ID_DIR, "-N"];
+    if force {
+        args.push("-f");
+    }
+    args.push(pool.as_str());
+    CommandLine::new(Program::Zpool, args)
+}
+
+fn in_use_elsewhere(stderr: &str) -> bool {
+    stderr.contains("previously in use from another system")
+        || stderr.contains("may be in use")
+        || stderr.contains("is imported on")
+}
+
+/// Makes sure `pool` is imported and its filesystems mounted: imports it
+/// by id (`zpool import -d /dev/disk/by-id -N`), then `zfs mount -R`.
+/// A pool that looks in use by another system is reported as
+/// [`ZfsError::PoolInUseElsewhere`] unless `force` is set, which adds `-f`.
+pub fn ensure_imported(
+    runner: &dyn CommandRunner,
+    pool: &PoolName,
+    force: bool,
+) -> Result<ImportOutcome, ZfsError> {
+    let outcome = match list_one(runner, pool) {
+        Ok(_) => ImportOutcome::AlreadyImported,
+        Err(ZfsError::NoSuchPool { .. }) => {
+            runner.run(&import_command(pool, force)).map_err(|e| {
+                let stderr = e.stderr();
+                if in_use_elsewhere(stderr) {
+                    ZfsError::PoolInUseElsewhere {
+                        pool: pool.clone(),
+                        detail: stderr.split_whitespace().collect::<Vec<_>>().join(" "),
+                    }
+                } else if stderr.contains("no such pool") {
+                    ZfsError::NoSuchPool { pool: pool.clone() }
+                } else {
+                    failed("import pool", pool, e)
+                }
+            })?;
+            ImportOutcome::Imported { forced: force }
+        }
+        Err(e) => return Err(e),
+    };
+    let mount = CommandLine::new(Program::Zfs, ["mount", "-R", pool.as_str()]);
+    runner
+        .run(&mount)
+        .map_err(|e| failed("mount the filesystems of pool", pool, e))?;
+    Ok(outcome)
+}
+
+/// `zpool export <pool>`.
+pub fn export_pool(runner: &dyn CommandRunner, pool: &PoolName) -> Result<(), ZfsError> {
+    let command = CommandLine::new(Program::Zpool, ["export", pool.as_str()]);
+    runner
+        .run(&command)
+        .map_err(|e| no_such_pool_or(pool, e, "export pool"))?;
+    Ok(())
+}
+
+fn no_such_pool_or(
+    pool: &PoolName,
+    e: crate::runner::CommandError,
+    action: &'static str,
+) -> ZfsError {
+    if e.stderr().contains("no such pool") {
+        ZfsError::NoSuchPool { pool: pool.clone() }
+    } else {
+        failed(action, pool, e)
+    }
+}
+
+fn pool_list_command(pool: Option<&PoolName>) -> CommandLine {
+    let mut args = vec!["list", "-H", "-p", "-o", POOL_COLUMNS];
+    args.extend(pool.map(PoolName::as_str));
+    CommandLine::new(Program::Zpool, args)
+}
+
+fn list_one(runner: &dyn CommandRunner, pool: &PoolName) -> Result<PoolListRow, ZfsError> {
+    let command = pool_list_command(Some(pool));
+    let out = runner
+        .run(&command)
+        .map_err(|e| no_such_pool_or(pool, e, "list pool"))?;
+    parse::parse_pool_list(&out.stdout)
+        .map_err(|e| parse_failed(pool, &command, e))?
+        .into_iter()
+        .find(|row| row.name == pool.as_str())
+        .ok_or_else(|| ZfsError::NoSuchPool { pool: pool.clone() })
+}
+
+/// Every imported pool with its capacity and health.
+pub fn list_pools(runner: &dyn CommandRunner) -> Result<Vec<PoolListRow>, ZfsError> {
+    let command = pool_list_command(None);
+    let out = runner
+        .run(&command)
+        .map_err(|e| failed("list", "pools", e))?;
+    parse::parse_pool_list(&out.stdout).map_err(|e| parse_failed("pools", &command, e))
+}
+
+/// Health, capacity and per-vdev errors of an imported pool.
+pub fn pool_status(runner: &dyn CommandRunner, pool: &PoolName) -> Result<PoolStatus, ZfsError> {
+    let list = list_one(runner, pool)?;
+    let command = CommandLine::new(
+        Program::Zpool,
+        ["status", "-j", "--json-int", pool.as_str()],
+    );
+    let out = runner
+        .run(&command)
+        .map_err(|e| no_such_pool_or(pool, e, "read the status of pool"))?;
+    let report = parse::parse_pool_status_json(&out.stdout, pool.as_str())
+        .map_err(|e| parse_failed(pool, &command, e))?;
+    Ok(PoolStatus::from_parts(list, report))
+}
+
+/// What [`start_scrub`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScrubOutcome {
+    Started,
+    AlreadyRunning,
+}
+
+/// `zpool scrub <pool>`; a scrub already under way is not an error.
+pub fn start_scrub(runner: &dyn CommandRunner, pool: &PoolName) -> Result<ScrubOutcome, ZfsError> {
+    let command = CommandLine::new(Program::Zpool, ["scrub", pool.as_str()]);
+    match runner.run(&command) {
+        Ok(_) => Ok(ScrubOutcome::Started),
+        Err(e) if e.stderr().contains("currently scrubbing") => Ok(ScrubOutcome::AlreadyRunning),
+        Err(e) if e.stderr().contains("currently resilvering") => {
+            Err(ZfsError::ScanRunning { pool: pool.clone() })
+        }
+        Err(e) => Err(no_such_pool_or(pool, e, "scrub pool")),
+    }
+}
+
+/// `zpool destroy <pool>`, only when `confirmation` is the pool's name
+/// again; otherwise nothing is run. Never `-f`.
+pub fn destroy_pool(
+    runner: &dyn CommandRunner,
+    pool: &PoolName,
+    confirmation: &str,
+) -> Result<(), ZfsError> {
+    if confirmation != pool.as_str() {
+        return Err(ZfsError::ConfirmationMismatch {
+            pool: pool.clone(),
+            confirmation: confirmation.to_string(),
+        });
+    }
+    let command = CommandLine::new(Program::Zpool, ["destroy", pool.as_str()]);
+    runner
+        .run(&command)
+        .map_err(|e| no_such_pool_or(pool, e, "destroy pool"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disks(n: usize) -> Vec<DiskId> {
+        (0..n)
+            .map(|i| {
+                format!("nvme-QEMU_NVMe_Ctrl_IRONSTOR{i:04}")
+                    .parse()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn spec(layout: Layout, n: usize) -> PoolSpec {
+        PoolSpec {
+            name: "tank".parse().unwrap(),
+            layout,
+            disks: disks(n),
+            mount_base: "/var/lib/ironstor/pools".into(),
+        }
+    }
+
+    fn line(plan: &PoolPlan) -> String {
+        assert_eq!(plan.commands.len(), 1);
+        plan.commands[0].to_string()
+    }
+
+    const DEFAULTS: &str = "zpool create -o ashift=12 -O compression=lz4 -O atime=off -O xattr=sa -O acltype=posixacl -O mountpoint=/var/lib/ironstor/pools/tank tank";
+
+    #[test]
+    fn stripe_plan_lists_disks_by_id_and_warns_plainly() {
+        let plan = plan_create_pool(&spec(Layout::Stripe, 4)).unwrap();
+        assert_eq!(
+            line(&plan),
+            format!(
+                "{DEFAULTS} /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0000 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0001 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0002 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0003"
+            )
+        );
+        assert_eq!(plan.tolerated_failures, 0);
+        assert_eq!(plan.warnings.len(), 1);
+        assert!(
+            plan.warnings[0].message.contains("no redundancy")
+                && plan.warnings[0]
+                    .message
+                    .contains("all data in the pool is lost"),
+            "{}",
+            plan.warnings[0]
+        );
+    }
+
+    #[test]
+    fn single_disk_stripe_is_allowed_with_the_warning() {
+        let plan = plan_create_pool(&spec(Layout::Stripe, 1)).unwrap();
+        assert!(plan.warnings[0].message.contains("single disk"));
+    }
+
+    #[test]
+    fn mirror_plan() {
+        let plan = plan_create_pool(&spec(Layout::Mirror, 2)).unwrap();
+        assert_eq!(
+            line(&plan),
+            format!("{DEFAULTS} mirror /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0000 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0001")
+        );
+        assert!(plan.warnings.is_empty());
+        assert_eq!(plan.tolerated_failures, 1);
+        assert_eq!(plan.mountpoint, Path::new("/var/lib/ironstor/pools/tank"));
+    }
+
+    #[test]
+    fn raidz_plans_name_their_parity() {
+        for (layout, n, keyword, tolerated) in [
+            (Layout::Raidz1, 3, "raidz1", 1),
+            (Layout::Raidz2, 4, "raidz2", 2),
+            (Layout::Raidz3, 5, "raidz3", 3),
+        ] {
+            let plan = plan_create_pool(&spec(layout, n)).unwrap();
+            let l = line(&plan);
+            let vdevs = l.strip_prefix(DEFAULTS).unwrap();
+            assert!(
+                vdevs.starts_with(&format!(" {keyword} /dev/disk/by-id/")),
+                "{l}"
+            );
+            assert_eq!(vdevs.matches("/dev/disk/by-id/").count(), n);
+            assert_eq!(plan.tolerated_failures, tolerated);
+            assert!(plan.warnings.is_empty());
+        }
+    }
+
+    #[test]
+    fn too_few_disks_are_refused_for_each_layout() {
+        for (layout, n, min) in [
+            (Layout::Stripe, 0, 1),
+            (Layout::Mirror, 1, 2),
+            (Layout::Raidz1, 2, 3),
+            (Layout::Raidz2, 3, 4),
+            (Layout::Raidz3, 4, 5),
+        ] {
+            match plan_create_pool(&spec(layout, n)) {
+                Err(ZfsError::TooFewDisks {
+                    min: m, got, pool, ..
+                }) => {
+                    assert_eq!((m, got, pool.as_str()), (min, n, "tank"));
+                }
+                other => panic!("{layout} with {n} disks: {other:?}"),
+            }
+        }
+        let err = plan_create_pool(&spec(Layout::Raidz2, 3)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "pool tank: a raidz2 needs at least 4 disks, 3 given"
+        );
+    }
+
+    #[test]
+    fn a_disk_listed_twice_is_refused() {
+        let mut s = spec(Layout::Mirror, 2);
+        s.disks.push(s.disks[0].clone());
+        assert!(matches!(
+            plan_create_pool(&s),
+            Err(ZfsError::DuplicateDisk { .. })
+        ));
+    }
+
+    #[test]
+    fn mount_base_must_be_a_writable_looking_absolute_dir() {
+        for base in ["/", "var/pools", "/var/../pools", ""] {
+            let mut s = spec(Layout::Mirror, 2);
+            s.mount_base = base.into();
+            assert!(
+                matches!(plan_create_pool(&s), Err(ZfsError::BadMountBase { .. })),
+                "{base:?}"
+            );
+        }
+        let mut s = spec(Layout::Mirror, 2);
+        s.mount_base = "/run/ironstor/./pools/".into();
+        let plan = plan_create_pool(&s).unwrap();
+        assert_eq!(plan.mountpoint, Path::new("/run/ironstor/pools/tank"));
+    }
+
+    #[test]
+    fn plans_serialize_for_the_api() {
+        let plan = plan_create_pool(&spec(Layout::Stripe, 1)).unwrap();
+        let v = serde_json::to_value(&plan).unwrap();
+        assert_eq!(v["pool"], "tank");
+        assert_eq!(v["layout"], "stripe");
+        assert_eq!(v["disks"][0], "nvme-QEMU_NVMe_Ctrl_IRONSTOR0000");
+        assert_eq!(v["warnings"][0]["kind"], "no_redundancy");
+        assert!(v["commands"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("zpool create -o ashift=12"));
+    }
+
+    #[test]
+    fn import_is_by_id_without_mounting_and_forces_only_when_asked() {
+        let pool: PoolName = "tank".parse().unwrap();
+        assert_eq!(
+            import_command(&pool, false).to_string(),
+            "zpool import -d /dev/disk/by-id -N tank"
+        );
+        assert_eq!(
+            import_command(&pool, true).to_string(),
+            "zpool import -d /dev/disk/by-id -N -f tank"
+        );
+    }
+}
