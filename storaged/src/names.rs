@@ -16,7 +16,11 @@ pub struct NameError {
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $check:path) => {
         $(#[$doc])*
+        ///
+        /// In JSON it is a plain string, checked again when read back.
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
         impl $name {
@@ -174,6 +178,16 @@ mod tests {
         assert!("nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000"
             .parse::<DiskId>()
             .is_ok());
+    }
+
+    #[test]
+    fn names_are_json_strings_checked_on_the_way_in() {
+        let pool: PoolName = "tank".parse().unwrap();
+        assert_eq!(serde_json::to_string(&pool).unwrap(), "\"tank\"");
+        let back: PoolName = serde_json::from_str("\"tank\"").unwrap();
+        assert_eq!(back, pool);
+        let err = serde_json::from_str::<PoolName>("\"tank;rm\"").unwrap_err();
+        assert!(err.to_string().contains("invalid pool name"), "{err}");
     }
 
     #[test]

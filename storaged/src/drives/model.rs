@@ -31,7 +31,6 @@ impl Inventory {
 #[derive(Debug, Clone, Serialize)]
 pub struct Disk {
     /// The `/dev/disk/by-id` name; `None` when udev gave the disk none.
-    #[serde(serialize_with = "serialize_id")]
     pub id: Option<DiskId>,
     /// Every `/dev/disk/by-id` name udev gave the disk, `id` among them.
     pub by_id: Vec<String>,
@@ -72,13 +71,6 @@ pub struct Disk {
     pub reasons: Vec<String>,
     /// Things worth knowing that do not change the verdict.
     pub warnings: Vec<String>,
-}
-
-fn serialize_id<S: Serializer>(id: &Option<DiskId>, s: S) -> Result<S::Ok, S::Error> {
-    match id {
-        Some(id) => s.serialize_some(id.as_str()),
-        None => s.serialize_none(),
-    }
 }
 
 /// A block device number, `major:minor`, as sysfs `dev` and mountinfo

@@ -12,7 +12,6 @@ pub mod migrate;
 mod mutate;
 pub mod reconcile;
 pub mod schema;
-mod serde_names;
 pub mod store;
 
 #[cfg(test)]

@@ -19,14 +19,13 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::schema::{is_below, pool_of, Dataset, DesiredState, Volume};
-use super::serde_names;
 use crate::names::{DatasetName, PoolName};
 
 /// What the machine looks like now, as the `zfs` module reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observed {
     /// Pools imported on this system (`zpool list`).
-    #[serde(default, with = "serde_names::many")]
+    #[serde(default)]
     pub imported: BTreeSet<PoolName>,
     /// Pools `zpool import` (with no pool argument) offers.
     #[serde(default)]
@@ -41,7 +40,6 @@ pub struct Observed {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportablePool {
-    #[serde(with = "serde_names::one")]
     pub name: PoolName,
     /// `zpool import` says it was last accessed by another system and may
     /// be active there: importing it could corrupt it.
@@ -54,7 +52,6 @@ pub struct ImportablePool {
 /// Key properties of a dataset, as `zfs get -H -p` prints them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedDataset {
-    #[serde(with = "serde_names::one")]
     pub name: DatasetName,
     pub compression: String,
     pub sync: String,
@@ -67,7 +64,6 @@ pub struct ObservedDataset {
 /// Key properties of a zvol, as `zfs get -H -p` prints them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedVolume {
-    #[serde(with = "serde_names::one")]
     pub name: DatasetName,
     pub volsize: u64,
     pub volblocksize: u64,
@@ -83,7 +79,6 @@ pub struct ObservedVolume {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     ImportPool {
-        #[serde(with = "serde_names::one")]
         pool: PoolName,
     },
     CreateDataset {
@@ -110,24 +105,16 @@ pub enum Kind {
 #[serde(tag = "drift", rename_all = "snake_case")]
 pub enum Drift {
     /// Declared, but neither imported nor importable: disks gone or dead.
-    PoolMissing {
-        #[serde(with = "serde_names::one")]
-        pool: PoolName,
-    },
+    PoolMissing { pool: PoolName },
     /// Declared and importable, but it looks active on another system.
     PoolInUseElsewhere {
-        #[serde(with = "serde_names::one")]
         pool: PoolName,
         host: Option<String>,
     },
     /// Imported here, but not declared.
-    PoolNotDeclared {
-        #[serde(with = "serde_names::one")]
-        pool: PoolName,
-    },
+    PoolNotDeclared { pool: PoolName },
     /// A declared property has another value on the machine.
     Property {
-        #[serde(with = "serde_names::one")]
         name: DatasetName,
         kind: Kind,
         property: &'static str,
@@ -135,15 +122,10 @@ pub enum Drift {
         observed: String,
     },
     /// Exists in a declared pool, but is not declared.
-    Undeclared {
-        #[serde(with = "serde_names::one")]
-        name: DatasetName,
-        kind: Kind,
-    },
+    Undeclared { name: DatasetName, kind: Kind },
     /// Declared as one kind, exists as the other. Nothing below it is
     /// planned.
     KindMismatch {
-        #[serde(with = "serde_names::one")]
         name: DatasetName,
         declared: Kind,
         found: Kind,
@@ -156,7 +138,6 @@ pub struct Plan {
     /// Imports first, then creations (parents before children), then drift.
     pub actions: Vec<Action>,
     /// Pools this plan imports whose contents are planned on the next pass.
-    #[serde(with = "serde_names::many")]
     pub awaiting_import: Vec<PoolName>,
 }
 

@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::migrate::CURRENT_VERSION;
-use super::serde_names;
 use crate::names::{DatasetName, DiskId, PoolName};
 
 /// The whole desired state. Build one with [`DesiredState::default`] (empty)
@@ -103,15 +102,12 @@ impl DesiredState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
-    #[serde(with = "serde_names::one")]
     pub name: PoolName,
     pub layout: Layout,
     /// Member disks in vdev order, by stable `/dev/disk/by-id` name.
-    #[serde(with = "serde_names::many")]
     pub disks: Vec<DiskId>,
     /// Members the admin explicitly forced past an "in use" verdict (old
     /// labels, fake-RAID metadata). Always a subset of `disks`.
-    #[serde(with = "serde_names::many")]
     pub forced: BTreeSet<DiskId>,
     /// When the pool was created, in seconds since the Unix epoch (UTC).
     pub created_unix: u64,
@@ -163,7 +159,6 @@ impl Layout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dataset {
-    #[serde(with = "serde_names::one")]
     pub name: DatasetName,
     #[serde(default)]
     pub properties: DatasetProps,
@@ -193,7 +188,6 @@ pub const DEFAULT_VOLBLOCKSIZE: u64 = 16 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
-    #[serde(with = "serde_names::one")]
     pub name: DatasetName,
     /// `volsize`, a multiple of `volblocksize`.
     pub size_bytes: u64,

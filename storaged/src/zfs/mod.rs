@@ -200,14 +200,6 @@ mod ser {
 
     use crate::runner::CommandLine;
 
-    pub fn name<T: AsRef<str>, S: Serializer>(name: &T, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(name.as_ref())
-    }
-
-    pub fn names<T: AsRef<str>, S: Serializer>(names: &[T], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(names.iter().map(AsRef::as_ref))
-    }
-
     /// Command lines as the shell-quoted strings `Display` gives.
     pub fn commands<S: Serializer>(commands: &[CommandLine], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(commands.iter().map(ToString::to_string))

@@ -41,10 +41,8 @@ pub struct PoolSpec {
 /// What creating a pool will do (or did).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PoolPlan {
-    #[serde(serialize_with = "ser::name")]
     pub pool: PoolName,
     pub layout: Layout,
-    #[serde(serialize_with = "ser::names")]
     pub disks: Vec<DiskId>,
     pub mountpoint: PathBuf,
     /// How many disks can fail without losing the pool.
