@@ -147,6 +147,10 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     });
 
     let build_id = build_id(profile, &base, zfs.as_ref(), &opts.storaged)?;
+    if let Some(manifest) = up_to_date(out, &build_id) {
+        eprintln!("image {build_id} in {} is up to date", out.display());
+        return Ok(manifest);
+    }
     let assembled = st.run(
         "assemble",
         "root tree: ZFS, storaged, units, overlays",
@@ -238,6 +242,16 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
 
     print_summary(&st, out, &manifest, started.elapsed())?;
     Ok(manifest)
+}
+
+/// The manifest of an earlier build of the same inputs, if its image is
+/// still there whole.
+fn up_to_date(out: &Path, build_id: &str) -> Option<Manifest> {
+    let manifest = Manifest::load(out).ok()?;
+    let complete = [USB_IMAGE, ROOT_SQUASHFS, "vmlinuz", "initrd.img"]
+        .iter()
+        .all(|name| out.join(name).is_file());
+    (manifest.build_id == build_id && complete).then_some(manifest)
 }
 
 /// A hash of everything that makes this image what it is.

@@ -281,24 +281,34 @@ impl Vm {
     /// Waits until `needle` appears on the serial console. Fails early and
     /// plainly on a kernel panic or when QEMU exits.
     pub fn wait_for_serial(&mut self, needle: &str, timeout: Duration) -> Result<Duration> {
+        self.wait_for_serial_count(needle, 1, timeout)
+    }
+
+    /// Waits until `needle` has appeared `count` times (e.g. once per boot
+    /// of a guest that reboots), with the same early failures.
+    pub fn wait_for_serial_count(
+        &mut self,
+        needle: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Duration> {
         let start = Instant::now();
-        let mut from = 0;
         loop {
             let text = self.serial();
-            if text[from.min(text.len())..].contains(needle) || text.contains(needle) {
+            if text.matches(needle).count() >= count {
                 return Ok(start.elapsed());
             }
-            from = text.len().saturating_sub(needle.len());
-            if text.contains(PANIC) {
-                let stage = if USERSPACE.iter().any(|u| text.contains(u)) {
-                    "after userspace started"
-                } else {
-                    "before userspace"
-                };
-                bail!(BootFailure::Panic {
-                    before_userspace: stage == "before userspace",
-                    tail: self.serial_tail(40)
-                });
+            if text.matches(PANIC).count() > 0 {
+                // Only a panic after the last boot's start counts.
+                let last_boot = text.rfind("Linux version").unwrap_or(0);
+                let this_boot = &text[last_boot..];
+                if this_boot.contains(PANIC) {
+                    let before_userspace = !USERSPACE.iter().any(|u| this_boot.contains(u));
+                    bail!(BootFailure::Panic {
+                        before_userspace,
+                        tail: self.serial_tail(40)
+                    });
+                }
             }
             if let Some(status) = self.child.try_wait()? {
                 let stderr =
@@ -310,7 +320,7 @@ impl Vm {
             }
             if start.elapsed() > timeout {
                 bail!(
-                    "{needle:?} did not appear on the serial console within {}s\nserial console, last lines:\n{}",
+                    "{needle:?} did not appear (x{count}) on the serial console within {}s\nserial console, last lines:\n{}",
                     timeout.as_secs(),
                     self.serial_tail(40)
                 );
