@@ -7,10 +7,15 @@
 //!
 //! It must never destroy or format anything it was not explicitly asked to.
 
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod daemon;
 pub mod drives;
 pub mod names;
 pub mod notify;
 pub mod platform;
 pub mod runner;
 pub mod state;
+pub mod tls;
 pub mod zfs;

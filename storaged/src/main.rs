@@ -1,29 +1,27 @@
-//! `storaged`: the appliance daemon's entry point.
+//! `storaged`: the appliance daemon's entry point. Parses the flags, says
+//! where it runs, and hands over to [`storaged::daemon::run`], which
+//! tells systemd `READY=1`, prints `storaged ready`, pings the watchdog and
+//! stops cleanly on SIGTERM.
 
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
-use storaged::notify::Notifier;
+use clap::Parser;
+use storaged::config::Args;
+use storaged::daemon;
 use storaged::platform::Platform;
 
 fn main() -> ExitCode {
-    let platform = Platform::detect(Path::new("/"));
+    let config = Args::parse().resolve();
+    let platform = Platform::detect(&config.roots.root);
     println!(
         "storaged {} starting on {platform}",
         env!("CARGO_PKG_VERSION")
     );
-    let notifier = Notifier::from_env();
-    if let Err(err) = notifier.ready(&format!("serving; {platform}")) {
-        eprintln!("storaged: cannot tell systemd it is ready: {err}");
-        return ExitCode::FAILURE;
-    }
-    println!("storaged ready");
-    let interval = Notifier::watchdog_interval().unwrap_or(Duration::from_secs(60));
-    loop {
-        std::thread::sleep(interval);
-        if let Err(err) = notifier.watchdog() {
-            eprintln!("storaged: watchdog ping failed: {err}");
+    match daemon::run(config, platform) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("storaged: {}", daemon::error_chain(&err));
+            ExitCode::FAILURE
         }
     }
 }

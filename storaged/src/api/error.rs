@@ -1,0 +1,273 @@
+//! API errors: one enum, one exhaustive `match` to HTTP statuses, one JSON
+//! shape: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthError;
+
+/// Everything an API call can answer besides success.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all (syntax, truncated, empty).
+    #[error("{message}")]
+    MalformedJson {
+        message: String,
+        field: Option<String>,
+    },
+    /// JSON, but not what the endpoint takes: an unknown, missing or
+    /// mistyped field, or a value the endpoint rejects.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error(
+        "the request body must be JSON (Content-Type: application/json), not {content_type:?}"
+    )]
+    UnsupportedMediaType { content_type: String },
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("login required")]
+    LoginRequired,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("the setup token is wrong or was already used")]
+    InvalidSetupToken,
+    #[error("the admin password is already set")]
+    AlreadySetUp,
+    #[error(
+        "the admin password is not set yet; set it with the setup token printed on the console"
+    )]
+    SetupRequired,
+    #[error("too many failed attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("no such endpoint: {method} {path}")]
+    NoRoute { method: String, path: String },
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    /// A named object does not exist (`kind` "pool", `name` "tank").
+    #[error("{kind} {name:?} not found")]
+    NotFound { kind: &'static str, name: String },
+    /// The request contradicts the current state (exists already, busy).
+    #[error("{message}")]
+    Conflict { message: String },
+    /// storaged failed; the message holds the whole cause chain.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl ApiError {
+    /// The HTTP status. Exhaustive on purpose: a new variant must choose.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MalformedJson { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::LoginRequired => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidSetupToken => StatusCode::FORBIDDEN,
+            ApiError::AlreadySetUp => StatusCode::CONFLICT,
+            ApiError::SetupRequired => StatusCode::CONFLICT,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::NoRoute { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MalformedJson { .. } => "malformed_json",
+            ApiError::Invalid { .. } => "invalid_request",
+            ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::LoginRequired => "login_required",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::InvalidSetupToken => "invalid_setup_token",
+            ApiError::AlreadySetUp => "already_set_up",
+            ApiError::SetupRequired => "setup_required",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::NoRoute { .. } => "no_route",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::NotFound { .. } => "not_found",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::Internal { .. } => "internal",
+        }
+    }
+
+    /// The request field at fault, when there is one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::MalformedJson { field, .. } | ApiError::Invalid { field, .. } => {
+                field.as_deref()
+            }
+            ApiError::InvalidSetupToken => Some("token"),
+            _ => None,
+        }
+    }
+
+    /// A value the endpoint rejects, in `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Invalid {
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// An internal failure, with the whole chain of causes.
+    pub fn internal(err: &dyn std::error::Error) -> ApiError {
+        ApiError::Internal {
+            message: crate::daemon::error_chain(err),
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                field: self.field().map(str::to_string),
+            },
+        }
+    }
+}
+
+/// The JSON every error answer carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal { message } = &self {
+            println!("storaged: API error: {message}");
+        }
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        let headers = response.headers_mut();
+        match &self {
+            ApiError::LoginRequired => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"storaged\""),
+                );
+            }
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> ApiError {
+        match err {
+            AuthError::AlreadySetUp => ApiError::AlreadySetUp,
+            AuthError::SetupRequired => ApiError::SetupRequired,
+            AuthError::InvalidSetupToken => ApiError::InvalidSetupToken,
+            AuthError::InvalidCredentials => ApiError::InvalidCredentials,
+            AuthError::Throttled { retry_after } => ApiError::TooManyAttempts {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            AuthError::PasswordTooShort | AuthError::PasswordTooLong => {
+                ApiError::invalid("password", err.to_string())
+            }
+            AuthError::Read { .. }
+            | AuthError::Parse { .. }
+            | AuthError::Version { .. }
+            | AuthError::Write { .. }
+            | AuthError::Hash(_)
+            | AuthError::Random(_) => ApiError::internal(&err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_is_json_with_code_message_and_field() {
+        let cases = [
+            (
+                ApiError::invalid("password", "too short"),
+                422,
+                "invalid_request",
+                Some("password"),
+            ),
+            (
+                ApiError::MalformedJson {
+                    message: "EOF".into(),
+                    field: None,
+                },
+                400,
+                "malformed_json",
+                None,
+            ),
+            (
+                ApiError::InvalidSetupToken,
+                403,
+                "invalid_setup_token",
+                Some("token"),
+            ),
+            (ApiError::LoginRequired, 401, "login_required", None),
+            (
+                ApiError::NotFound {
+                    kind: "pool",
+                    name: "tank".into(),
+                },
+                404,
+                "not_found",
+                None,
+            ),
+        ];
+        for (err, status, code, field) in cases {
+            assert_eq!(err.status().as_u16(), status, "{err:?}");
+            let body = serde_json::to_value(err.body()).unwrap();
+            assert_eq!(body["error"]["code"], code);
+            assert_eq!(body["error"]["message"], err.to_string());
+            assert_eq!(body["error"].get("field").and_then(|f| f.as_str()), field);
+        }
+    }
+
+    #[test]
+    fn throttling_says_when_to_retry() {
+        let response = ApiError::TooManyAttempts {
+            retry_after_secs: 42,
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "42");
+        let response = ApiError::LoginRequired.into_response();
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+
+    #[test]
+    fn internal_auth_failures_keep_their_cause() {
+        let err = ApiError::from(AuthError::Write {
+            path: "/var/lib/storaged/auth.json".into(),
+            source: std::io::Error::other("disk full"),
+        });
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            err.to_string(),
+            "cannot write /var/lib/storaged/auth.json: disk full"
+        );
+    }
+}

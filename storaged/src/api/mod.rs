@@ -1,0 +1,160 @@
+//! The JSON API under `/api/v1`: one router built from endpoint groups.
+//!
+//! A group is a module with `pub fn group() -> Group`: its endpoints, each
+//! with its method, path, who may call it ([`Access`]), its OpenAPI
+//! operation and its handler, plus the schemas the operations refer to.
+//! [`router`] and [`openapi::document`] are both built from [`groups`], so a
+//! route cannot be served without being documented.
+//!
+//! To add a group (drives, pools, datasets, volumes, snapshots):
+//! 1. write `api/pools.rs` with `pub fn group() -> Group`; its handlers
+//!    take `State(app): State<AppState>`, bodies as [`ApiJson`] of a
+//!    `#[serde(deny_unknown_fields)]` struct, and return
+//!    `Result<_, ApiError>`;
+//! 2. add `mod pools;` below and `pools::group()` to [`groups`];
+//! 3. give the module's own error a `From` impl into [`ApiError`] (a new
+//!    variant there forces a status choice in its one `match`).
+//!
+//! Handlers that change the machine or the persisted state hold
+//! [`Shared::mutations`] throughout; commands and other slow work go
+//! through [`AppState::blocking`].
+
+mod access;
+mod auth;
+pub mod client;
+mod error;
+mod json;
+pub mod openapi;
+mod state;
+mod system;
+
+#[cfg(test)]
+mod tests;
+
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue, Method, Uri};
+use axum::response::Response;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use serde_json::Value;
+
+pub use access::{session_token, Peer, SESSION_COOKIE};
+pub use error::{ApiError, ErrorBody};
+pub use json::ApiJson;
+pub use state::{AppState, Shared};
+pub use system::{ImageInfo, Status};
+
+/// Every API path starts with this.
+pub const PREFIX: &str = "/api/v1";
+/// Largest request body accepted (a group may raise it for its routes).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone who can reach the API: setup, login, the OpenAPI document.
+    Public,
+    /// The local socket, or a network client with a live session.
+    Admin,
+}
+
+/// One method on one path.
+pub struct Endpoint {
+    pub method: Method,
+    /// Below [`PREFIX`], with OpenAPI/axum parameters: `/pools/{pool}`.
+    pub path: &'static str,
+    pub access: Access,
+    /// The OpenAPI Operation Object (summary, operationId, requestBody,
+    /// responses); tags, security and the 401 answer are added for you.
+    pub operation: Value,
+    handler: MethodRouter<AppState>,
+}
+
+impl Endpoint {
+    pub fn new<H, T>(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: H,
+        operation: Value,
+    ) -> Endpoint
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("an HTTP method axum routes");
+        Endpoint {
+            method,
+            path,
+            access,
+            operation,
+            handler: on(filter, handler),
+        }
+    }
+}
+
+/// A module's endpoints and the schemas they refer to.
+pub struct Group {
+    /// The OpenAPI tag.
+    pub name: &'static str,
+    pub description: &'static str,
+    pub endpoints: Vec<Endpoint>,
+    /// `components.schemas` entries: (name, JSON Schema).
+    pub schemas: Vec<(&'static str, Value)>,
+}
+
+/// Every endpoint group, in the order the document lists them.
+pub fn groups() -> Vec<Group> {
+    vec![system::group(), auth::group()]
+}
+
+/// The API's router: every group's endpoints, admin ones behind the login
+/// check, JSON answers for unknown paths and methods.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for group in groups() {
+        for endpoint in group.endpoints {
+            let handler = match endpoint.access {
+                Access::Public => endpoint.handler,
+                Access::Admin => {
+                    endpoint
+                        .handler
+                        .route_layer(axum::middleware::from_fn_with_state(
+                            state.clone(),
+                            access::require_admin,
+                        ))
+                }
+            };
+            router = router.route(&format!("{PREFIX}{}", endpoint.path), handler);
+        }
+    }
+    router
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(no_route)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(no_store))
+        .with_state(state)
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+    }
+}
+
+/// API answers are about live state and sessions: never cache them.
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

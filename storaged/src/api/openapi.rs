@@ -1,0 +1,147 @@
+//! The OpenAPI 3 document of the API, assembled from the same endpoint
+//! groups the router is built from. Each endpoint brings its own Operation
+//! Object; this module adds what every operation shares (tags, security,
+//! the login and request-body error answers) and the shared schemas.
+
+use std::sync::OnceLock;
+
+use serde_json::{json, Map, Value};
+
+use super::{groups, Access, PREFIX};
+
+/// The document, as served by `GET /api/v1/openapi.json`.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert("Error".into(), error_schema());
+    let mut tags = Vec::new();
+    for group in groups() {
+        tags.push(json!({"name": group.name, "description": group.description}));
+        for (name, schema) in group.schemas {
+            let previous = schemas.insert(name.to_string(), schema);
+            assert!(previous.is_none(), "schema {name} is defined twice");
+        }
+        for endpoint in group.endpoints {
+            let mut operation = endpoint.operation;
+            let op = operation
+                .as_object_mut()
+                .unwrap_or_else(|| panic!("{} {}: not an object", endpoint.method, endpoint.path));
+            op.insert("tags".into(), json!([group.name]));
+            let has_body = op.contains_key("requestBody");
+            if endpoint.access == Access::Public {
+                op.insert("security".into(), json!([]));
+            }
+            let responses = op
+                .entry("responses")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("responses is an object");
+            if endpoint.access == Access::Admin {
+                responses
+                    .entry("401")
+                    .or_insert_with(|| error_response("Login required (network clients only)."));
+            }
+            if has_body {
+                for (status, why) in [
+                    ("400", "The body is not JSON."),
+                    ("413", "The body is too large."),
+                    ("415", "The body is not `application/json`."),
+                    (
+                        "422",
+                        "A field is unknown, missing, mistyped or rejected; `field` names it.",
+                    ),
+                ] {
+                    responses
+                        .entry(status)
+                        .or_insert_with(|| error_response(why));
+                }
+            }
+            let method = endpoint.method.as_str().to_ascii_lowercase();
+            let item = paths
+                .entry(endpoint.path.to_string())
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
+                .expect("path item is an object");
+            let previous = item.insert(method, operation);
+            assert!(
+                previous.is_none(),
+                "{} {} is defined twice",
+                endpoint.method,
+                endpoint.path
+            );
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "ironstor storaged API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The appliance's API. Over HTTPS it needs a session from \
+                POST /login (bearer token or cookie); on the local unix socket \
+                (root only) it needs none. Errors are \
+                {\"error\": {\"code\", \"message\", \"field\"}}.",
+        },
+        "servers": [{"url": PREFIX}],
+        "tags": tags,
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": super::SESSION_COOKIE},
+            },
+        },
+        "security": [{"bearer": []}, {"cookie": []}],
+    })
+}
+
+/// `{"$ref": "#/components/schemas/<name>"}`.
+pub fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// A required JSON request body of the named schema.
+pub fn json_request(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": {"application/json": {"schema": schema_ref(schema)}},
+    })
+}
+
+/// A JSON answer of the named schema.
+pub fn json_response(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": schema_ref(schema)}},
+    })
+}
+
+/// An error answer (the `Error` schema).
+pub fn error_response(description: &str) -> Value {
+    json_response(description, "Error")
+}
+
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": false,
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "additionalProperties": false,
+                "properties": {
+                    "code": {"type": "string", "description": "Stable machine-readable code.", "example": "invalid_request"},
+                    "message": {"type": "string", "description": "What went wrong, for people."},
+                    "field": {"type": "string", "description": "The request field at fault, when there is one.", "example": "password"},
+                },
+            },
+        },
+    })
+}

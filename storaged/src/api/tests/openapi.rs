@@ -1,0 +1,121 @@
+//! The OpenAPI document describes exactly the routes the router serves.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+
+use super::*;
+use crate::api::{groups, openapi, router, Peer, PREFIX};
+
+/// (METHOD, path below /api/v1) for every operation in the document.
+fn documented() -> BTreeSet<(String, String)> {
+    let doc = openapi::document();
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_ascii_uppercase(), path.clone()))
+        })
+        .collect()
+}
+
+/// (METHOD, path below /api/v1) for every endpoint the router is built from.
+fn routed() -> BTreeSet<(String, String)> {
+    groups()
+        .into_iter()
+        .flat_map(|g| g.endpoints)
+        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_document_lists_every_route_and_nothing_else() {
+    let routed = routed();
+    let documented = documented();
+    assert_eq!(routed, documented);
+    for expected in [
+        ("GET", "/status"),
+        ("GET", "/openapi.json"),
+        ("GET", "/setup"),
+        ("POST", "/setup"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+    ] {
+        assert!(
+            routed.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?}"
+        );
+    }
+}
+
+/// Every documented operation reaches a handler on the real router (not the
+/// 404/405 fallbacks), and an undocumented path does not.
+#[test]
+fn the_router_serves_every_documented_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let router = router(app_state(dir.path()));
+        let call = |method: &str, path: &str| {
+            let path = path.replace(['{', '}'], "");
+            let mut request = Request::builder()
+                .method(method)
+                .uri(format!("{PREFIX}{path}"))
+                .body(Body::empty())
+                .unwrap();
+            request.extensions_mut().insert(Peer::Local);
+            router.clone().oneshot(request)
+        };
+        for (method, path) in documented() {
+            let response = call(&method, &path).await.unwrap();
+            let status = response.status().as_u16();
+            assert!(status != 404 && status != 405, "{method} {path}: {status}");
+        }
+        let response = call("GET", "/not-documented").await.unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+    });
+}
+
+#[test]
+fn the_document_is_well_formed() {
+    let doc = openapi::document();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["servers"][0]["url"], PREFIX);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut operation_ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{at}"
+            );
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{at}"));
+            assert!(operation_ids.insert(id.to_string()), "{at}: duplicate {id}");
+            assert!(!op["responses"].as_object().unwrap().is_empty(), "{at}");
+            assert!(op["tags"].as_array().is_some_and(|t| t.len() == 1), "{at}");
+        }
+    }
+    // Every $ref points at a schema that exists.
+    let text = doc.to_string();
+    for piece in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = piece.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "dangling $ref to {name}");
+    }
+    // Admin operations document the login answer; public ones opt out.
+    assert!(doc["paths"]["/status"]["get"]["responses"]["401"].is_object());
+    assert_eq!(
+        doc["paths"]["/login"]["post"]["security"],
+        serde_json::json!([])
+    );
+    assert!(doc["paths"]["/setup"]["post"]["responses"]["422"].is_object());
+}

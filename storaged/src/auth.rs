@@ -1,0 +1,696 @@
+//! Who may use the network API: the admin password, the one-time setup
+//! token and login sessions. No HTTP here; the API maps these to requests.
+//!
+//! - The password is kept only as an argon2id hash (PHC string) in
+//!   `<state dir>/auth.json`, written atomically. There is no default
+//!   password.
+//! - While no admin password is set, a one-time setup token exists in
+//!   memory (and in `<runtime dir>/setup-token`, root only); whoever can read
+//!   the console or that file may set the first password with it, once.
+//! - Sessions are random bearer tokens held in memory: a restart logs
+//!   everyone out, which is acceptable for one admin.
+//! - Failed passwords and tokens are throttled globally, so guessing over
+//!   the network is slow.
+//!
+//! Every method that can take time (argon2 costs tens of milliseconds and
+//! ~19 MiB) is synchronous: call it from a blocking task.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use serde::{Deserialize, Serialize};
+
+use crate::daemon::write_atomic;
+
+/// The one account of the web page and the network API.
+pub const ADMIN_USER: &str = "admin";
+/// Shortest admin password accepted, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest admin password accepted, in bytes (bounds the hashing work).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The credentials file inside the state directory.
+pub const CREDENTIALS_FILE: &str = "auth.json";
+/// The setup token's copy inside the runtime directory.
+pub const SETUP_TOKEN_FILE: &str = "setup-token";
+
+/// Version of `auth.json`; see [`migrate`].
+const SCHEMA_VERSION: u32 = 1;
+/// Live sessions kept at most; the oldest goes first.
+const MAX_SESSIONS: usize = 64;
+/// Failed attempts allowed per window before further ones are refused.
+const MAX_FAILURES: usize = 10;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// Crockford's base32: no I, L, O, U, so a token read off a console is
+/// typed back without doubt.
+const TOKEN_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a valid credentials file", .path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("{} has schema version {found}; this storaged reads versions up to {SCHEMA_VERSION}", .path.display())]
+    Version { path: PathBuf, found: u32 },
+    #[error("cannot write {}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the admin password is already set")]
+    AlreadySetUp,
+    #[error(
+        "the admin password is not set yet; set it with the setup token printed on the console"
+    )]
+    SetupRequired,
+    #[error("the setup token is wrong or was already used")]
+    InvalidSetupToken,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many failed attempts; try again in {} s", .retry_after.as_secs().max(1))]
+    Throttled { retry_after: Duration },
+    #[error("the password must be at least {MIN_PASSWORD_CHARS} characters long")]
+    PasswordTooShort,
+    #[error("the password must be at most {MAX_PASSWORD_BYTES} bytes long")]
+    PasswordTooLong,
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error("the system's random number generator failed: {0}")]
+    Random(getrandom::Error),
+}
+
+/// `auth.json`: one record per user, the password as an argon2id PHC string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    version: u32,
+    users: BTreeMap<String, UserRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserRecord {
+    password_hash: String,
+}
+
+/// Brings an older `auth.json` up to [`SCHEMA_VERSION`]. There is one
+/// version so far; a new one adds its step here.
+fn migrate(file: CredentialsFile, path: &Path) -> Result<CredentialsFile, AuthError> {
+    match file.version {
+        SCHEMA_VERSION => Ok(file),
+        found => Err(AuthError::Version {
+            path: path.to_path_buf(),
+            found,
+        }),
+    }
+}
+
+/// What argon2 costs. [`HashCost::DEFAULT`] is OWASP's argon2id baseline;
+/// tests use [`HashCost::FAST`] so unoptimised builds stay quick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl HashCost {
+    pub const DEFAULT: HashCost = HashCost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+    };
+    /// Only for tests: the hash is still argon2id, with the least cost.
+    pub const FAST: HashCost = HashCost {
+        memory_kib: 64,
+        iterations: 1,
+    };
+
+    fn hasher(self) -> Result<Argon2<'static>, AuthError> {
+        let params = argon2::Params::new(self.memory_kib, self.iterations, 1, None)
+            .map_err(|e| AuthError::Hash(e.to_string()))?;
+        Ok(Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params,
+        ))
+    }
+}
+
+/// A session handed out by [`Auth::login`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token: String,
+    pub username: String,
+    pub expires_in: Duration,
+}
+
+#[derive(Debug)]
+struct Session {
+    username: String,
+    created: Instant,
+    expires: Instant,
+}
+
+#[derive(Debug)]
+struct Inner {
+    credentials: CredentialsFile,
+    setup_token: Option<String>,
+    sessions: HashMap<String, Session>,
+    failures: VecDeque<Instant>,
+}
+
+/// Credentials, the setup token and sessions; shared by every request.
+#[derive(Debug)]
+pub struct Auth {
+    path: PathBuf,
+    token_file: PathBuf,
+    session_ttl: Duration,
+    cost: HashCost,
+    inner: Mutex<Inner>,
+    /// One argon2 computation at a time: bounds memory to one hash's
+    /// worth whatever arrives, and slows guessing further.
+    hashing: Mutex<()>,
+}
+
+impl Auth {
+    /// Reads `<state_dir>/auth.json` (a missing file means no password yet).
+    /// When no admin password is set, creates the setup token and writes
+    /// its copy into `runtime_dir`; otherwise removes a stale copy.
+    pub fn load(
+        state_dir: &Path,
+        runtime_dir: &Path,
+        session_ttl: Duration,
+        cost: HashCost,
+    ) -> Result<Auth, AuthError> {
+        let path = state_dir.join(CREDENTIALS_FILE);
+        let credentials = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let file: CredentialsFile =
+                    serde_json::from_slice(&bytes).map_err(|source| AuthError::Parse {
+                        path: path.clone(),
+                        source,
+                    })?;
+                migrate(file, &path)?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => CredentialsFile {
+                version: SCHEMA_VERSION,
+                users: BTreeMap::new(),
+            },
+            Err(source) => return Err(AuthError::Read { path, source }),
+        };
+        let auth = Auth {
+            path,
+            token_file: runtime_dir.join(SETUP_TOKEN_FILE),
+            session_ttl,
+            cost,
+            inner: Mutex::new(Inner {
+                credentials,
+                setup_token: None,
+                sessions: HashMap::new(),
+                failures: VecDeque::new(),
+            }),
+            hashing: Mutex::new(()),
+        };
+        if auth.setup_required() {
+            let token = new_setup_token()?;
+            write_atomic(&auth.token_file, format!("{token}\n").as_bytes(), 0o600).map_err(
+                |source| AuthError::Write {
+                    path: auth.token_file.clone(),
+                    source,
+                },
+            )?;
+            auth.lock().setup_token = Some(token);
+        } else {
+            remove_if_present(&auth.token_file)?;
+        }
+        Ok(auth)
+    }
+
+    /// Where the credentials live.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True until the admin password is set.
+    pub fn setup_required(&self) -> bool {
+        !self.lock().credentials.users.contains_key(ADMIN_USER)
+    }
+
+    /// The one-time setup token, while the admin password is not set.
+    pub fn setup_token(&self) -> Option<String> {
+        self.lock().setup_token.clone()
+    }
+
+    /// Sets the first admin password. `token` must match the setup token
+    /// unless the caller is already trusted (the local socket passes `None`
+    /// with `trusted`). The token is consumed on success. Slow: hashes.
+    pub fn set_initial_password(
+        &self,
+        token: Option<&str>,
+        trusted: bool,
+        password: &str,
+        now: Instant,
+    ) -> Result<(), AuthError> {
+        let expected = {
+            let mut inner = self.lock();
+            if inner.credentials.users.contains_key(ADMIN_USER) {
+                return Err(AuthError::AlreadySetUp);
+            }
+            throttle(&mut inner, now)?;
+            let expected = inner.setup_token.clone().ok_or(AuthError::AlreadySetUp)?;
+            let matches = token.is_some_and(|t| tokens_match(t, &expected));
+            if !(matches || trusted && token.is_none()) {
+                inner.failures.push_back(now);
+                return Err(AuthError::InvalidSetupToken);
+            }
+            expected
+        };
+        check_password_policy(password)?;
+        let hash = self.hash(password)?;
+
+        let mut inner = self.lock();
+        // Someone else may have used the token while this one was hashing.
+        if inner.setup_token.as_deref() != Some(expected.as_str()) {
+            return Err(AuthError::InvalidSetupToken);
+        }
+        let mut next = inner.credentials.clone();
+        next.users.insert(
+            ADMIN_USER.to_string(),
+            UserRecord {
+                password_hash: hash,
+            },
+        );
+        self.commit(&next)?;
+        inner.credentials = next;
+        inner.setup_token = None;
+        drop(inner);
+        remove_if_present(&self.token_file)
+    }
+
+    /// Checks a password and opens a session. Slow: verifies a hash.
+    pub fn login(
+        &self,
+        username: &str,
+        password: &str,
+        now: Instant,
+    ) -> Result<NewSession, AuthError> {
+        let stored = {
+            let mut inner = self.lock();
+            if !inner.credentials.users.contains_key(ADMIN_USER) {
+                return Err(AuthError::SetupRequired);
+            }
+            throttle(&mut inner, now)?;
+            inner
+                .credentials
+                .users
+                .get(username)
+                .map(|u| u.password_hash.clone())
+        };
+        // An unknown user costs as much as a wrong password.
+        let hash = stored.as_deref().unwrap_or_else(|| dummy_hash(self.cost));
+        let verified = password.len() <= MAX_PASSWORD_BYTES
+            && self.with_hasher(|h| h.verify_password(password.as_bytes(), hash).is_ok())?;
+        let mut inner = self.lock();
+        if !(verified && stored.is_some()) {
+            inner.failures.push_back(now);
+            return Err(AuthError::InvalidCredentials);
+        }
+        let token = random_hex(32)?;
+        if inner.sessions.len() >= MAX_SESSIONS {
+            inner.sessions.retain(|_, s| s.expires > now);
+        }
+        if inner.sessions.len() >= MAX_SESSIONS {
+            if let Some(oldest) = inner
+                .sessions
+                .iter()
+                .min_by_key(|(_, s)| s.created)
+                .map(|(t, _)| t.clone())
+            {
+                inner.sessions.remove(&oldest);
+            }
+        }
+        inner.sessions.insert(
+            token.clone(),
+            Session {
+                username: username.to_string(),
+                created: now,
+                expires: now + self.session_ttl,
+            },
+        );
+        Ok(NewSession {
+            token,
+            username: username.to_string(),
+            expires_in: self.session_ttl,
+        })
+    }
+
+    /// The user a live session token belongs to; an expired one is dropped.
+    pub fn session(&self, token: &str, now: Instant) -> Option<String> {
+        let mut inner = self.lock();
+        match inner.sessions.get(token) {
+            Some(s) if s.expires > now => Some(s.username.clone()),
+            Some(_) => {
+                inner.sessions.remove(token);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Ends a session; true if it was live.
+    pub fn logout(&self, token: &str) -> bool {
+        self.lock().sessions.remove(token).is_some()
+    }
+
+    /// How long a new session lasts.
+    pub fn session_ttl(&self) -> Duration {
+        self.session_ttl
+    }
+
+    fn hash(&self, password: &str) -> Result<String, AuthError> {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(AuthError::Random)?;
+        self.with_hasher(|h| {
+            h.hash_password_with_salt(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| AuthError::Hash(e.to_string()))
+        })?
+    }
+
+    /// Runs `work` with the hasher, one at a time.
+    fn with_hasher<T>(&self, work: impl FnOnce(&Argon2<'static>) -> T) -> Result<T, AuthError> {
+        let hasher = self.cost.hasher()?;
+        let _one_at_a_time = self.hashing.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(work(&hasher))
+    }
+
+    fn commit(&self, file: &CredentialsFile) -> Result<(), AuthError> {
+        let mut bytes = serde_json::to_vec_pretty(file).expect("credentials serialise");
+        bytes.push(b'\n');
+        write_atomic(&self.path, &bytes, 0o600).map_err(|source| AuthError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; go on.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Refuses when too many attempts failed within the window.
+fn throttle(inner: &mut Inner, now: Instant) -> Result<(), AuthError> {
+    while inner
+        .failures
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= FAILURE_WINDOW)
+    {
+        inner.failures.pop_front();
+    }
+    if inner.failures.len() >= MAX_FAILURES {
+        let oldest = *inner.failures.front().expect("not empty");
+        return Err(AuthError::Throttled {
+            retry_after: FAILURE_WINDOW.saturating_sub(now.saturating_duration_since(oldest)),
+        });
+    }
+    Ok(())
+}
+
+/// The password rules: long enough, not absurdly long.
+pub fn check_password_policy(password: &str) -> Result<(), AuthError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AuthError::PasswordTooShort);
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AuthError::PasswordTooLong);
+    }
+    Ok(())
+}
+
+/// `XXXX-XXXX-XXXX` in Crockford base32: 60 random bits.
+fn new_setup_token() -> Result<String, AuthError> {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(AuthError::Random)?;
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| TOKEN_ALPHABET[usize::from(b & 31)] as char)
+        .collect();
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
+}
+
+/// Compares a typed token with the real one, forgiving case, dashes,
+/// spaces and Crockford's look-alikes (O for 0, I and L for 1); in time
+/// independent of where they differ.
+fn tokens_match(typed: &str, expected: &str) -> bool {
+    let normalise = |s: &str| -> Vec<u8> {
+        s.chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect::<String>()
+            .into_bytes()
+    };
+    let (a, b) = (normalise(typed), normalise(expected));
+    a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn random_hex(len: usize) -> Result<String, AuthError> {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).map_err(AuthError::Random)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A hash of nothing anyone knows, verified against for unknown users.
+fn dummy_hash(cost: HashCost) -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        cost.hasher()
+            .and_then(|h| {
+                h.hash_password_with_salt(b"no such user", b"storaged-dummy-salt")
+                    .map(|h| h.to_string())
+                    .map_err(|e| AuthError::Hash(e.to_string()))
+            })
+            .unwrap_or_default()
+    })
+}
+
+fn remove_if_present(path: &Path) -> Result<(), AuthError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(AuthError::Write {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    const GOOD: &str = "correct horse battery";
+
+    fn load(dir: &Path) -> Auth {
+        Auth::load(dir, dir, Duration::from_secs(60), HashCost::FAST).unwrap()
+    }
+
+    #[test]
+    fn setup_token_looks_like_the_console_line_says() {
+        let token = new_setup_token().unwrap();
+        assert_eq!(token.len(), 14, "{token}");
+        let parts: Vec<&str> = token.split('-').collect();
+        assert_eq!(parts.len(), 3);
+        assert!(parts
+            .iter()
+            .all(|p| p.len() == 4 && p.bytes().all(|b| TOKEN_ALPHABET.contains(&b))));
+    }
+
+    #[test]
+    fn typed_tokens_forgive_case_dashes_and_look_alikes() {
+        assert!(tokens_match("ab01-cd11-efgh", "AB01-CD11-EFGH"));
+        assert!(tokens_match("abo1 cdil efgh", "AB01-CD11-EFGH"));
+        assert!(!tokens_match("AB01-CD11-EFGJ", "AB01-CD11-EFGH"));
+        assert!(!tokens_match("AB01-CD11-EFG", "AB01-CD11-EFGH"));
+        assert!(!tokens_match("", "AB01-CD11-EFGH"));
+    }
+
+    #[test]
+    fn first_start_has_a_token_and_its_root_only_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        assert!(auth.setup_required());
+        let token = auth.setup_token().unwrap();
+        let copy = dir.path().join(SETUP_TOKEN_FILE);
+        assert_eq!(
+            std::fs::read_to_string(&copy).unwrap(),
+            format!("{token}\n")
+        );
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn setup_stores_only_an_argon2id_hash_and_consumes_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        let token = auth.setup_token().unwrap();
+        let now = Instant::now();
+        auth.set_initial_password(Some(&token), false, GOOD, now)
+            .unwrap();
+        assert!(!auth.setup_required());
+        assert_eq!(auth.setup_token(), None);
+        assert!(!dir.path().join(SETUP_TOKEN_FILE).exists());
+
+        let text = std::fs::read_to_string(auth.path()).unwrap();
+        assert!(!text.contains(GOOD), "{text}");
+        assert!(text.contains("$argon2id$v=19$"), "{text}");
+        let mode = std::fs::metadata(auth.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(matches!(
+            auth.set_initial_password(Some(&token), false, GOOD, now),
+            Err(AuthError::AlreadySetUp)
+        ));
+
+        // A restart reads the hash back and needs no token.
+        let again = load(dir.path());
+        assert!(!again.setup_required());
+        assert_eq!(again.setup_token(), None);
+        again.login(ADMIN_USER, GOOD, now).unwrap();
+    }
+
+    #[test]
+    fn wrong_or_missing_token_and_short_passwords_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        let token = auth.setup_token().unwrap();
+        let now = Instant::now();
+        assert!(matches!(
+            auth.set_initial_password(Some("AAAA-AAAA-AAAA"), false, GOOD, now),
+            Err(AuthError::InvalidSetupToken)
+        ));
+        assert!(matches!(
+            auth.set_initial_password(None, false, GOOD, now),
+            Err(AuthError::InvalidSetupToken)
+        ));
+        assert!(matches!(
+            auth.set_initial_password(Some(&token), false, "short", now),
+            Err(AuthError::PasswordTooShort)
+        ));
+        assert!(!auth.path().exists());
+        assert_eq!(auth.setup_token().as_deref(), Some(token.as_str()));
+        // The trusted local socket needs no token.
+        auth.set_initial_password(None, true, GOOD, now).unwrap();
+    }
+
+    #[test]
+    fn login_before_setup_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        assert!(matches!(
+            auth.login(ADMIN_USER, GOOD, Instant::now()),
+            Err(AuthError::SetupRequired)
+        ));
+    }
+
+    #[test]
+    fn sessions_expire_and_end_at_logout() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        let t0 = Instant::now();
+        auth.set_initial_password(None, true, GOOD, t0).unwrap();
+        assert!(matches!(
+            auth.login(ADMIN_USER, "wrong password!", t0),
+            Err(AuthError::InvalidCredentials)
+        ));
+        assert!(matches!(
+            auth.login("root", GOOD, t0),
+            Err(AuthError::InvalidCredentials)
+        ));
+        let s = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+        assert_eq!(s.token.len(), 64);
+        assert_eq!(s.expires_in, Duration::from_secs(60));
+        assert_eq!(auth.session(&s.token, t0).as_deref(), Some(ADMIN_USER));
+        assert_eq!(auth.session("nope", t0), None);
+        assert_eq!(auth.session(&s.token, t0 + Duration::from_secs(61)), None);
+        // Expired sessions are gone for good.
+        assert_eq!(auth.session(&s.token, t0), None);
+
+        let s = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+        assert!(auth.logout(&s.token));
+        assert!(!auth.logout(&s.token));
+        assert_eq!(auth.session(&s.token, t0), None);
+    }
+
+    #[test]
+    fn repeated_failures_are_throttled_then_forgiven() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        let t0 = Instant::now();
+        auth.set_initial_password(None, true, GOOD, t0).unwrap();
+        for _ in 0..MAX_FAILURES {
+            assert!(matches!(
+                auth.login(ADMIN_USER, "wrong password!", t0),
+                Err(AuthError::InvalidCredentials)
+            ));
+        }
+        let err = auth.login(ADMIN_USER, GOOD, t0).unwrap_err();
+        assert!(
+            matches!(err, AuthError::Throttled { retry_after } if retry_after == FAILURE_WINDOW)
+        );
+        auth.login(ADMIN_USER, GOOD, t0 + FAILURE_WINDOW).unwrap();
+    }
+
+    #[test]
+    fn sessions_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = load(dir.path());
+        let t0 = Instant::now();
+        auth.set_initial_password(None, true, GOOD, t0).unwrap();
+        let first = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+        for i in 1..=MAX_SESSIONS {
+            let t = t0 + Duration::from_millis(i as u64);
+            auth.login(ADMIN_USER, GOOD, t).unwrap();
+        }
+        assert_eq!(auth.lock().sessions.len(), MAX_SESSIONS);
+        assert_eq!(auth.session(&first.token, t0), None, "the oldest goes");
+    }
+
+    #[test]
+    fn unknown_schema_versions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CREDENTIALS_FILE),
+            r#"{"version": 9, "users": {}}"#,
+        )
+        .unwrap();
+        let err = Auth::load(
+            dir.path(),
+            dir.path(),
+            Duration::from_secs(1),
+            HashCost::FAST,
+        )
+        .unwrap_err();
+        assert!(matches!(err, AuthError::Version { found: 9, .. }), "{err}");
+    }
+}

@@ -1,0 +1,56 @@
+//! `setup`, `login` and `logout`.
+
+use serde_json::json;
+
+use crate::cli::{LoginArgs, LogoutArgs, SetupArgs};
+use crate::Ctl;
+
+pub fn setup(ctl: &mut Ctl<'_>, args: SetupArgs) -> anyhow::Result<()> {
+    let password = ctl.input.secret("New admin password: ")?;
+    if ctl.input.interactive() {
+        let again = ctl.input.secret("Again: ")?;
+        anyhow::ensure!(
+            again == password,
+            "the two passwords differ; nothing was changed"
+        );
+    }
+    let mut body = json!({ "password": password });
+    if let Some(token) = args.token {
+        body["token"] = json!(token);
+    }
+    let answer = ctl.client.post("/setup", &body)?;
+    if ctl.json {
+        return ctl.print_json(&answer);
+    }
+    ctl.print("The admin password is set; log in to the web page as \"admin\".\n")
+}
+
+pub fn login(ctl: &mut Ctl<'_>, args: LoginArgs) -> anyhow::Result<()> {
+    let password = ctl
+        .input
+        .secret(&format!("Password for {}: ", args.username))?;
+    let answer = ctl.client.post(
+        "/login",
+        &json!({ "username": args.username, "password": password }),
+    )?;
+    if ctl.json {
+        return ctl.print_json(&answer);
+    }
+    let token = answer["token"].as_str().unwrap_or_default();
+    let expires = answer["expires_in"].as_u64().unwrap_or_default();
+    ctl.print(&format!(
+        "{token}\n(send as \"Authorization: Bearer <token>\"; expires in {})\n",
+        crate::table::duration(expires)
+    ))
+}
+
+pub fn logout(ctl: &mut Ctl<'_>, args: LogoutArgs) -> anyhow::Result<()> {
+    let bearer = format!("Bearer {}", args.token);
+    let answer = ctl
+        .client
+        .call_with("POST", "/logout", &[("Authorization", &bearer)], None)?;
+    if ctl.json {
+        return ctl.print_json(&answer);
+    }
+    ctl.print("Logged out.\n")
+}

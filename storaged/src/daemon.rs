@@ -1,0 +1,736 @@
+//! The daemon's life: prepare directories, credentials and the certificate,
+//! bind the API's listeners, tell systemd, serve until SIGTERM, stop cleanly.
+//!
+//! Two listeners serve the same router:
+//! - a unix socket (mode 0600 in a 0700 directory): plain HTTP, trusted,
+//!   for `storagectl` as root; requests carry [`Peer::Local`];
+//! - HTTPS on TCP with the self-signed certificate from [`crate::tls`];
+//!   requests carry [`Peer::Network`] and need a login.
+//!
+//! Everything runs on one current-thread tokio runtime; slow work (argon2,
+//! commands) goes to its small blocking pool.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::{oneshot, Semaphore};
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::api::{self, AppState, Peer, Shared};
+use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
+use crate::config::{Config, HttpsListen};
+use crate::notify::Notifier;
+use crate::platform::Platform;
+use crate::runner::{CommandRunner, SystemRunner};
+use crate::tls::{self, CertificateOrigin, TlsError};
+
+/// Connections served at once, per listener; more wait to be accepted.
+const MAX_LOCAL_CONNECTIONS: usize = 64;
+const MAX_NETWORK_CONNECTIONS: usize = 256;
+/// A client that has not finished its TLS handshake by then is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client that has not sent its request headers by then is dropped.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long requests in flight may take to finish at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Blocking threads (argon2 hashes, commands): bounds memory under load.
+const MAX_BLOCKING_THREADS: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot create the directory {}", .path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot load the credentials")]
+    Auth(#[source] AuthError),
+    #[error("cannot move the unreadable {} aside", .path.display())]
+    MoveAside {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot set up the HTTPS certificate")]
+    Tls(#[source] TlsError),
+    #[error("another storaged is already serving {}", .path.display())]
+    AlreadyRunning { path: PathBuf },
+    #[error("{} exists and is not a socket; not replacing it", .path.display())]
+    NotASocket { path: PathBuf },
+    #[error("cannot listen on {}", .path.display())]
+    BindSocket {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot listen on {addr}")]
+    BindTcp {
+        addr: SocketAddr,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] io::Error),
+    #[error("cannot watch for SIGTERM")]
+    Signal(#[source] io::Error),
+    #[error("cannot tell systemd it is ready")]
+    Notify(#[source] io::Error),
+    #[error("the daemon thread panicked")]
+    Panicked,
+}
+
+struct Https {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+}
+
+/// A daemon with its listeners bound, serving nothing yet.
+pub struct Daemon {
+    app: AppState,
+    unix: UnixListener,
+    socket: PathBuf,
+    https: Option<Https>,
+    notes: Vec<String>,
+}
+
+impl Daemon {
+    /// Creates the directories, loads (or starts) the credentials, loads or
+    /// creates the certificate and binds both listeners.
+    pub async fn bind(
+        config: &Config,
+        runner: Arc<dyn CommandRunner>,
+        platform: Platform,
+        cost: HashCost,
+    ) -> Result<Daemon, DaemonError> {
+        let mut notes = Vec::new();
+        for dir in config.directories().into_iter().chain(config.sim_roots()) {
+            create_private_dir(dir)?;
+        }
+
+        let auth = load_auth(config, cost, &mut notes)?;
+
+        let https = match https_address(config.https) {
+            None => None,
+            Some(addrs) => {
+                let cert = tls::ensure_certificate(&config.tls_dir, &tls::default_names())
+                    .map_err(DaemonError::Tls)?;
+                let dir = config.tls_dir.display();
+                match &cert.origin {
+                    CertificateOrigin::Created => {
+                        notes.push(format!("created a self-signed HTTPS certificate in {dir}"))
+                    }
+                    CertificateOrigin::Reused => {}
+                    CertificateOrigin::Replaced { reason } => notes.push(format!(
+                        "replaced the unusable HTTPS certificate in {dir} ({reason}); the old files end in .bad"
+                    )),
+                }
+                let listener = bind_tcp(&addrs).await?;
+                Some(Https {
+                    listener,
+                    acceptor: TlsAcceptor::from(cert.config),
+                })
+            }
+        };
+        let unix = bind_unix(&config.socket)?;
+
+        let app = AppState::new(Shared {
+            runner,
+            roots: config.roots.clone(),
+            state_dir: config.state_dir.clone(),
+            runtime_dir: config.runtime_dir.clone(),
+            platform,
+            sim: config.sim,
+            started: Instant::now(),
+            mutations: tokio::sync::Mutex::new(()),
+            auth,
+        });
+        Ok(Daemon {
+            app,
+            unix,
+            socket: config.socket.clone(),
+            https,
+            notes,
+        })
+    }
+
+    pub fn app(&self) -> &AppState {
+        &self.app
+    }
+
+    pub fn socket_path(&self) -> &Path {
+        &self.socket
+    }
+
+    /// The bound HTTPS address (its real port when 0 was asked for).
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https
+            .as_ref()
+            .and_then(|h| h.listener.local_addr().ok())
+    }
+
+    /// The one-time setup token, while no admin password is set.
+    pub fn setup_token(&self) -> Option<String> {
+        self.app.auth.setup_token()
+    }
+
+    /// Things worth a line in the log that happened while binding.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Serves both listeners until `shutdown` completes, then stops
+    /// accepting, removes the socket and lets requests in flight finish.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+        let router = api::router(self.app.clone());
+        let graceful = GracefulShutdown::new();
+        let local = accept_local(&self.unix, &self.socket, &router, &graceful);
+        let network = async {
+            match &self.https {
+                Some(https) => accept_network(https, &router, &graceful).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shutdown => {}
+            () = local => {}
+            () = network => {}
+        }
+        drop(self.unix);
+        drop(self.https);
+        let _ = std::fs::remove_file(&self.socket);
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
+        Ok(())
+    }
+}
+
+/// Accepts on the API socket forever; every request is [`Peer::Local`].
+async fn accept_local(
+    listener: &UnixListener,
+    socket: &Path,
+    router: &axum::Router,
+    graceful: &GracefulShutdown,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_LOCAL_CONNECTIONS));
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let (router, watcher) = (router.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    serve_connection(stream, Peer::Local, router, watcher).await;
+                    drop(permit);
+                });
+            }
+            Err(e) => accept_failed(&socket.display().to_string(), e).await,
+        }
+    }
+}
+
+/// Accepts HTTPS connections forever; every request is [`Peer::Network`].
+async fn accept_network(https: &Https, router: &axum::Router, graceful: &GracefulShutdown) {
+    let slots = Arc::new(Semaphore::new(MAX_NETWORK_CONNECTIONS));
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match https.listener.accept().await {
+            Ok((stream, addr)) => {
+                let _ = stream.set_nodelay(true);
+                let acceptor = https.acceptor.clone();
+                let (router, watcher) = (router.clone(), graceful.watcher());
+                tokio::spawn(async move {
+                    let handshake =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+                    if let Ok(Ok(tls)) = handshake {
+                        serve_connection(tls, Peer::Network(addr), router, watcher).await;
+                    }
+                    drop(permit);
+                });
+            }
+            Err(e) => accept_failed("the HTTPS port", e).await,
+        }
+    }
+}
+
+/// Runs the daemon for `storaged`'s `main`: bind, announce, serve until
+/// SIGTERM or SIGINT, stop.
+pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
+    return_large_blocks_at_once();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+        .map_err(DaemonError::Runtime)?;
+    runtime.block_on(async move {
+        let root = config.roots.root.clone();
+        let runner = SystemRunner::new(&root);
+        if !config.sim {
+            for (program, path) in runner.missing() {
+                println!(
+                    "storaged: warning: {} not found at {}",
+                    program.name(),
+                    path.display()
+                );
+            }
+        }
+        let status = platform.to_string();
+        let daemon = Daemon::bind(&config, Arc::new(runner), platform, HashCost::DEFAULT).await?;
+        for note in daemon.notes() {
+            println!("storaged: {note}");
+        }
+        if let Some(token) = daemon.setup_token() {
+            println!(
+                "storaged: first-time setup token: {token} (use it once to set the admin password)"
+            );
+        }
+        println!("storaged: API on {}", daemon.socket_path().display());
+        if let Some(addr) = daemon.https_addr() {
+            println!("storaged: HTTPS on {addr}");
+        }
+
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
+        let notifier = Notifier::from_env();
+        notifier
+            .ready(&format!("serving; {status}"))
+            .map_err(DaemonError::Notify)?;
+        println!("storaged ready");
+        if let Some(interval) = Notifier::watchdog_interval() {
+            tokio::spawn(watchdog(notifier, interval));
+        }
+
+        daemon
+            .serve(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+                println!("storaged: stopping");
+                if let Err(e) = notify_stopping() {
+                    println!("storaged: cannot tell systemd it is stopping: {e}");
+                }
+            })
+            .await?;
+        println!("storaged: stopped");
+        Ok(())
+    })
+}
+
+/// A daemon on its own thread and runtime, as `storaged` runs it: for
+/// tests, benchmarks and tools that need a live API. Stops when dropped.
+pub struct Background {
+    socket: PathBuf,
+    https_addr: Option<SocketAddr>,
+    setup_token: Option<String>,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), DaemonError>>>,
+}
+
+impl Background {
+    /// Binds a daemon for `config` (with the real hash cost) and serves it
+    /// on a new thread.
+    pub fn start(config: Config) -> Result<Background, DaemonError> {
+        Self::start_with(config, HashCost::DEFAULT)
+    }
+
+    /// As [`Background::start`], with a chosen argon2 cost.
+    pub fn start_with(config: Config, cost: HashCost) -> Result<Background, DaemonError> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .max_blocking_threads(MAX_BLOCKING_THREADS)
+                .build()
+                .map_err(DaemonError::Runtime)?;
+            runtime.block_on(async move {
+                let runner = Arc::new(SystemRunner::new(&config.roots.root));
+                let platform = Platform::detect(&config.roots.root);
+                let daemon = match Daemon::bind(&config, runner, platform, cost).await {
+                    Ok(daemon) => daemon,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                let info = (
+                    daemon.socket_path().to_path_buf(),
+                    daemon.https_addr(),
+                    daemon.setup_token(),
+                );
+                let _ = ready_tx.send(Ok(info));
+                daemon
+                    .serve(async move {
+                        let _ = shutdown_rx.await;
+                    })
+                    .await
+            })
+        });
+        match ready_rx.recv() {
+            Ok(Ok((socket, https_addr, setup_token))) => Ok(Background {
+                socket,
+                https_addr,
+                setup_token,
+                shutdown: Some(shutdown_tx),
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => match thread.join() {
+                Ok(Err(e)) => Err(e),
+                _ => Err(DaemonError::Panicked),
+            },
+        }
+    }
+
+    pub fn socket_path(&self) -> &Path {
+        &self.socket
+    }
+
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https_addr
+    }
+
+    /// The setup token printed at start, if one was.
+    pub fn setup_token(&self) -> Option<&str> {
+        self.setup_token.as_deref()
+    }
+
+    /// Stops serving and waits for the thread.
+    pub fn stop(mut self) -> Result<(), DaemonError> {
+        self.stop_inner()
+    }
+
+    fn stop_inner(&mut self) -> Result<(), DaemonError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take().map(|t| t.join()) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(DaemonError::Panicked),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.stop_inner();
+    }
+}
+
+/// Makes the allocator give large blocks back to the system when freed.
+/// glibc raises its mmap threshold to the size of the largest block freed,
+/// so after the first login argon2's ~19 MiB would come from an arena and
+/// stay there for good: most of the daemon's idle memory budget. A fixed
+/// threshold keeps every block over 128 KiB an mmap of its own.
+fn return_large_blocks_at_once() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called once,
+    // before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// Writes `path` so that a crash leaves either the old or the new content:
+/// a temporary file beside it, fsync, rename over, fsync the directory.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&tmp)?;
+        // The mode given to open() is masked by the umask; set it exactly.
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Loads the credentials; an unreadable file is moved aside (never
+/// deleted) and setup starts over, so the console can always recover.
+fn load_auth(
+    config: &Config,
+    cost: HashCost,
+    notes: &mut Vec<String>,
+) -> Result<Auth, DaemonError> {
+    let load = || {
+        Auth::load(
+            &config.state_dir,
+            &config.runtime_dir,
+            config.session_ttl,
+            cost,
+        )
+    };
+    match load() {
+        Ok(auth) => Ok(auth),
+        Err(err @ (AuthError::Parse { .. } | AuthError::Version { .. })) => {
+            let path = config.state_dir.join(CREDENTIALS_FILE);
+            let aside = config.state_dir.join(format!("{CREDENTIALS_FILE}.bad"));
+            std::fs::rename(&path, &aside)
+                .map_err(|source| DaemonError::MoveAside { path, source })?;
+            notes.push(format!(
+                "{}; moved it to {} and started setup again",
+                error_chain(&err),
+                aside.display()
+            ));
+            load().map_err(DaemonError::Auth)
+        }
+        Err(err) => Err(DaemonError::Auth(err)),
+    }
+}
+
+/// The addresses to try for HTTPS, in order; `None` when it is off.
+fn https_address(listen: HttpsListen) -> Option<Vec<SocketAddr>> {
+    match listen {
+        HttpsListen::Off => None,
+        HttpsListen::At(addr) => Some(vec![addr]),
+        HttpsListen::Default => Some(vec![
+            "[::]:443".parse().expect("valid"),
+            "0.0.0.0:443".parse().expect("valid"),
+        ]),
+    }
+}
+
+/// Binds the first address that works; an IPv6 wildcard fails on a kernel
+/// booted without IPv6, and the IPv4 one is the fallback.
+async fn bind_tcp(addrs: &[SocketAddr]) -> Result<TcpListener, DaemonError> {
+    let mut last = None;
+    for &addr in addrs {
+        match TcpListener::bind(addr).await {
+            Ok(listener) => return Ok(listener),
+            Err(source) => last = Some(DaemonError::BindTcp { addr, source }),
+        }
+    }
+    Err(last.expect("at least one address"))
+}
+
+/// Binds the API socket, mode 0600. A stale socket left by a crash is
+/// replaced; a live one means another storaged runs, and that is an error.
+fn bind_unix(path: &Path) -> Result<UnixListener, DaemonError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.file_type().is_socket() => {
+            return Err(DaemonError::NotASocket {
+                path: path.to_path_buf(),
+            })
+        }
+        Ok(_) => {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(DaemonError::AlreadyRunning {
+                    path: path.to_path_buf(),
+                });
+            }
+            std::fs::remove_file(path).map_err(|source| DaemonError::BindSocket {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        Err(_) => {}
+    }
+    let err = |source| DaemonError::BindSocket {
+        path: path.to_path_buf(),
+        source,
+    };
+    let listener = UnixListener::bind(path).map_err(err)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+    Ok(listener)
+}
+
+/// Creates `dir` (and its parents) when missing; what it creates is 0700.
+fn create_private_dir(dir: &Path) -> Result<(), DaemonError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| DaemonError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// Serves one connection's HTTP/1.1 requests, marking each with its peer.
+async fn serve_connection<S>(stream: S, peer: Peer, router: axum::Router, watcher: Watcher)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(peer);
+        router.clone().oneshot(request)
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
+    // Errors here are clients going away or speaking nonsense: nothing to do.
+    let _ = watcher.watch(connection).await;
+}
+
+/// An accept error (out of file descriptors, mostly) must not spin the loop.
+async fn accept_failed(what: &str, err: io::Error) {
+    println!("storaged: cannot accept a connection on {what}: {err}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+fn signal(
+    kind: tokio::signal::unix::SignalKind,
+) -> Result<tokio::signal::unix::Signal, DaemonError> {
+    tokio::signal::unix::signal(kind).map_err(DaemonError::Signal)
+}
+
+async fn watchdog(notifier: Notifier, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(err) = notifier.watchdog() {
+            println!("storaged: watchdog ping failed: {err}");
+        }
+    }
+}
+
+/// `STOPPING=1` to `$NOTIFY_SOCKET`. [`Notifier`] has no call for it yet;
+/// this belongs there (and then goes away).
+fn notify_stopping() -> io::Result<()> {
+    use std::os::unix::net::UnixDatagram;
+    let Some(path) = std::env::var("NOTIFY_SOCKET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let socket = UnixDatagram::unbound()?;
+    let message = b"STOPPING=1";
+    if let Some(name) = path.strip_prefix('@') {
+        use std::os::linux::net::SocketAddrExt;
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+        socket.send_to_addr(message, &addr)?;
+    } else {
+        socket.send_to(message, path)?;
+    }
+    Ok(())
+}
+
+/// `error: cause: cause`, for one log line.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_writes_replace_whole_files_with_the_mode_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        write_atomic(&path, b"one", 0o600).unwrap();
+        write_atomic(&path, b"two", 0o600).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_live_socket_is_refused_and_a_stale_one_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("api.sock");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let live = bind_unix(&path).unwrap();
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            assert!(matches!(
+                bind_unix(&path),
+                Err(DaemonError::AlreadyRunning { .. })
+            ));
+            drop(live); // the file stays, as after a crash
+            assert!(path.exists());
+            bind_unix(&path).unwrap();
+        });
+        let file = dir.path().join("plain");
+        std::fs::write(&file, "x").unwrap();
+        assert!(matches!(
+            bind_unix(&file),
+            Err(DaemonError::NotASocket { .. })
+        ));
+    }
+
+    #[test]
+    fn unreadable_credentials_are_kept_aside_and_setup_starts_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::sim_in(dir.path());
+        create_private_dir(&config.state_dir).unwrap();
+        create_private_dir(&config.runtime_dir).unwrap();
+        std::fs::write(config.state_dir.join(CREDENTIALS_FILE), "{garbage").unwrap();
+        let mut notes = Vec::new();
+        let auth = load_auth(&config, HashCost::FAST, &mut notes).unwrap();
+        assert!(auth.setup_required());
+        assert_eq!(
+            std::fs::read_to_string(config.state_dir.join("auth.json.bad")).unwrap(),
+            "{garbage"
+        );
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].contains("not a valid credentials file"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn error_chains_name_every_cause() {
+        let err = DaemonError::BindSocket {
+            path: "/run/storaged/api.sock".into(),
+            source: io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
+        };
+        assert_eq!(
+            error_chain(&err),
+            "cannot listen on /run/storaged/api.sock: permission denied"
+        );
+    }
+}
