@@ -38,7 +38,7 @@ start=$(date +%s%N)
 cold=$(seconds "$start")
 
 echo "==> warm build after a storaged change" >&2
-cp target/release/storaged "$work/storaged"
+cp target/release/storaged target/release/storagectl "$work/"
 printf '\0' >>"$work/storaged" # a different binary, same behaviour
 start=$(date +%s%N)
 "$ironstor" build "$profile" --cache "$work/cache" --out "$work/out" --storaged "$work/storaged" >"$work/warm.log" 2>&1

@@ -32,7 +32,7 @@ pub enum AssembleError {
         "kernel module {module:?} from the profile's kernel.modules is not in kernel {kernel}"
     )]
     UnknownModule { module: String, kernel: String },
-    #[error("the storaged binary {0} does not exist; build it first (cargo build --release)")]
+    #[error("the binary {0} does not exist; build the workspace first (cargo build --release)")]
     NoStoraged(PathBuf),
     #[error(transparent)]
     Unit(#[from] UnitError),
@@ -69,8 +69,10 @@ pub struct Inputs<'a> {
 pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError> {
     let profile = inputs.profile;
     let kver = &inputs.base.kernel_version;
-    if !inputs.storaged.is_file() {
-        return Err(AssembleError::NoStoraged(inputs.storaged.to_path_buf()));
+    for bin in appliance_binaries(inputs.storaged) {
+        if !bin.is_file() {
+            return Err(AssembleError::NoStoraged(bin));
+        }
     }
     let root = work.join("rootfs");
     if root.exists() {
@@ -121,11 +123,18 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
         let _ = fs::remove_file(root.join(link));
     }
 
-    // storaged and its units.
-    let bin = root.join("usr/bin/storaged");
-    fs::copy(inputs.storaged, &bin).map_err(io("cannot install storaged"))?;
-    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755))
-        .map_err(io("cannot install storaged"))?;
+    // storaged, storagectl and their units.
+    for src in appliance_binaries(inputs.storaged) {
+        let name = src
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
+        let bin = root.join("usr/bin").join(&name);
+        fs::copy(&src, &bin).map_err(io(format!("cannot install {name}")))?;
+        fs::set_permissions(&bin, fs::Permissions::from_mode(0o755))
+            .map_err(io(format!("cannot install {name}")))?;
+    }
     let unit_dir = root.join("usr/lib/systemd/system");
     let mut own_units = Vec::new();
     for entry in
@@ -153,6 +162,15 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
         kernel,
         initrd,
     })
+}
+
+/// The appliance's own programs: `storaged` as given, and `storagectl`
+/// from the same directory (cargo builds them side by side).
+pub fn appliance_binaries(storaged: &Path) -> [PathBuf; 2] {
+    [
+        storaged.to_path_buf(),
+        storaged.with_file_name("storagectl"),
+    ]
 }
 
 fn check_modules(root: &Path, kver: &str, modules: &[String]) -> Result<(), AssembleError> {

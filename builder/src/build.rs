@@ -271,10 +271,12 @@ fn build_id(
         key.add_str("package set", &fs::read_to_string(&set.path)?);
     }
     key.add_tree("initramfs", &profile.rootfs.initramfs_dir)?;
-    key.add_str(
-        "storaged",
-        &hash_file(storaged).with_context(|| format!("cannot read {}", storaged.display()))?,
-    );
+    for bin in assemble::appliance_binaries(storaged) {
+        key.add_str(
+            "binary",
+            &hash_file(&bin).with_context(|| format!("cannot read {}", bin.display()))?,
+        );
+    }
     key.add_str("units", &hash_tree(&profile.rootfs.units_dir)?);
     for overlay in &profile.rootfs.overlays {
         key.add_str("overlay", &hash_tree(overlay)?);

@@ -38,7 +38,8 @@ enum Command {
         /// Cache directory; default: $XDG_CACHE_HOME/ironstor.
         #[arg(long)]
         cache: Option<PathBuf>,
-        /// storaged binary to install; default: the one beside this ironstor.
+        /// storaged binary to install (storagectl is taken from beside it);
+        /// default: the ones beside this ironstor.
         #[arg(long)]
         storaged: Option<PathBuf>,
     },
