@@ -11,7 +11,7 @@ use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
-use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, Vm};
+use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, UsbController, Vm};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
 
@@ -59,6 +59,15 @@ enum Command {
         /// Only log the serial console, do not show it.
         #[arg(long)]
         quiet: bool,
+        /// USB controller for the stick: xhci (default) or ehci.
+        #[arg(long, default_value = "xhci")]
+        usb: UsbController,
+        /// Number of NVMe drives (default: the profile's).
+        #[arg(long)]
+        nvme: Option<u32>,
+        /// Number of SATA disks (default: the profile's).
+        #[arg(long)]
+        sata: Option<u32>,
     },
     /// Install the host packages `build` and `qemu` need (as root, with apt).
     Setup,
@@ -141,9 +150,19 @@ fn run(cli: Cli) -> Result<()> {
             forwards,
             reuse,
             quiet,
+            usb,
+            nvme,
+            sata,
         } => {
             let out_dir = out_dir.unwrap_or_else(|| PathBuf::from("out/ironstor-qemu"));
             let firmware = if uefi { Firmware::Uefi } else { Firmware::Bios };
+            let drives = match (nvme, sata) {
+                (None, None) => None,
+                _ => {
+                    let q = ironstor_builder::build::Manifest::load(&out_dir)?.qemu;
+                    Some((nvme.unwrap_or(q.nvme_drives), sata.unwrap_or(q.sata_drives)))
+                }
+            };
             let opts = QemuOptions {
                 run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
                 out_dir,
@@ -151,6 +170,8 @@ fn run(cli: Cli) -> Result<()> {
                 forwards,
                 console_to_terminal: !quiet,
                 fresh: !reuse,
+                usb,
+                drives,
             };
             let mut vm = Vm::start(&opts)?;
             eprintln!(

@@ -82,6 +82,39 @@ pub struct QemuOptions {
     pub console_to_terminal: bool,
     /// Start from fresh disks (true) or reuse the run directory's (false).
     pub fresh: bool,
+    /// The USB controller the stick hangs off.
+    pub usb: UsbController,
+    /// Override the profile's drive counts: (NVMe, SATA).
+    pub drives: Option<(u32, u32)>,
+}
+
+/// Where the boot stick is attached. SeaBIOS loads the kernel from an EHCI
+/// (USB 2) stick markedly slower than from xhci; both paths exist on Gen8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsbController {
+    Xhci,
+    Ehci,
+}
+
+impl std::str::FromStr for UsbController {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "xhci" => Ok(UsbController::Xhci),
+            "ehci" => Ok(UsbController::Ehci),
+            other => Err(format!("{other:?}: expected xhci or ehci")),
+        }
+    }
+}
+
+/// The profile's QEMU settings with the run's overrides applied.
+fn settings(opts: &QemuOptions, manifest: &Manifest) -> crate::build::QemuSettings {
+    let mut q = manifest.qemu;
+    if let Some((nvme, sata)) = opts.drives {
+        q.nvme_drives = nvme;
+        q.sata_drives = sata;
+    }
+    q
 }
 
 /// A running guest. Dropping it kills QEMU.
@@ -96,7 +129,7 @@ pub struct Vm {
 pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
     let run = &opts.run_dir;
     let p = |name: &str| run.join(name).display().to_string();
-    let q = manifest.qemu;
+    let q = settings(opts, manifest);
     let mut args: Vec<String> = vec![
         "-name".into(),
         format!("{},process=ironstor-qemu", manifest.name),
@@ -136,14 +169,18 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
         "chardev:ser0".into(),
     ]);
 
-    // The boot stick: usb-storage on xhci, as on the Gen8's USB ports.
+    // The boot stick: usb-storage, as in the Gen8's USB ports.
+    let (controller, bus) = match opts.usb {
+        UsbController::Xhci => ("qemu-xhci,id=usb", "usb.0"),
+        UsbController::Ehci => ("usb-ehci,id=usb", "usb.0"),
+    };
     args.extend([
         "-device".into(),
-        "qemu-xhci,id=xhci".into(),
+        controller.into(),
         "-drive".into(),
         format!("if=none,id=stick,format=qcow2,file={}", p("stick.qcow2")),
         "-device".into(),
-        "usb-storage,bus=xhci.0,drive=stick,bootindex=1".into(),
+        format!("usb-storage,bus={bus},drive=stick,bootindex=1"),
     ]);
     for i in 0..q.nvme_drives {
         args.extend([
@@ -205,7 +242,7 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
     fs::create_dir_all(run).with_context(|| format!("cannot create {}", run.display()))?;
     let usb = fs::canonicalize(opts.out_dir.join(USB_IMAGE))
         .with_context(|| format!("no {USB_IMAGE} in {}", opts.out_dir.display()))?;
-    let q = manifest.qemu;
+    let q = settings(opts, manifest);
     let create = |name: &str, size_mib: u64, backing: Option<&Path>| -> Result<()> {
         let path = run.join(name);
         if path.exists() {
@@ -519,10 +556,13 @@ mod tests {
             }],
             console_to_terminal: false,
             fresh: true,
+            usb: UsbController::Xhci,
+            drives: None,
         };
         let args = command_line(&opts, &manifest()).join(" ");
         assert!(args.contains("-accel tcg"));
-        assert!(args.contains("usb-storage,bus=xhci.0,drive=stick,bootindex=1"));
+        assert!(args.contains("qemu-xhci,id=usb"));
+        assert!(args.contains("usb-storage,bus=usb.0,drive=stick,bootindex=1"));
         assert!(args.contains("nvme,drive=nvme0,serial=IRONSTORNVME0000"));
         assert!(args.contains("nvme,drive=nvme1,serial=IRONSTORNVME0001"));
         assert!(!args.contains("nvme2"));
@@ -532,11 +572,23 @@ mod tests {
         let uefi = command_line(
             &QemuOptions {
                 firmware: Firmware::Uefi,
-                ..opts
+                ..opts.clone()
             },
             &manifest(),
         )
         .join(" ");
         assert!(uefi.contains("OVMF_CODE_4M.fd"));
+        let ehci_more_drives = command_line(
+            &QemuOptions {
+                usb: UsbController::Ehci,
+                drives: Some((3, 0)),
+                ..opts
+            },
+            &manifest(),
+        )
+        .join(" ");
+        assert!(ehci_more_drives.contains("usb-ehci,id=usb"));
+        assert!(ehci_more_drives.contains("serial=IRONSTORNVME0002"));
+        assert!(!ehci_more_drives.contains("ahci"));
     }
 }

@@ -12,7 +12,9 @@ use anyhow::{anyhow, Context, Result};
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::profile;
-use ironstor_builder::qemu::{BootFailure, Firmware, Forward, QemuOptions, TestShell, Vm};
+use ironstor_builder::qemu::{
+    BootFailure, Firmware, Forward, QemuOptions, TestShell, UsbController, Vm,
+};
 
 /// What storaged prints once it has told systemd it is ready.
 pub const STORAGED_READY: &str = "storaged ready";
@@ -87,6 +89,8 @@ pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
         forwards,
         console_to_terminal: false,
         fresh: true,
+        usb: UsbController::Xhci,
+        drives: None,
     };
     for attempt in 1..=2 {
         let mut vm = Vm::start(&opts)?;
