@@ -29,7 +29,7 @@ use tower::ServiceExt;
 
 use crate::api::{self, AppState, Peer, Shared};
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
-use crate::config::{Config, HttpsListen};
+use crate::config::{Config, HttpsListen, SimError};
 use crate::notify::Notifier;
 use crate::platform::Platform;
 use crate::runner::{CommandRunner, SystemRunner};
@@ -83,6 +83,8 @@ pub enum DaemonError {
     },
     #[error("cannot start the async runtime")]
     Runtime(#[source] io::Error),
+    #[error("cannot set up the simulated machine")]
+    Sim(#[source] SimError),
     #[error("cannot watch for SIGTERM")]
     Signal(#[source] io::Error),
     #[error("cannot tell systemd it is ready")]
@@ -276,10 +278,9 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         .build()
         .map_err(DaemonError::Runtime)?;
     runtime.block_on(async move {
-        let root = config.roots.root.clone();
-        let runner = SystemRunner::new(&root);
+        let runner = runner_for(&config)?;
         if !config.sim {
-            for (program, path) in runner.missing() {
+            for (program, path) in SystemRunner::new(&config.roots.root).missing() {
                 println!(
                     "storaged: warning: {} not found at {}",
                     program.name(),
@@ -288,7 +289,7 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
             }
         }
         let status = platform.to_string();
-        let daemon = Daemon::bind(&config, Arc::new(runner), platform, HashCost::DEFAULT).await?;
+        let daemon = Daemon::bind(&config, runner, platform, HashCost::DEFAULT).await?;
         for note in daemon.notes() {
             println!("storaged: {note}");
         }
@@ -304,14 +305,25 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
 
         let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
-        let notifier = Notifier::from_env();
-        notifier
+        if let Some(interval) = Notifier::watchdog_interval() {
+            tokio::spawn(watchdog(Notifier::from_env(), interval));
+        }
+        // Ready means reconciled: declared pools imported, their datasets
+        // and volumes made, or the log says why not. A state file that does
+        // not load is logged and skipped; it never stops the API.
+        let runner = Arc::clone(&daemon.app().runner);
+        let state_dir = config.state_dir.clone();
+        let reconciled = tokio::task::spawn_blocking(move || {
+            crate::apply::reconcile_at_start(runner.as_ref(), &state_dir)
+        });
+        match reconciled.await {
+            Ok(lines) => lines.iter().for_each(|l| println!("storaged: {l}")),
+            Err(e) => println!("storaged: ERROR: the reconcile at start failed: {e}"),
+        }
+        Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;
         println!("storaged ready");
-        if let Some(interval) = Notifier::watchdog_interval() {
-            tokio::spawn(watchdog(notifier, interval));
-        }
 
         daemon
             .serve(async move {
@@ -349,6 +361,17 @@ impl Background {
 
     /// As [`Background::start`], with a chosen argon2 cost.
     pub fn start_with(config: Config, cost: HashCost) -> Result<Background, DaemonError> {
+        let runner = runner_for(&config)?;
+        Self::start_with_runner(config, runner, cost)
+    }
+
+    /// As [`Background::start_with`], running commands through `runner`
+    /// (tests keep a handle on their fake to look at what it ran).
+    pub fn start_with_runner(
+        config: Config,
+        runner: Arc<dyn CommandRunner>,
+        cost: HashCost,
+    ) -> Result<Background, DaemonError> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -358,7 +381,6 @@ impl Background {
                 .build()
                 .map_err(DaemonError::Runtime)?;
             runtime.block_on(async move {
-                let runner = Arc::new(SystemRunner::new(&config.roots.root));
                 let platform = Platform::detect(&config.roots.root);
                 let daemon = match Daemon::bind(&config, runner, platform, cost).await {
                     Ok(daemon) => daemon,
@@ -432,6 +454,17 @@ impl Background {
 impl Drop for Background {
     fn drop(&mut self) {
         let _ = self.stop_inner();
+    }
+}
+
+/// The real programs, or under `--sim` a fake `zpool`/`zfs` over the
+/// simulated machine's disks (see [`Config::prepare_sim`]).
+fn runner_for(config: &Config) -> Result<Arc<dyn CommandRunner>, DaemonError> {
+    if config.sim {
+        let fake = config.prepare_sim().map_err(DaemonError::Sim)?;
+        Ok(Arc::new(fake))
+    } else {
+        Ok(Arc::new(SystemRunner::new(&config.roots.root)))
     }
 }
 

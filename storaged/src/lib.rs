@@ -8,6 +8,7 @@
 //! It must never destroy or format anything it was not explicitly asked to.
 
 pub mod api;
+pub mod apply;
 pub mod auth;
 pub mod config;
 pub mod daemon;

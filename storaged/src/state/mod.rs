@@ -23,8 +23,10 @@ pub use reconcile::{
     plan, Action, ActionReport, Drift, ImportablePool, Kind, Observed, ObservedDataset,
     ObservedVolume, Outcome, Plan,
 };
+// Compression, Layout and SyncMode are the zfs module's own types: one
+// set for the state file, the planner and the command lines.
 pub use schema::{
     Compression, Dataset, DatasetProps, DesiredState, Layout, Pool, SyncMode, Volume,
-    DEFAULT_VOLBLOCKSIZE,
+    DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE,
 };
 pub use store::{LoadError, Loaded, SaveError, StateStore, StoreIoError, HISTORY_KEEP};

@@ -33,7 +33,7 @@ pub enum MutationError {
     #[error("pool {pool}: a {layout} vdev needs at least {min} disks, got {got}")]
     TooFewDisks {
         pool: PoolName,
-        layout: &'static str,
+        layout: Layout,
         min: usize,
         got: usize,
     },
@@ -284,11 +284,11 @@ fn check_pool(pool: &Pool) -> Result<(), MutationError> {
             pool: pool.name.clone(),
         });
     }
-    let layout: Layout = pool.layout;
+    let layout = pool.layout;
     if got < layout.min_disks() {
         return Err(MutationError::TooFewDisks {
             pool: pool.name.clone(),
-            layout: layout.as_str(),
+            layout,
             min: layout.min_disks(),
             got,
         });

@@ -130,6 +130,15 @@ pub enum Drift {
         declared: Kind,
         found: Kind,
     },
+    /// A declared, imported pool whose root mounts somewhere other than
+    /// `<mount base>/<pool>` (on the read-only root it cannot mount at
+    /// all). Reported by the executor, which knows the mount base; this
+    /// planner never produces it.
+    PoolMountpoint {
+        pool: PoolName,
+        desired: String,
+        observed: String,
+    },
 }
 
 /// The planner's answer.
@@ -297,14 +306,14 @@ fn dataset_drift(dataset: &Dataset, found: &ObservedDataset) -> Vec<Drift> {
             name,
             kind,
             "compression",
-            props.compression.as_zfs().into(),
+            props.compression.to_string(),
             found.compression.clone(),
         ),
         property(
             name,
             kind,
             "sync",
-            props.sync.as_zfs().into(),
+            props.sync.to_string(),
             found.sync.clone(),
         ),
         property(
@@ -355,14 +364,14 @@ fn volume_drift(volume: &Volume, found: &ObservedVolume) -> Vec<Drift> {
             name,
             kind,
             "compression",
-            volume.compression.as_zfs().into(),
+            volume.compression.to_string(),
             found.compression.clone(),
         ),
         property(
             name,
             kind,
             "sync",
-            volume.sync.as_zfs().into(),
+            volume.sync.to_string(),
             found.sync.clone(),
         ),
     ]

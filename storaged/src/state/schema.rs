@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::migrate::CURRENT_VERSION;
 use crate::names::{DatasetName, DiskId, PoolName};
+pub use crate::zfs::{Compression, Layout, SyncMode};
 
 /// The whole desired state. Build one with [`DesiredState::default`] (empty)
 /// or load it from a [`super::StateStore`]; change it only through the
@@ -113,48 +114,6 @@ pub struct Pool {
     pub created_unix: u64,
 }
 
-/// One top-level vdev of this shape over all member disks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    Stripe,
-    Mirror,
-    Raidz1,
-    Raidz2,
-    Raidz3,
-}
-
-impl Layout {
-    pub const ALL: [Layout; 5] = [
-        Layout::Stripe,
-        Layout::Mirror,
-        Layout::Raidz1,
-        Layout::Raidz2,
-        Layout::Raidz3,
-    ];
-
-    /// The fewest disks `zpool create` accepts for this vdev type: a mirror
-    /// needs two, a raidz-N group one more than its parity.
-    pub fn min_disks(self) -> usize {
-        match self {
-            Layout::Stripe => 1,
-            Layout::Mirror | Layout::Raidz1 => 2,
-            Layout::Raidz2 => 3,
-            Layout::Raidz3 => 4,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Layout::Stripe => "stripe",
-            Layout::Mirror => "mirror",
-            Layout::Raidz1 => "raidz1",
-            Layout::Raidz2 => "raidz2",
-            Layout::Raidz3 => "raidz3",
-        }
-    }
-}
-
 /// A filesystem dataset below a pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,10 +125,10 @@ pub struct Dataset {
 
 /// The dataset properties storaged manages. `None` means "no quota" and
 /// "ZFS's default recordsize" respectively.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetProps {
-    #[serde(default)]
+    #[serde(default = "default_compression")]
     pub compression: Compression,
     #[serde(default)]
     pub sync: SyncMode,
@@ -181,8 +140,29 @@ pub struct DatasetProps {
     pub recordsize: Option<u64>,
 }
 
+impl Default for DatasetProps {
+    /// lz4, sync standard, no quota, ZFS's recordsize.
+    fn default() -> Self {
+        DatasetProps {
+            compression: DEFAULT_COMPRESSION,
+            sync: SyncMode::Standard,
+            quota: None,
+            recordsize: None,
+        }
+    }
+}
+
+/// The compression a dataset or volume gets when the admin names none.
+/// Written into the state explicitly (not left to inherit from the pool),
+/// so the declaration says what the machine should hold.
+pub const DEFAULT_COMPRESSION: Compression = Compression::Lz4;
+
+fn default_compression() -> Compression {
+    DEFAULT_COMPRESSION
+}
+
 /// The default zvol block size: 16K suits VMFS and NTFS guests.
-pub const DEFAULT_VOLBLOCKSIZE: u64 = 16 * 1024;
+pub const DEFAULT_VOLBLOCKSIZE: u64 = crate::zfs::DEFAULT_VOLBLOCKSIZE;
 
 /// A zvol, the backing store of an iSCSI LUN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,7 +179,7 @@ pub struct Volume {
     pub sparse: bool,
     #[serde(default)]
     pub sync: SyncMode,
-    #[serde(default)]
+    #[serde(default = "default_compression")]
     pub compression: Compression,
 }
 
@@ -216,62 +196,8 @@ impl Volume {
             size_bytes,
             volblocksize: DEFAULT_VOLBLOCKSIZE,
             sparse: false,
-            sync: SyncMode::default(),
-            compression: Compression::default(),
-        }
-    }
-}
-
-/// The ZFS `compression` values storaged offers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    Off,
-    #[default]
-    Lz4,
-    Zstd,
-    Gzip,
-    Zle,
-}
-
-impl Compression {
-    pub const ALL: [Compression; 5] = [
-        Compression::Off,
-        Compression::Lz4,
-        Compression::Zstd,
-        Compression::Gzip,
-        Compression::Zle,
-    ];
-
-    /// The value as `zfs get -H -p compression` prints it.
-    pub fn as_zfs(self) -> &'static str {
-        match self {
-            Compression::Off => "off",
-            Compression::Lz4 => "lz4",
-            Compression::Zstd => "zstd",
-            Compression::Gzip => "gzip",
-            Compression::Zle => "zle",
-        }
-    }
-}
-
-/// The ZFS `sync` property.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SyncMode {
-    #[default]
-    Standard,
-    Always,
-    Disabled,
-}
-
-impl SyncMode {
-    /// The value as `zfs get -H -p sync` prints it.
-    pub fn as_zfs(self) -> &'static str {
-        match self {
-            SyncMode::Standard => "standard",
-            SyncMode::Always => "always",
-            SyncMode::Disabled => "disabled",
+            sync: SyncMode::Standard,
+            compression: DEFAULT_COMPRESSION,
         }
     }
 }

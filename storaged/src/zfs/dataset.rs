@@ -26,10 +26,12 @@ pub struct DatasetSpec {
     pub quota: Option<u64>,
     /// Bytes, for its own data.
     pub refquota: Option<u64>,
+    /// Bytes, a power of two from 512 to 16M; `None` inherits (128K).
+    pub recordsize: Option<u64>,
 }
 
 impl DatasetSpec {
-    /// Inherited compression, `sync=standard`, no quotas.
+    /// Inherited compression and recordsize, `sync=standard`, no quotas.
     pub fn new(name: DatasetName) -> Self {
         DatasetSpec {
             name,
@@ -37,6 +39,7 @@ impl DatasetSpec {
             sync: SyncMode::Standard,
             quota: None,
             refquota: None,
+            recordsize: None,
         }
     }
 }
@@ -106,6 +109,9 @@ pub fn plan_create_dataset(spec: &DatasetSpec) -> Result<Plan, ZfsError> {
             Some(b) => opt(&mut args, &kind.to_string(), b),
             None => {}
         }
+    }
+    if let Some(size) = spec.recordsize {
+        opt(&mut args, "recordsize", size);
     }
     args.push(name.to_string());
     let mut warnings = Vec::new();
@@ -407,10 +413,11 @@ mod tests {
         spec.compression = Some(Compression::Lz4);
         spec.quota = Some(10 << 30);
         spec.refquota = Some(5 << 30);
+        spec.recordsize = Some(1 << 20);
         let plan = plan_create_dataset(&spec).unwrap();
         assert_eq!(
             plan.commands[0].to_string(),
-            "zfs create -o sync=standard -o compression=lz4 -o quota=10737418240 -o refquota=5368709120 tank/share"
+            "zfs create -o sync=standard -o compression=lz4 -o quota=10737418240 -o refquota=5368709120 -o recordsize=1048576 tank/share"
         );
         spec.quota = Some(0);
         assert!(matches!(

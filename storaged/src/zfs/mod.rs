@@ -15,8 +15,13 @@
 //! - destroy a dataset that has children or snapshots, roll back past
 //!   newer snapshots, or shrink a zvol, unless the caller asked for exactly
 //!   that;
-//! - pass `-f` to `zpool create`: disks that carry a pool label are
-//!   reported ([`ZfsError::DisksInUse`]).
+//! - pass `-f` to `zpool create` unless the [`PoolSpec`] says `force`
+//!   (the API sets it only when the admin forced every in-use disk by id):
+//!   disks that carry a pool label or a filesystem are reported
+//!   ([`ZfsError::DisksInUse`]);
+//! - let `zpool` write a cache file: `/etc` is read-only, and storaged
+//!   imports its pools by id itself (`-o cachefile=none` on create and
+//!   import).
 
 mod dataset;
 pub mod fake;

@@ -15,8 +15,14 @@ use crate::runner::{CommandLine, CommandRunner, Program};
 pub const BY_ID_DIR: &str = "/dev/disk/by-id";
 
 /// Pool properties every new pool gets (`-o`): 4K sectors whatever the
-/// disks claim, so a later 4Kn replacement disk still fits.
-const POOL_PROPERTIES: [(&str, &str); 1] = [("ashift", "12")];
+/// disks claim, so a later 4Kn replacement disk still fits; and no cache
+/// file, because `/etc` is a read-only squashfs and storaged imports its
+/// pools itself, by id, at every start.
+const POOL_PROPERTIES: [(&str, &str); 2] = [("ashift", "12"), (CACHEFILE.0, CACHEFILE.1)];
+
+/// `-o cachefile=none`, on `zpool create` and on `zpool import`: the
+/// property is not kept across an import, so each import repeats it.
+const CACHEFILE: (&str, &str) = ("cachefile", "none");
 
 /// Root dataset properties every new pool gets (`-O`), inherited below.
 const ROOT_PROPERTIES: [(&str, &str); 4] = [
@@ -36,6 +42,11 @@ pub struct PoolSpec {
     /// A writable directory; the pool mounts at `<mount_base>/<name>`
     /// (the appliance's root is read-only, so `/<name>` cannot be made).
     pub mount_base: PathBuf,
+    /// `zpool create -f`: overwrite what the disks carry (a partition
+    /// table with a filesystem in it, the label of an exported pool).
+    /// Set it only when the admin forced every such disk by id; a disk of
+    /// an imported pool is refused even then.
+    pub force: bool,
 }
 
 /// What creating a pool will do (or did).
@@ -75,6 +86,9 @@ pub fn plan_create_pool(spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
     let mountpoint = mountpoint_for(pool, &spec.mount_base)?;
 
     let mut args: Vec<String> = vec!["create".into()];
+    if spec.force {
+        args.push("-f".into());
+    }
     for (k, v) in POOL_PROPERTIES {
         args.extend(["-o".into(), format!("{k}={v}")]);
     }
@@ -119,8 +133,9 @@ fn mountpoint_for(pool: &PoolName, base: &Path) -> Result<PathBuf, ZfsError> {
     Ok(normal.join(pool.as_str()))
 }
 
-/// Creates the pool the spec describes. Disks that carry a pool label are
-/// reported, never forced.
+/// Creates the pool the spec describes. Disks that carry a pool label or a
+/// partition table with a filesystem are reported
+/// ([`ZfsError::DisksInUse`]) unless the spec says `force`.
 pub fn create_pool(runner: &dyn CommandRunner, spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
     let plan = plan_create_pool(spec)?;
     let pool = &plan.pool;
@@ -162,9 +177,11 @@ pub enum ImportOutcome {
     Imported { forced: bool },
 }
 
-/// The `zpool import` line: by id, without mounting, `-f` only if asked.
+/// The `zpool import` line: by id, without mounting, without a cache
+/// file, `-f` only if asked.
 fn import_command(pool: &PoolName, force: bool) -> CommandLine {
-    let mut args = vec!["import", "-d", BY_ID_DIR, "-N"];
+    let cachefile = format!("{}={}", CACHEFILE.0, CACHEFILE.1);
+    let mut args = vec!["import", "-d", BY_ID_DIR, "-N", "-o", &cachefile];
     if force {
         args.push("-f");
     }
@@ -179,7 +196,8 @@ fn in_use_elsewhere(stderr: &str) -> bool {
 }
 
 /// Makes sure `pool` is imported and its filesystems mounted: imports it
-/// by id (`zpool import -d /dev/disk/by-id -N`), then `zfs mount -R`.
+/// by id without a cache file (`zpool import -d /dev/disk/by-id -N -o
+/// cachefile=none`), then `zfs mount -R`.
 /// A pool that looks in use by another system is reported as
 /// [`ZfsError::PoolInUseElsewhere`] unless `force` is set, which adds `-f`.
 pub fn ensure_imported(
@@ -338,6 +356,7 @@ mod tests {
             layout,
             disks: disks(n),
             mount_base: "/var/lib/ironstor/pools".into(),
+            force: false,
         }
     }
 
@@ -346,7 +365,7 @@ mod tests {
         plan.commands[0].to_string()
     }
 
-    const DEFAULTS: &str = "zpool create -o ashift=12 -O compression=lz4 -O atime=off -O xattr=sa -O acltype=posixacl -O mountpoint=/var/lib/ironstor/pools/tank tank";
+    const DEFAULTS: &str = "zpool create -o ashift=12 -o cachefile=none -O compression=lz4 -O atime=off -O xattr=sa -O acltype=posixacl -O mountpoint=/var/lib/ironstor/pools/tank tank";
 
     #[test]
     fn stripe_plan_lists_disks_by_id_and_warns_plainly() {
@@ -469,7 +488,7 @@ mod tests {
         assert!(v["commands"][0]
             .as_str()
             .unwrap()
-            .starts_with("zpool create -o ashift=12"));
+            .starts_with("zpool create -o ashift=12 -o cachefile=none"));
     }
 
     #[test]
@@ -477,11 +496,25 @@ mod tests {
         let pool: PoolName = "tank".parse().unwrap();
         assert_eq!(
             import_command(&pool, false).to_string(),
-            "zpool import -d /dev/disk/by-id -N tank"
+            "zpool import -d /dev/disk/by-id -N -o cachefile=none tank"
         );
         assert_eq!(
             import_command(&pool, true).to_string(),
-            "zpool import -d /dev/disk/by-id -N -f tank"
+            "zpool import -d /dev/disk/by-id -N -o cachefile=none -f tank"
         );
+    }
+
+    #[test]
+    fn force_adds_f_to_create_and_nothing_else() {
+        let mut s = spec(Layout::Mirror, 2);
+        s.force = true;
+        let forced = line(&plan_create_pool(&s).unwrap());
+        s.force = false;
+        let plain = line(&plan_create_pool(&s).unwrap());
+        assert_eq!(
+            forced,
+            plain.replacen("zpool create ", "zpool create -f ", 1)
+        );
+        assert!(!plain.contains(" -f"), "{plain}");
     }
 }

@@ -17,8 +17,8 @@ pub(super) fn importable(name: &str) -> ImportablePool {
 pub(super) fn seen_dataset(d: &Dataset) -> ObservedDataset {
     ObservedDataset {
         name: d.name.clone(),
-        compression: d.properties.compression.as_zfs().into(),
-        sync: d.properties.sync.as_zfs().into(),
+        compression: d.properties.compression.to_string(),
+        sync: d.properties.sync.to_string(),
         quota: d.properties.quota.unwrap_or(0),
         recordsize: d.properties.recordsize.unwrap_or(128 << 10),
     }
@@ -30,8 +30,8 @@ pub(super) fn seen_volume(v: &Volume) -> ObservedVolume {
         volsize: v.size_bytes,
         volblocksize: v.volblocksize,
         sparse: v.sparse,
-        compression: v.compression.as_zfs().into(),
-        sync: v.sync.as_zfs().into(),
+        compression: v.compression.to_string(),
+        sync: v.sync.to_string(),
     }
 }
 

@@ -117,9 +117,18 @@ fn state_bad_pools_are_refused() {
         refused(&s, |s| s.add_pool(pool(
             "fast",
             Layout::Raidz2,
+            &["a", "b", "c"]
+        ))),
+        "pool fast: a raidz2 vdev needs at least 4 disks, got 3"
+    );
+    // The zfs module's rule: a raidz1 of two disks is refused.
+    assert_eq!(
+        refused(&s, |s| s.add_pool(pool(
+            "fast",
+            Layout::Raidz1,
             &["a", "b"]
         ))),
-        "pool fast: a raidz2 vdev needs at least 3 disks, got 2"
+        "pool fast: a raidz1 vdev needs at least 3 disks, got 2"
     );
     assert_eq!(
         refused(&s, |s| s.add_pool(pool("fast", Layout::Stripe, &[]))),
@@ -246,4 +255,32 @@ fn state_properties_default_when_omitted() {
     assert_eq!(d.properties.sync, SyncMode::Standard);
     let v: Volume = serde_json::from_value(json!({"name": "tank/v", "size_bytes": 16384})).unwrap();
     assert_eq!(v, Volume::new(dn("tank/v"), 16384));
+}
+
+#[test]
+fn state_zfs_values_keep_their_spelling() {
+    // The state uses the zfs module's types; the file spells them as
+    // zfs does, exactly as before they were shared.
+    for layout in Layout::ALL {
+        let text = serde_json::to_string(&layout).unwrap();
+        assert_eq!(text, format!("\"{layout}\""));
+        assert_eq!(serde_json::from_str::<Layout>(&text).unwrap(), layout);
+    }
+    assert_eq!(serde_json::to_value(Layout::Raidz1).unwrap(), "raidz1");
+    for spelling in ["off", "lz4", "zstd", "gzip", "zle"] {
+        let d: Dataset = serde_json::from_value(
+            json!({"name": "tank/x", "properties": {"compression": spelling, "sync": "always"}}),
+        )
+        .unwrap();
+        assert_eq!(d.properties.compression.to_string(), spelling);
+        assert_eq!(d.properties.sync, SyncMode::Always);
+        assert_eq!(
+            serde_json::to_value(&d).unwrap()["properties"]["compression"],
+            spelling
+        );
+    }
+    let bad = serde_json::from_value::<Dataset>(
+        json!({"name": "tank/x", "properties": {"compression": "LZ4"}}),
+    );
+    assert!(bad.is_err());
 }

@@ -11,8 +11,8 @@
 //! Supported (anything else fails with a message naming the fake):
 //! - `zpool create [-f] [-o p=v]… [-O p=v]… [-m mp] <pool> <vdevs>` with
 //!   disks, `mirror`, `raidz[1-3]` groups of `/dev/disk/by-id/<id>` paths;
-//! - `zpool import [-d dir]… [-N] [-f] <pool>`, `zpool export`, `zpool
-//!   destroy`, `zpool scrub [-s]`;
+//! - `zpool import [-d dir]… [-N] [-o p=v]… [-f] <pool>`, `zpool
+//!   export`, `zpool destroy`, `zpool scrub [-s]`;
 //! - `zpool list [-H] [-p] [-o cols] [pool]…`, `zpool get`, `zpool status
 //!   -j [--json-int] [pool]…`;
 //! - `zfs create [-p] [-s] [-V size] [-b size] [-o p=v]… <name>`, `zfs list
@@ -47,6 +47,9 @@ pub struct FakeZfs {
 struct State {
     /// Disks present under `/dev/disk/by-id`: id → bytes.
     disks: BTreeMap<String, u64>,
+    /// Disks that carry a GPT whose first partition holds a filesystem:
+    /// id → its type (`zpool create` refuses them without `-f`).
+    partition_tables: BTreeMap<String, String>,
     /// Imported and exported pools.
     pools: Vec<Pool>,
     log: Vec<CommandLine>,
@@ -244,6 +247,31 @@ impl FakeZfs {
     /// Plugs in a disk: `/dev/disk/by-id/<id>` of `size` bytes.
     pub fn add_disk(&self, id: &str, size: u64) {
         self.lock().disks.insert(id.to_string(), size);
+    }
+
+    /// Plugs in a disk that carries a partition table, its first
+    /// partition holding a filesystem of type `fstype` (say `ntfs` or
+    /// `ext4`): `zpool create` refuses it without `-f`, in OpenZFS's words
+    /// (`/dev/disk/by-id/<id>-part1 contains a filesystem of type
+    /// 'ntfs'`), and with `-f` overwrites it.
+    pub fn add_disk_with_partition_table(&self, id: &str, size: u64, fstype: &str) {
+        let mut st = self.lock();
+        st.disks.insert(id.to_string(), size);
+        st.partition_tables
+            .insert(id.to_string(), fstype.to_string());
+    }
+
+    /// Whether a disk still carries the partition table it was added with.
+    pub fn has_partition_table(&self, id: &str) -> bool {
+        self.lock().partition_tables.contains_key(id)
+    }
+
+    /// The `cachefile` property of an imported pool as `zpool get` shows
+    /// it: `none`, a path, or `-` for the default `/etc/zfs/zpool.cache`.
+    pub fn cachefile(&self, pool: &str) -> Option<String> {
+        let st = self.lock();
+        st.imported(pool)
+            .map(|i| st.pools[i].cachefile.clone().unwrap_or_else(|| "-".into()))
     }
 
     /// Every command received, in order.

@@ -149,6 +149,10 @@ pub(super) struct Pool {
     pub leaves: BTreeMap<String, Leaf>,
     pub ashift: u64,
     pub txg: u64,
+    /// The `cachefile` property as the last create or import set it
+    /// (`None` is the default cache file, which `zpool get` shows as `-`).
+    /// Not kept on disk: every import sets it afresh.
+    pub cachefile: Option<String>,
 }
 
 /// Inheritable properties and their defaults.
@@ -194,10 +198,18 @@ impl Pool {
         (data as u128 * raw / cap) as u64
     }
 
-    /// Direct filesystem and zvol children.
+    /// Direct filesystem and zvol children. Names below `name` sort
+    /// together right after `name/`, so only they are visited: listing a
+    /// pool of hundreds of zvols stays fast (space accounting calls this
+    /// for every row).
     pub(super) fn children<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        let prefix = format!("{name}/");
         self.datasets
-            .iter()
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(n, _)| n.starts_with(&prefix))
             .filter(move |(n, d)| d.kind != Kind::Snapshot && parent(n) == Some(name))
             .map(|(n, _)| n.as_str())
     }

@@ -41,6 +41,7 @@ pub(super) fn new_pool(st: &mut State, name: &str, mut vdevs: Vec<Vdev>) -> Pool
         leaves: Default::default(),
         ashift: 12,
         txg: 4,
+        cachefile: None,
     }
 }
 
@@ -150,6 +151,15 @@ fn create(st: &mut State, args: &[String]) -> Reply {
     let vdevs = parse_vdevs(st, name, spec)?;
     let (mut in_use, mut overwritten) = (Vec::new(), Vec::new());
     for (disk, _) in vdevs.iter().flat_map(|v| &v.disks) {
+        // As check_disk() does for a GPT disk: each partition is probed,
+        // and one holding a filesystem stops the create unless forced.
+        if let Some(fstype) = st.partition_tables.get(disk) {
+            if !o.has('f') {
+                in_use.push(format!(
+                    "{BY_ID}/{disk}-part1 contains a filesystem of type '{fstype}'"
+                ));
+            }
+        }
         let Some(i) = owner(st, disk) else { continue };
         let p = &st.pools[i];
         let desc = if p.imported {
@@ -175,6 +185,7 @@ fn create(st: &mut State, args: &[String]) -> Reply {
         )));
     }
     let mut ashift = 12;
+    let mut cachefile = None;
     for kv in o.all('o') {
         let (k, v) = kv
             .split_once('=')
@@ -187,7 +198,8 @@ fn create(st: &mut State, args: &[String]) -> Reply {
                     .filter(|a| (9..=16).contains(a))
                     .ok_or_else(|| fail(format!("property 'ashift' number {v} is invalid.")))?;
             }
-            "autotrim" | "autoexpand" | "cachefile" | "comment" | "failmode" | "multihost" => {}
+            "cachefile" => cachefile = Some(v.to_string()),
+            "autotrim" | "autoexpand" | "comment" | "failmode" | "multihost" => {}
             _ => {
                 return Err(fail(format!(
                     "property '{k}' is not a valid pool or vdev property"
@@ -217,8 +229,13 @@ fn create(st: &mut State, args: &[String]) -> Reply {
     for i in overwritten.into_iter().rev() {
         st.pools.remove(i);
     }
+    // The disks now carry zpool's own GPT label instead.
+    for (disk, _) in vdevs.iter().flat_map(|v| &v.disks) {
+        st.partition_tables.remove(disk);
+    }
     let mut pool = new_pool(st, name, vdevs);
     pool.ashift = ashift;
+    pool.cachefile = cachefile;
     let root = pool
         .datasets
         .get_mut(name.as_str())
@@ -239,6 +256,22 @@ fn import(st: &mut State, args: &[String]) -> Reply {
     };
     if o.operands.len() > 1 {
         return Err(fail("FakeZfs: importing under a new name is not supported"));
+    }
+    // `-o` is a pool property with `=`, else mount options (ignored here).
+    let mut cachefile = None;
+    for kv in o.all('o') {
+        let Some((k, v)) = kv.split_once('=') else {
+            continue;
+        };
+        match k {
+            "cachefile" => cachefile = Some(v.to_string()),
+            "readonly" | "multihost" | "failmode" | "autotrim" | "autoexpand" | "comment" => {}
+            _ => {
+                return Err(fail(format!(
+                    "property '{k}' is not a valid pool or vdev property"
+                )))
+            }
+        }
     }
     if st.imported(name).is_some() {
         return Err(fail(format!(
@@ -271,6 +304,7 @@ fn import(st: &mut State, args: &[String]) -> Reply {
     let pool = &mut st.pools[i];
     pool.imported = true;
     pool.foreign_host = None;
+    pool.cachefile = cachefile;
     pool.txg += 1;
     if !o.has('N') {
         let names: Vec<String> = pool.datasets.keys().cloned().collect();
@@ -324,6 +358,7 @@ fn pool_value(p: &Pool, col: &str) -> Option<String> {
         "guid" => p.guid.to_string(),
         "ashift" => p.ashift.to_string(),
         "dedupratio" | "dedup" => "1.00".into(),
+        "cachefile" => p.cachefile.clone().unwrap_or_else(|| "-".into()),
         "altroot" | "expandsize" | "checkpoint" | "ckpoint" => "-".into(),
         _ => return None,
     })

@@ -1,7 +1,7 @@
 //! A pool from creation to destruction, import at boot, status, scrub.
 
 use super::*;
-use crate::runner::Program;
+use crate::runner::{CommandRunner, Program};
 use crate::zfs::fake::FakeZfs;
 use crate::zfs::*;
 
@@ -176,11 +176,32 @@ fn import_at_boot_is_by_id_without_force_then_mounts() {
         fake.command_lines(),
         [
             "zpool list -H -p -o name,health,size,allocated,free,capacity,fragmentation tank",
-            "zpool import -d /dev/disk/by-id -N tank",
+            "zpool import -d /dev/disk/by-id -N -o cachefile=none tank",
             "zfs mount -R tank",
         ]
     );
     assert!(fake.is_mounted("tank") && fake.is_mounted("tank/share"));
+}
+
+#[test]
+fn pools_never_use_a_cache_file_on_create_or_import() {
+    // /etc is read-only on the appliance: neither zpool create nor the
+    // import at boot may ask for /etc/zfs/zpool.cache.
+    let (fake, _) = fake_with_pool(2);
+    assert_eq!(fake.cachefile("tank").as_deref(), Some("none"));
+    fake.simulate_reboot();
+    ensure_imported(&fake, &pool(), false).unwrap();
+    assert_eq!(fake.cachefile("tank").as_deref(), Some("none"));
+
+    // The property is not kept across imports: a bare import would go
+    // back to the default cache file, which is why every import repeats it.
+    export_pool(&fake, &pool()).unwrap();
+    fake.run(&crate::runner::CommandLine::new(
+        Program::Zpool,
+        ["import", "-N", "tank"],
+    ))
+    .unwrap();
+    assert_eq!(fake.cachefile("tank").as_deref(), Some("-"));
 }
 
 #[test]
@@ -206,7 +227,10 @@ fn import_refuses_a_pool_in_use_elsewhere_without_force() {
 
     let outcome = ensure_imported(&fake, &pool(), true).unwrap();
     assert_eq!(outcome, ImportOutcome::Imported { forced: true });
-    assert!(ran(&fake, "zpool import -d /dev/disk/by-id -N -f tank"));
+    assert!(ran(
+        &fake,
+        "zpool import -d /dev/disk/by-id -N -o cachefile=none -f tank"
+    ));
 }
 
 #[test]

@@ -36,6 +36,7 @@ pub(super) fn spec(layout: Layout, disks: &[String]) -> PoolSpec {
         layout,
         disks: disks.iter().map(|d| d.parse::<DiskId>().unwrap()).collect(),
         mount_base: BASE.into(),
+        force: false,
     }
 }
 

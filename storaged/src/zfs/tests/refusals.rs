@@ -39,6 +39,53 @@ fn create_refuses_disks_of_another_pool_missing_disks_and_taken_names() {
 }
 
 #[test]
+fn create_refuses_a_disk_with_a_partition_table_unless_forced() {
+    let disks = disk_ids(2);
+    let fake = FakeZfs::with_disks(&disks[..1], 2 * TB);
+    fake.add_disk_with_partition_table(&disks[1], 2 * TB, "ntfs");
+    let mut mirror = spec(Layout::Mirror, &disks);
+
+    match create_pool(&fake, &mirror) {
+        Err(ZfsError::DisksInUse { pool, details }) => {
+            assert_eq!(pool.as_str(), "tank");
+            assert_eq!(
+                details,
+                [format!(
+                    "/dev/disk/by-id/{}-part1 contains a filesystem of type 'ntfs'",
+                    disks[1]
+                )]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(fake.imported_pools().is_empty());
+    assert!(fake.has_partition_table(&disks[1]), "nothing was written");
+    assert!(!ran(&fake, "zpool create -f"));
+
+    mirror.force = true;
+    create_pool(&fake, &mirror).unwrap();
+    assert!(ran(
+        &fake,
+        "zpool create -f -o ashift=12 -o cachefile=none "
+    ));
+    assert_eq!(fake.imported_pools(), ["tank"]);
+    assert!(!fake.has_partition_table(&disks[1]), "zpool relabelled it");
+}
+
+#[test]
+fn force_does_not_take_a_disk_from_an_imported_pool() {
+    let (fake, disks) = fake_with_pool(3);
+    let mut other = spec(Layout::Mirror, &disks[1..3]);
+    other.name = "data".parse().unwrap();
+    other.force = true;
+    assert!(matches!(
+        create_pool(&fake, &other),
+        Err(ZfsError::DisksInUse { .. })
+    ));
+    assert_eq!(fake.imported_pools(), ["tank"]);
+}
+
+#[test]
 fn dataset_refusals_name_what_they_refuse() {
     let (fake, _) = fake_with_pool(2);
     create_dataset(&fake, &DatasetSpec::new(ds("tank/a"))).unwrap();
