@@ -5,10 +5,22 @@
 //! [`Args::resolve`] turns it into a [`Config`] where every path is known.
 //! `--sim` changes the defaults, not the meaning: fixture roots under one
 //! directory, and no HTTPS listener unless one is asked for.
+//!
+//! Under `--sim`, [`Config::prepare_sim`] lays a fixture machine (by default
+//! ironstor's QEMU test VM from `tests/fixtures/drives/`) out under the
+//! simulation directory and answers a fake `zpool`/`zfs` that sees its
+//! disks, so `storagectl` and the web page work with no disks and no root.
 
+use std::fs;
+use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::drives::{self, DriveError, DriveRoots};
+use crate::state::StateStore;
+use crate::zfs::fake::FakeZfs;
+use crate::zfs::{self, PoolSpec};
 
 /// The appliance's persisted state: credentials, TLS material, desired state.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/storaged";
@@ -22,6 +34,13 @@ pub const DEFAULT_SOCKET: &str = "/run/storaged/api.sock";
 pub const DEFAULT_HTTPS: &str = "[::]:443";
 /// How long a login lasts.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+/// The machine `--sim` simulates unless told otherwise: the QEMU test VM's
+/// drive fixture in the source tree (four NVMe, one SATA disk, the USB boot
+/// stick).
+pub const DEFAULT_SIM_MACHINE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/drives/qemu-test-vm"
+);
 
 /// Command-line flags of `storaged`; each has an environment variable too.
 #[derive(Debug, Clone, Default, clap::Parser)]
@@ -38,6 +57,11 @@ pub struct Args {
     /// Where --sim keeps its fixture roots [default: $TMPDIR/storaged-sim-UID].
     #[arg(long, env = "STORAGED_SIM_DIR", value_name = "DIR")]
     pub sim_dir: Option<PathBuf>,
+    /// The machine --sim simulates: a drive fixture tree with `sys/`,
+    /// `run/udev/data/` and `proc/`, as under tests/fixtures/drives/
+    /// [default: the QEMU test VM's, in the source tree].
+    #[arg(long, env = "STORAGED_SIM_MACHINE", value_name = "DIR")]
+    pub sim_machine: Option<PathBuf>,
     /// The root file system: os-release, the kernel command line and
     /// programs are looked up under it [default: /].
     #[arg(long, env = "STORAGED_ROOT", value_name = "DIR")]
@@ -78,7 +102,7 @@ pub struct Args {
 /// The roots through which storaged sees the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roots {
-    /// `/`: os-release, `/proc/cmdline`, program paths.
+    /// `/`: os-release, `/proc`, the udev database, program paths.
     pub root: PathBuf,
     /// `/sys`.
     pub sysfs: PathBuf,
@@ -86,6 +110,19 @@ pub struct Roots {
     pub configfs: PathBuf,
     /// `/dev`.
     pub dev: PathBuf,
+}
+
+impl Roots {
+    /// Where the drive inventory reads: sysfs, `/dev`, and the udev
+    /// database and procfs under the root.
+    pub fn drives(&self) -> DriveRoots {
+        DriveRoots {
+            sys: self.sysfs.clone(),
+            dev: self.dev.clone(),
+            udev_data: self.root.join("run/udev/data"),
+            proc: self.root.join("proc"),
+        }
+    }
 }
 
 /// Where the HTTPS listener goes.
@@ -104,6 +141,11 @@ pub enum HttpsListen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub sim: bool,
+    /// `--sim` only: the directory the fixture roots live under; nothing
+    /// outside it is ever written by the simulation.
+    pub sim_dir: Option<PathBuf>,
+    /// `--sim` only: the fixture machine laid out under `sim_dir`.
+    pub sim_machine: Option<PathBuf>,
     pub roots: Roots,
     pub state_dir: PathBuf,
     pub runtime_dir: PathBuf,
@@ -146,8 +188,15 @@ impl Args {
             (false, None, true) => HttpsListen::Off,
             (false, None, false) => HttpsListen::Default,
         };
+        let sim_machine = self.sim.then(|| {
+            self.sim_machine
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_SIM_MACHINE))
+        });
         Config {
             sim: self.sim,
+            sim_dir,
+            sim_machine,
             roots,
             state_dir,
             runtime_dir,
@@ -200,6 +249,162 @@ impl Config {
     }
 }
 
+/// Why `--sim` could not lay out its machine.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("no fixture machine at {}; pass --sim-machine DIR (a tree like tests/fixtures/drives/qemu-test-vm)", .path.display())]
+    NoMachine { path: PathBuf },
+    #[error("cannot copy {} to {}", .from.display(), .to.display())]
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot create the simulated disk {}", .path.display())]
+    Disk {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot take the simulated machine's drive inventory")]
+    Drives(#[source] DriveError),
+}
+
+impl Config {
+    /// For `--sim`: lays the fixture machine out under the simulation
+    /// directory and returns a fake `zpool`/`zfs` whose `/dev/disk/by-id`
+    /// holds that machine's disks, each as large as sysfs says.
+    ///
+    /// - its `sys/` goes to the sysfs root, `run/udev/data/` and `proc/`
+    ///   under the root (symbolic links copied as links);
+    /// - each block device gets a sparse, zero-filled file of its size in
+    ///   the `/dev` root, which the inventory reads for signatures.
+    ///
+    /// What is already there is kept, so a developer can write a partition
+    /// table into `<sim-dir>/dev/sda` and see the disk turn `in-use`. Only
+    /// roots inside the simulation directory are written.
+    ///
+    /// The fake keeps pools in memory only, so the pools the state file
+    /// declares are made again, empty, and exported, as a power cycle
+    /// leaves real ones: the reconcile at start imports them and makes
+    /// their datasets and volumes again.
+    pub fn prepare_sim(&self) -> Result<FakeZfs, SimError> {
+        let (Some(dir), Some(machine)) = (&self.sim_dir, &self.sim_machine) else {
+            return Ok(FakeZfs::new());
+        };
+        if !machine.join("sys/block").is_dir() {
+            return Err(SimError::NoMachine {
+                path: machine.clone(),
+            });
+        }
+        let inside = |path: &Path| path.starts_with(dir);
+        let drive_roots = self.roots.drives();
+        for (from, to) in [
+            (machine.join("sys"), drive_roots.sys.clone()),
+            (machine.join("run/udev/data"), drive_roots.udev_data.clone()),
+            (machine.join("proc"), drive_roots.proc.clone()),
+        ] {
+            if inside(&to) && from.is_dir() {
+                copy_missing(&from, &to)?;
+            }
+        }
+        if inside(&drive_roots.dev) {
+            sparse_disks(&drive_roots.sys.join("block"), &drive_roots.dev)?;
+        }
+        let inventory = drives::scan(&drive_roots).map_err(SimError::Drives)?;
+        let fake = FakeZfs::new();
+        for disk in &inventory.disks {
+            let Some(id) = &disk.id else { continue };
+            if disk.verdict == drives::Verdict::InUse {
+                // So that the fake's `zpool create` refuses it without -f,
+                // as the real one refuses a partitioned disk.
+                let fstype = disk.partitions.iter().find_map(|p| p.fs_type.clone());
+                fake.add_disk_with_partition_table(
+                    id.as_str(),
+                    disk.size_bytes,
+                    fstype.as_deref().unwrap_or("unknown"),
+                );
+            } else {
+                fake.add_disk(id.as_str(), disk.size_bytes);
+            }
+        }
+        if let Ok(loaded) = StateStore::new(&self.state_dir).load() {
+            for pool in loaded.state.pools() {
+                let spec = PoolSpec {
+                    name: pool.name.clone(),
+                    layout: pool.layout,
+                    disks: pool.disks.clone(),
+                    mount_base: crate::apply::pool_mount_base(&self.state_dir),
+                    force: !pool.forced.is_empty(),
+                };
+                // A pool whose disks are gone stays gone, as on a machine.
+                if zfs::create_pool(&fake, &spec).is_ok() {
+                    let _ = zfs::export_pool(&fake, &pool.name);
+                }
+            }
+            fake.clear_commands();
+        }
+        Ok(fake)
+    }
+}
+
+/// Copies the tree `from` into `to`, leaving whatever `to` already has.
+fn copy_missing(from: &Path, to: &Path) -> Result<(), SimError> {
+    let err = |source| SimError::Copy {
+        from: from.to_path_buf(),
+        to: to.to_path_buf(),
+        source,
+    };
+    fs::create_dir_all(to).map_err(err)?;
+    for entry in fs::read_dir(from).map_err(err)? {
+        let entry = entry.map_err(err)?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(err)?;
+        if kind.is_dir() {
+            copy_missing(&src, &dst)?;
+        } else if dst.symlink_metadata().is_ok() {
+            continue;
+        } else if kind.is_symlink() {
+            let target = fs::read_link(&src).map_err(err)?;
+            std::os::unix::fs::symlink(target, &dst).map_err(err)?;
+        } else {
+            fs::copy(&src, &dst).map_err(err)?;
+        }
+    }
+    Ok(())
+}
+
+/// A sparse file in `dev` for every device in sysfs's `block/`, sized
+/// from its `size` (in 512-byte sectors); existing files are kept.
+fn sparse_disks(block: &Path, dev: &Path) -> Result<(), SimError> {
+    let disk_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SimError::Disk { path, source }
+    };
+    fs::create_dir_all(dev).map_err(disk_err(dev))?;
+    for entry in fs::read_dir(block).map_err(disk_err(block))? {
+        let entry = entry.map_err(disk_err(block))?;
+        let path = dev.join(entry.file_name());
+        if path.exists() {
+            continue;
+        }
+        let size_file = entry.path().join("size");
+        let sectors: u64 = fs::read_to_string(&size_file)
+            .map_err(disk_err(&size_file))?
+            .trim()
+            .parse()
+            .map_err(|_| SimError::Disk {
+                path: size_file.clone(),
+                source: io::Error::new(io::ErrorKind::InvalidData, "not a number of sectors"),
+            })?;
+        fs::File::create(&path)
+            .and_then(|f| f.set_len(sectors * 512))
+            .map_err(disk_err(&path))?;
+    }
+    Ok(())
+}
+
 /// `$TMPDIR/storaged-sim-<uid>`: per user, so developers do not collide.
 fn default_sim_dir() -> PathBuf {
     use std::os::unix::fs::MetadataExt;
@@ -245,6 +450,85 @@ mod tests {
         assert_eq!(c.roots.root, Path::new("/tmp/s/root"));
         assert_eq!(c.https, HttpsListen::Off);
         assert_eq!(c, Config::sim_in(Path::new("/tmp/s")));
+    }
+
+    #[test]
+    fn sim_lays_out_the_fixture_machine_once_and_fakes_zfs_over_its_disks() {
+        use crate::runner::{CommandLine, CommandRunner, Program};
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::sim_in(dir.path());
+        assert_eq!(
+            config.sim_machine.as_deref(),
+            Some(Path::new(DEFAULT_SIM_MACHINE))
+        );
+        let fake = config.prepare_sim().unwrap();
+        let sda = config.roots.dev.join("sda");
+        assert_eq!(fs::metadata(&sda).unwrap().len(), 1 << 30);
+        assert!(config.roots.sysfs.join("class/block/nvme0n1").exists());
+        assert!(config.roots.root.join("run/udev/data/b259:0").is_file());
+        let inventory = drives::scan(&config.roots.drives()).unwrap();
+        assert_eq!(inventory.usable().count(), 5);
+        // The fake's /dev/disk/by-id holds the same disks.
+        let create = CommandLine::new(
+            Program::Zpool,
+            [
+                "create",
+                "tank",
+                "/dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000",
+            ],
+        );
+        fake.run(&create).unwrap();
+        // What is there is kept: a second start does not wipe the disks.
+        fs::write(&sda, b"keep").unwrap();
+        config.prepare_sim().unwrap();
+        assert_eq!(fs::read(&sda).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn sim_makes_declared_pools_again_exported_as_after_a_power_cycle() {
+        use crate::state::{DesiredState, Layout, Pool};
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::sim_in(dir.path());
+        let state = DesiredState::default()
+            .add_pool(Pool {
+                name: "tank".parse().unwrap(),
+                layout: Layout::Mirror,
+                disks: vec![
+                    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000".parse().unwrap(),
+                    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001".parse().unwrap(),
+                ],
+                forced: Default::default(),
+                created_unix: 0,
+            })
+            .unwrap()
+            .add_pool(Pool {
+                name: "gone".parse().unwrap(),
+                layout: Layout::Stripe,
+                disks: vec!["nvme-NOT_IN_THIS_MACHINE".parse().unwrap()],
+                forced: Default::default(),
+                created_unix: 0,
+            })
+            .unwrap();
+        StateStore::new(&config.state_dir).save(&state).unwrap();
+        let fake = config.prepare_sim().unwrap();
+        assert!(fake.imported_pools().is_empty());
+        assert!(fake.command_lines().is_empty());
+        let pool = "tank".parse().unwrap();
+        let outcome = zfs::ensure_imported(&fake, &pool, false).unwrap();
+        assert_eq!(outcome, zfs::ImportOutcome::Imported { forced: false });
+    }
+
+    #[test]
+    fn sim_writes_only_inside_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let mut config = Config::sim_in(dir.path());
+        config.roots.dev = outside.path().join("dev");
+        config.prepare_sim().unwrap();
+        assert!(!config.roots.dev.exists());
+        config.sim_machine = Some(dir.path().join("no-such-machine"));
+        let err = config.prepare_sim().unwrap_err();
+        assert!(err.to_string().contains("--sim-machine"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
+use crate::state::{LoadError, MutationError, SaveError};
+use crate::zfs::ZfsError;
 
 /// Everything an API call can answer besides success.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -195,6 +197,111 @@ impl From<AuthError> for ApiError {
             | AuthError::Hash(_)
             | AuthError::Random(_) => ApiError::internal(&err),
         }
+    }
+}
+
+/// `zpool`/`zfs` refusals and failures. The request fields named are the
+/// ones the pool, dataset and volume endpoints take.
+impl From<ZfsError> for ApiError {
+    fn from(err: ZfsError) -> ApiError {
+        let message = err.to_string();
+        match &err {
+            ZfsError::TooFewDisks { .. } | ZfsError::DuplicateDisk { .. } => {
+                ApiError::invalid("disks", message)
+            }
+            ZfsError::ConfirmationMismatch { .. } => ApiError::invalid("confirm", message),
+            ZfsError::BadVolBlockSize { .. } => ApiError::invalid("volblocksize", message),
+            ZfsError::BadVolSize { .. } => ApiError::invalid("size", message),
+            ZfsError::ZeroQuota { .. } => ApiError::invalid("quota", message),
+            ZfsError::NoSuchPool { pool } => ApiError::NotFound {
+                kind: "pool",
+                name: pool.to_string(),
+            },
+            ZfsError::NoSuchDataset { dataset } => ApiError::NotFound {
+                kind: if dataset.contains('@') {
+                    "snapshot"
+                } else {
+                    "dataset"
+                },
+                name: dataset.clone(),
+            },
+            ZfsError::DisksInUse { .. }
+            | ZfsError::DiskMissing { .. }
+            | ZfsError::PoolExists { .. }
+            | ZfsError::PoolInUseElsewhere { .. }
+            | ZfsError::DatasetExists { .. }
+            | ZfsError::NoParent { .. }
+            | ZfsError::WrongKind { .. }
+            | ZfsError::HasDependents { .. }
+            | ZfsError::NewerSnapshots { .. }
+            | ZfsError::ShrinkRefused { .. }
+            | ZfsError::QuotaBelowUsed { .. }
+            | ZfsError::OutOfSpace { .. }
+            | ZfsError::ScanRunning { .. } => ApiError::Conflict { message },
+            ZfsError::BadMountBase { .. } | ZfsError::Parse { .. } | ZfsError::Command { .. } => {
+                ApiError::internal(&err)
+            }
+        }
+    }
+}
+
+/// What the desired state refuses: a name taken, a parent missing, a shape
+/// ZFS would not build.
+impl From<MutationError> for ApiError {
+    fn from(err: MutationError) -> ApiError {
+        let message = err.to_string();
+        match &err {
+            MutationError::PoolNotDeclared(pool) => ApiError::NotFound {
+                kind: "declared pool",
+                name: pool.to_string(),
+            },
+            MutationError::DatasetNotDeclared(name) => ApiError::NotFound {
+                kind: "declared dataset",
+                name: name.to_string(),
+            },
+            MutationError::VolumeNotDeclared(name) => ApiError::NotFound {
+                kind: "declared volume",
+                name: name.to_string(),
+            },
+            MutationError::NoDisks { .. }
+            | MutationError::TooFewDisks { .. }
+            | MutationError::DuplicateDisk { .. } => ApiError::invalid("disks", message),
+            MutationError::ForcedNotMember { .. } => ApiError::invalid("force", message),
+            MutationError::ParentPoolNotDeclared { .. }
+            | MutationError::ParentNotDeclared { .. }
+            | MutationError::ParentIsVolume { .. } => ApiError::invalid("name", message),
+            MutationError::BadDataset { .. } => ApiError::Invalid {
+                field: None,
+                message,
+            },
+            MutationError::BadVolume { reason, .. } => ApiError::invalid(
+                if reason.starts_with("volblocksize") {
+                    "volblocksize"
+                } else {
+                    "size"
+                },
+                message,
+            ),
+            MutationError::PoolExists(_)
+            | MutationError::DiskInOtherPool { .. }
+            | MutationError::DatasetExists(_)
+            | MutationError::VolumeExists(_)
+            | MutationError::PoolHasChildren { .. }
+            | MutationError::DatasetHasChildren { .. } => ApiError::Conflict { message },
+        }
+    }
+}
+
+/// A state file that does not load is storaged's problem, not the caller's.
+impl From<LoadError> for ApiError {
+    fn from(err: LoadError) -> ApiError {
+        ApiError::internal(&err)
+    }
+}
+
+impl From<SaveError> for ApiError {
+    fn from(err: SaveError) -> ApiError {
+        ApiError::internal(&err)
     }
 }
 

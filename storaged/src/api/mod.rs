@@ -17,16 +17,29 @@
 //!
 //! Handlers that change the machine or the persisted state hold
 //! [`Shared::mutations`] throughout; commands and other slow work go
-//! through [`AppState::blocking`].
+//! through [`AppState::blocking`]. They check everything (names, values,
+//! the change to the desired state, computed with the `DesiredState`
+//! methods) before the first command runs, and save the state only once
+//! the commands succeeded (see `declared.rs`).
+//!
+//! A path parameter that may hold `/` (a dataset name) is axum's catch-all
+//! `{*name}`; the OpenAPI document spells it `{name}`.
 
 mod access;
 mod auth;
 pub mod client;
+pub mod datasets;
+mod declared;
+pub mod drives;
 mod error;
 mod json;
 pub mod openapi;
+pub mod pools;
+mod query;
+pub mod snapshots;
 mod state;
 mod system;
+pub mod volumes;
 
 #[cfg(test)]
 mod tests;
@@ -106,7 +119,15 @@ pub struct Group {
 
 /// Every endpoint group, in the order the document lists them.
 pub fn groups() -> Vec<Group> {
-    vec![system::group(), auth::group()]
+    vec![
+        system::group(),
+        auth::group(),
+        drives::group(),
+        pools::group(),
+        datasets::group(),
+        volumes::group(),
+        snapshots::group(),
+    ]
 }
 
 /// The API's router: every group's endpoints, admin ones behind the login

@@ -1,7 +1,8 @@
 //! The OpenAPI 3 document of the API, assembled from the same endpoint
 //! groups the router is built from. Each endpoint brings its own Operation
 //! Object; this module adds what every operation shares (tags, security,
-//! the login and request-body error answers) and the shared schemas.
+//! the login, parameter and request-body error answers) and the shared
+//! schemas.
 
 use std::sync::OnceLock;
 
@@ -33,6 +34,7 @@ fn build() -> Value {
                 .unwrap_or_else(|| panic!("{} {}: not an object", endpoint.method, endpoint.path));
             op.insert("tags".into(), json!([group.name]));
             let has_body = op.contains_key("requestBody");
+            let has_parameters = op.contains_key("parameters");
             if endpoint.access == Access::Public {
                 op.insert("security".into(), json!([]));
             }
@@ -45,6 +47,11 @@ fn build() -> Value {
                 responses
                     .entry("401")
                     .or_insert_with(|| error_response("Login required (network clients only)."));
+            }
+            if has_parameters {
+                responses.entry("422").or_insert_with(|| {
+                    error_response("A path or query parameter is not valid; `field` names it.")
+                });
             }
             if has_body {
                 for (status, why) in [
@@ -63,7 +70,7 @@ fn build() -> Value {
             }
             let method = endpoint.method.as_str().to_ascii_lowercase();
             let item = paths
-                .entry(endpoint.path.to_string())
+                .entry(document_path(endpoint.path))
                 .or_insert_with(|| json!({}))
                 .as_object_mut()
                 .expect("path item is an object");
@@ -97,6 +104,36 @@ fn build() -> Value {
             },
         },
         "security": [{"bearer": []}, {"cookie": []}],
+    })
+}
+
+/// The OpenAPI spelling of a route path: axum's catch-all `{*name}` (a
+/// parameter that may hold `/`, such as a dataset name) is the plain
+/// parameter `{name}`; the operation's parameter says it may hold `/`.
+pub fn document_path(route: &str) -> String {
+    route.replace("{*", "{")
+}
+
+/// A required path parameter, a string.
+pub fn path_parameter(name: &str, description: &str, example: &str) -> Value {
+    json!({
+        "name": name,
+        "in": "path",
+        "required": true,
+        "description": description,
+        "schema": {"type": "string"},
+        "example": example,
+    })
+}
+
+/// An optional query parameter of the given JSON Schema.
+pub fn query_parameter(name: &str, description: &str, schema: Value) -> Value {
+    json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "description": description,
+        "schema": schema,
     })
 }
 

@@ -1,14 +1,22 @@
 //! Fixture tier: the daemon in `--sim` mode in a temp dir, on its unix
 //! socket and on HTTPS at a loopback port 0, driven by the same client
 //! `storagectl` uses (over rustls for HTTPS, trusting the certificate the
-//! daemon wrote). No root, no network beyond loopback.
+//! daemon wrote). No root, no network beyond loopback. The simulated
+//! machine is the QEMU test VM's drive fixture, its `zpool`/`zfs` a
+//! [`FakeZfs`] the harness keeps a handle on.
 
 mod bad_requests;
+mod datasets;
+mod drives;
 mod login;
 mod openapi;
+mod pools;
 mod setup;
+mod snapshots;
 mod status;
+mod storage_bad_requests;
 mod tls;
+mod volumes;
 
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -27,6 +35,7 @@ use crate::config::{Config, HttpsListen};
 use crate::daemon::Background;
 use crate::platform::Platform;
 use crate::runner::SystemRunner;
+use crate::zfs::fake::FakeZfs;
 
 pub const PASSWORD: &str = "a long enough password";
 
@@ -35,6 +44,8 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     pub config: Config,
     pub daemon: Background,
+    /// The simulated machine's `zpool` and `zfs`.
+    pub zfs: Arc<FakeZfs>,
 }
 
 impl Harness {
@@ -57,29 +68,52 @@ impl Harness {
         Self::start_in(dir, false)
     }
 
+    /// The socket only, with a partition table on these simulated disks
+    /// (kernel names) from the start, so the fake `zpool` knows it too.
+    pub fn local_with_partitioned(disks: &[&str]) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::sim_in(dir.path());
+        config.prepare_sim().unwrap();
+        for disk in disks {
+            write_gpt(&config.roots.dev.join(disk));
+        }
+        let zfs = Arc::new(config.prepare_sim().unwrap());
+        Self::start_on(dir, false, zfs)
+    }
+
     fn start_in(dir: tempfile::TempDir, https: bool) -> Harness {
+        let config = Config::sim_in(dir.path());
+        let zfs = Arc::new(config.prepare_sim().unwrap());
+        Self::start_on(dir, https, zfs)
+    }
+
+    fn start_on(dir: tempfile::TempDir, https: bool, zfs: Arc<FakeZfs>) -> Harness {
         let mut config = Config::sim_in(dir.path());
         if https {
             config.https = HttpsListen::At("127.0.0.1:0".parse().unwrap());
         }
-        let daemon = Background::start_with(config.clone(), HashCost::FAST).unwrap();
+        let daemon =
+            Background::start_with_runner(config.clone(), zfs.clone(), HashCost::FAST).unwrap();
         Harness {
             dir,
             config,
             daemon,
+            zfs,
         }
     }
 
-    /// Stops the daemon and starts another on the same directories.
+    /// Stops the daemon and starts another on the same directories and
+    /// the same simulated machine.
     pub fn restart(self) -> Harness {
         let Harness {
             dir,
             config,
             daemon,
+            zfs,
         } = self;
         daemon.stop().unwrap();
         let https = config.https != HttpsListen::Off;
-        Self::start_in(dir, https)
+        Self::start_on(dir, https, zfs)
     }
 
     pub fn unix(&self) -> UnixClient {
@@ -163,6 +197,175 @@ impl Harness {
     pub fn state_dir(&self) -> &Path {
         &self.config.state_dir
     }
+
+    /// One request over the socket, whatever the answer.
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Response {
+        self.unix()
+            .request(method, path, &[], body.as_ref())
+            .unwrap()
+    }
+
+    /// As [`Harness::call`], expecting `status`; the answer's JSON.
+    #[track_caller]
+    pub fn expect(&self, method: &str, path: &str, body: Option<Value>, status: u16) -> Value {
+        let r = self.call(method, path, body);
+        assert_eq!(
+            r.status,
+            status,
+            "{method} {path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.json().unwrap()
+    }
+
+    /// One request over the socket with raw body bytes.
+    pub fn call_raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Response {
+        let mut stream = self.unix().connect().unwrap();
+        client::send_raw(
+            &mut stream,
+            method,
+            &format!("/api/v1{path}"),
+            &[],
+            Some((content_type, body)),
+        )
+        .unwrap()
+    }
+
+    /// The simulated `/dev` entry of a disk (by kernel name).
+    pub fn dev(&self, kernel_name: &str) -> PathBuf {
+        self.config.roots.dev.join(kernel_name)
+    }
+
+    /// Writes a partition table on a simulated disk while the daemon
+    /// runs: the inventory calls it `in-use` from then on.
+    pub fn partition(&self, kernel_name: &str) {
+        write_gpt(&self.dev(kernel_name));
+    }
+
+    /// What a refused request must leave as it found: the state file's
+    /// bytes and every command the fake received.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            state: std::fs::read(self.state_dir().join("state.json")).ok(),
+            commands: self.zfs.command_lines(),
+        }
+    }
+}
+
+/// A protective MBR and a GPT header, as any partitioning tool writes.
+fn write_gpt(dev: &Path) {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0u8; 1024];
+    head[446 + 4] = 0xee;
+    head[510] = 0x55;
+    head[511] = 0xaa;
+    head[512..520].copy_from_slice(b"EFI PART");
+    let file = std::fs::OpenOptions::new().write(true).open(dev).unwrap();
+    file.write_all_at(&head, 0).unwrap();
+}
+
+/// The state file and the fake's command log at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Footprint {
+    pub state: Option<Vec<u8>>,
+    pub commands: Vec<String>,
+}
+
+/// The four NVMe drives of the QEMU test VM, by id.
+pub const NVME: [&str; 4] = [
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0002",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0003",
+];
+/// Its SATA disk (kernel name `sda`).
+pub const SATA: &str = "ata-QEMU_HARDDISK_IRONSTORSATA0000";
+/// Its USB boot stick (kernel name `sdb`).
+pub const STICK: &str = "usb-QEMU_QEMU_HARDDISK_1-0000:00:02.0-1-0:0";
+
+/// Checks `value` against the OpenAPI schema `schema` of `doc`: types,
+/// `required`, `additionalProperties: false`, `enum`, `nullable`, `$ref`,
+/// `allOf` and `items`. Enough to keep the documented shapes honest.
+pub fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        return conforms(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    if value.is_null() {
+        return if schema["nullable"] == true {
+            Ok(())
+        } else {
+            Err(format!("{at}: null where the schema does not allow it"))
+        };
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for part in all {
+            conforms(doc, part, value, at)?;
+        }
+    }
+    if let Some(choices) = schema["enum"].as_array() {
+        if !choices.contains(value) {
+            return Err(format!("{at}: {value} is not one of {choices:?}"));
+        }
+    }
+    let fits = match schema["type"].as_str() {
+        None => true,
+        Some("object") => value.is_object(),
+        Some("array") => value.is_array(),
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_u64() || value.is_i64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some(other) => return Err(format!("{at}: unknown schema type {other}")),
+    };
+    if !fits {
+        return Err(format!("{at}: {value} is not of type {}", schema["type"]));
+    }
+    if let Some(object) = value.as_object() {
+        let properties = schema["properties"].as_object();
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let key = required.as_str().unwrap();
+            if !object.contains_key(key) {
+                return Err(format!("{at}: required `{key}` is missing"));
+            }
+        }
+        for (key, item) in object {
+            match properties.and_then(|p| p.get(key)) {
+                Some(sub) => conforms(doc, sub, item, &format!("{at}.{key}"))?,
+                None if schema["additionalProperties"] == false => {
+                    return Err(format!("{at}: `{key}` is not documented"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            conforms(doc, items, item, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Asserts that `body`, answered with `status` by `method path` (the
+/// document's path template), has the documented shape.
+#[track_caller]
+pub fn assert_documented(method: &str, template: &str, status: u16, body: &Value) {
+    let doc = crate::api::openapi::document();
+    let operation = &doc["paths"][template][method.to_ascii_lowercase()];
+    assert!(
+        operation.is_object(),
+        "{method} {template} is not documented"
+    );
+    let response = &operation["responses"][status.to_string()];
+    assert!(
+        response.is_object(),
+        "{method} {template}: {status} is not documented"
+    );
+    let schema = &response["content"]["application/json"]["schema"];
+    if let Err(e) = conforms(doc, schema, body, "body") {
+        panic!("{method} {template} {status}: {e}\n{body:#}");
+    }
 }
 
 /// The error code and field of an error answer.
@@ -177,6 +380,14 @@ pub fn error_of(response: &Response) -> (String, Option<String>) {
         error["code"].as_str().unwrap().to_string(),
         error["field"].as_str().map(str::to_string),
     )
+}
+
+/// The message of an error answer.
+pub fn error_message(response: &Response) -> String {
+    response.json().unwrap()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// An [`AppState`] for driving the router directly, without listeners.

@@ -8,13 +8,30 @@
 //!   login [--username NAME]      open an HTTPS session, print its token
 //!   logout TOKEN                 end a session
 //!   openapi                      print the API's OpenAPI document
-//!   (to come, one module each)
-//!   drives [list|show ID]
-//!   pool create|status|import|export|scrub|destroy
-//!   dataset create|list|set|destroy
-//!   volume create|list|resize|destroy
-//!   snapshot create|list|rollback|destroy
+//!   drives [list]                the disks, their verdicts and why
+//!   drives show ID               one disk in full
+//!   pool list                    declared and imported pools
+//!   pool status NAME             health, capacity, scrub, vdev errors
+//!   pool create NAME --layout L ID... [--force ID]...
+//!   pool import NAME [--force]   import a declared pool
+//!   pool export NAME             export; it stays declared
+//!   pool scrub NAME
+//!   pool destroy NAME --confirm NAME
+//!   dataset list [--pool P]
+//!   dataset create NAME [--compression C] [--sync S] [--quota SIZE]
+//!   dataset resize NAME --quota SIZE|none
+//!   dataset destroy NAME [--recursive]
+//!   volume list [--pool P]
+//!   volume create NAME --size SIZE [--volblocksize SIZE] [--sparse] [--sync S] [--compression C]
+//!   volume resize NAME --size SIZE [--shrink]
+//!   volume destroy NAME [--recursive]
+//!   snapshot list [--dataset D | --pool P]
+//!   snapshot create DATASET@NAME
+//!   snapshot rollback DATASET@NAME [--destroy-newer]
+//!   snapshot destroy DATASET@NAME
 //! ```
+//!
+//! SIZE is bytes, or a number with K, M, G, T or P (powers of 1024): `256M`.
 
 use std::path::PathBuf;
 
@@ -54,6 +71,194 @@ pub enum Command {
     Logout(LogoutArgs),
     /// Print the API's OpenAPI 3 document.
     Openapi,
+    /// The disks, and whether a pool may use them.
+    Drives(DrivesArgs),
+    /// ZFS pools.
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// Filesystem datasets (for NFS and SMB).
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Zvols (for iSCSI).
+    #[command(subcommand)]
+    Volume(VolumeCommand),
+    /// Snapshots of datasets and volumes.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DrivesArgs {
+    #[command(subcommand)]
+    pub command: Option<DrivesCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrivesCommand {
+    /// Every disk with its verdict, and why a disk is not usable (the default).
+    List,
+    /// One disk in full.
+    Show {
+        /// Its /dev/disk/by-id name.
+        id: String,
+    },
+}
+
+const LAYOUTS: [&str; 5] = ["stripe", "mirror", "raidz1", "raidz2", "raidz3"];
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Declared and imported pools, with health and capacity.
+    List,
+    /// A pool's health, capacity, last scrub and per-disk errors.
+    Status { name: String },
+    /// Create a pool from disks of the inventory (`storagectl drives`),
+    /// by id, and declare it.
+    Create {
+        name: String,
+        /// stripe (no redundancy), mirror, raidz1, raidz2 or raidz3.
+        #[arg(long, value_parser = LAYOUTS)]
+        layout: String,
+        /// The disks, by /dev/disk/by-id name.
+        #[arg(required = true, value_name = "ID")]
+        disks: Vec<String>,
+        /// Take this disk although its verdict is not `usable`, overwriting
+        /// what it holds (repeat for each; never the boot medium).
+        #[arg(long = "force", value_name = "ID")]
+        force: Vec<String>,
+    },
+    /// Import a declared pool by disk id.
+    Import {
+        name: String,
+        /// Import even if it looks in use by another system.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Export a pool; it stays declared and is imported again at the next start.
+    Export { name: String },
+    /// Start a scrub.
+    Scrub { name: String },
+    /// Destroy a pool and all its data, and stop declaring it.
+    Destroy {
+        name: String,
+        /// The pool's name again.
+        #[arg(long, required = true, value_name = "NAME")]
+        confirm: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Filesystem datasets on the machine.
+    List {
+        #[arg(long)]
+        pool: Option<String>,
+    },
+    /// Create a dataset below a declared pool or dataset, and declare it.
+    Create {
+        /// pool/name.
+        name: String,
+        /// off, lz4 (default), zstd, zstd-N, gzip-N, ...
+        #[arg(long)]
+        compression: Option<String>,
+        /// standard (default), always or disabled (never for VM storage).
+        #[arg(long)]
+        sync: Option<String>,
+        /// Limit for it with its children and snapshots.
+        #[arg(long, value_name = "SIZE", value_parser = crate::table::parse_size)]
+        quota: Option<u64>,
+    },
+    /// Set or remove (`none`) a dataset's quota.
+    Resize {
+        name: String,
+        #[arg(long, value_name = "SIZE|none", value_parser = parse_quota)]
+        quota: Quota,
+    },
+    /// Destroy a dataset and stop declaring it.
+    Destroy {
+        name: String,
+        /// Also its children and snapshots.
+        #[arg(long)]
+        recursive: bool,
+    },
+}
+
+/// A quota to set: bytes, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota(pub Option<u64>);
+
+fn parse_quota(s: &str) -> Result<Quota, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(Quota(None))
+    } else {
+        crate::table::parse_size(s).map(|n| Quota(Some(n)))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Zvols on the machine.
+    List {
+        #[arg(long)]
+        pool: Option<String>,
+    },
+    /// Create a zvol below a declared pool or dataset, and declare it.
+    Create {
+        /// pool/name.
+        name: String,
+        #[arg(long, value_name = "SIZE", value_parser = crate::table::parse_size)]
+        size: u64,
+        /// A power of two from 512 to 128K [default: 16K]; fixed once created.
+        #[arg(long, value_name = "SIZE", value_parser = crate::table::parse_size)]
+        volblocksize: Option<u64>,
+        /// Thin: no space reserved, the pool can be over-committed.
+        #[arg(long)]
+        sparse: bool,
+        #[arg(long)]
+        sync: Option<String>,
+        #[arg(long)]
+        compression: Option<String>,
+    },
+    /// Grow (or with --shrink, shrink) a zvol.
+    Resize {
+        name: String,
+        #[arg(long, value_name = "SIZE", value_parser = crate::table::parse_size)]
+        size: u64,
+        /// Allow a smaller size: the data at the end of the disk is lost.
+        #[arg(long)]
+        shrink: bool,
+    },
+    /// Destroy a zvol and stop declaring it.
+    Destroy {
+        name: String,
+        /// Also its snapshots.
+        #[arg(long)]
+        recursive: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Snapshots, oldest first.
+    List {
+        /// Only of this dataset or volume.
+        #[arg(long, conflicts_with = "pool")]
+        dataset: Option<String>,
+        /// Only in this pool.
+        #[arg(long)]
+        pool: Option<String>,
+    },
+    /// Take a snapshot: dataset@name.
+    Create { name: String },
+    /// Roll a dataset or volume back to a snapshot; later writes are lost.
+    Rollback {
+        name: String,
+        /// Destroy the snapshots newer than this one.
+        #[arg(long)]
+        destroy_newer: bool,
+    },
+    /// Destroy a snapshot.
+    Destroy { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -4,9 +4,14 @@
 //! server's message when the API answers an error.
 
 mod cli;
+mod dataset;
+mod drives;
+mod pool;
 mod session;
+mod snapshot;
 mod system;
 mod table;
+mod volume;
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -137,7 +142,27 @@ pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Resu
         Command::Setup(args) => session::setup(&mut ctl, args),
         Command::Login(args) => session::login(&mut ctl, args),
         Command::Logout(args) => session::logout(&mut ctl, args),
+        Command::Drives(args) => drives::run(&mut ctl, args),
+        Command::Pool(command) => pool::run(&mut ctl, command),
+        Command::Dataset(command) => dataset::run(&mut ctl, command),
+        Command::Volume(command) => volume::run(&mut ctl, command),
+        Command::Snapshot(command) => snapshot::run(&mut ctl, command),
     }
+}
+
+/// `text` made safe for a URL path or query value: what names may hold
+/// (letters, digits, `_ - . : @` and `/` between parts) passes, anything
+/// else is percent-encoded, so a typo cannot turn into another request.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"_-.:@/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The error with its causes; an API error also names its field.
@@ -201,7 +226,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("mode            simulation (--sim): no disks\n"),
+            text.contains(
+                "mode            simulation (--sim): fixture disks, fake zpool and zfs\n"
+            ),
             "{text}"
         );
         assert!(text.contains("admin password  not set"), "{text}");
@@ -250,6 +277,268 @@ mod tests {
         let out = ctl(&daemon, &["openapi"], &[]).unwrap();
         let doc: Value = serde_json::from_str(&out).unwrap();
         assert!(doc["paths"]["/status"]["get"].is_object());
+    }
+
+    const NVME: [&str; 4] = [
+        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000",
+        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001",
+        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0002",
+        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0003",
+    ];
+    const SATA: &str = "ata-QEMU_HARDDISK_IRONSTORSATA0000";
+
+    /// A simulated machine whose SATA disk carries a partition table.
+    fn start_partitioned() -> (tempfile::TempDir, Background) {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::sim_in(dir.path());
+        config.prepare_sim().unwrap();
+        let mut head = vec![0u8; 1024];
+        head[450] = 0xee;
+        head[510..512].copy_from_slice(&[0x55, 0xaa]);
+        head[512..520].copy_from_slice(b"EFI PART");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(config.roots.dev.join("sda"))
+            .unwrap()
+            .write_all_at(&head, 0)
+            .unwrap();
+        let daemon = Background::start_with(config, HashCost::FAST).unwrap();
+        (dir, daemon)
+    }
+
+    fn api(daemon: &Background, path: &str) -> Value {
+        UnixClient::new(daemon.socket_path(), Duration::from_secs(30))
+            .get(path)
+            .unwrap()
+    }
+
+    #[test]
+    fn json_drives_is_the_apis_answer() {
+        let (_dir, daemon) = start();
+        let out = ctl(&daemon, &["--json", "drives"], &[]).unwrap();
+        let printed: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(printed, api(&daemon, "/drives"));
+        let disks = printed["disks"].as_array().unwrap();
+        assert_eq!(disks.len(), 6);
+        for disk in disks {
+            for key in ["id", "transport", "verdict"] {
+                assert!(disk[key].is_string(), "{key}: {disk}");
+            }
+        }
+        let table = ctl(&daemon, &["drives"], &[]).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(
+            lines[0].starts_with("ID ")
+                && lines[0].ends_with("DEVICE   TRANSPORT  SIZE  MODEL           VERDICT"),
+            "{table}"
+        );
+        assert!(
+            lines[2].starts_with(NVME[0])
+                && lines[2].ends_with("nvme1n1  nvme       1G    QEMU NVMe Ctrl  usable"),
+            "{table}"
+        );
+        assert!(
+            table.contains("usb-QEMU_QEMU_HARDDISK_1-0000:00:02.0-1-0:0 is boot-medium: "),
+            "{table}"
+        );
+        let one = ctl(&daemon, &["drives", "show", NVME[2]], &[]).unwrap();
+        assert!(one.contains("verdict      usable\n"), "{one}");
+        assert!(one.contains("pcie link    2.5 GT/s x1"), "{one}");
+    }
+
+    #[test]
+    fn pool_create_warns_refuses_in_use_disks_and_takes_them_when_forced() {
+        let (_dir, daemon) = start_partitioned();
+        let mut args = vec!["pool", "create", "tank", "--layout", "stripe"];
+        args.extend(NVME);
+        let out = ctl(&daemon, &args, &[]).unwrap();
+        assert!(
+            out.starts_with("Created pool tank: stripe of 4 disks, mounted at "),
+            "{out}"
+        );
+        assert!(
+            out.contains("WARNING: pool tank stripes 4 disks with no redundancy"),
+            "{out}"
+        );
+
+        let err = ctl(
+            &daemon,
+            &["pool", "create", "scratch", "--layout", "stripe", SATA],
+            &[],
+        )
+        .unwrap_err();
+        let message = describe(&err);
+        assert!(
+            message.contains(SATA) && message.contains("in-use") && message.contains("--force"),
+            "{message}"
+        );
+        assert_eq!(api(&daemon, "/pools")["pools"].as_array().unwrap().len(), 1);
+
+        let out = ctl(
+            &daemon,
+            &[
+                "pool", "create", "scratch", "--layout", "stripe", SATA, "--force", SATA,
+            ],
+            &[],
+        )
+        .unwrap();
+        assert!(out.contains(&format!("Forced: {SATA} (in-use)")), "{out}");
+
+        let status = ctl(&daemon, &["--json", "pool", "status", "tank"], &[]).unwrap();
+        let status: Value = serde_json::from_str(&status).unwrap();
+        assert_eq!(status, api(&daemon, "/pools/tank"));
+        assert_eq!(status["health"], "ONLINE");
+        let list: Value =
+            serde_json::from_str(&ctl(&daemon, &["pool", "list", "--json"], &[]).unwrap()).unwrap();
+        assert_eq!(list, api(&daemon, "/pools"));
+        let table = ctl(&daemon, &["pool", "list"], &[]).unwrap();
+        assert!(table.starts_with("NAME     HEALTH  SIZE"), "{table}");
+        assert!(table.contains("tank     ONLINE  4G"), "{table}");
+        let status = ctl(&daemon, &["pool", "status", "tank"], &[]).unwrap();
+        assert!(status.contains("health         ONLINE\n"), "{status}");
+        assert!(
+            status.contains(&format!("\n{}  ONLINE  0     0      0\n", NVME[0])),
+            "{status}"
+        );
+    }
+
+    #[test]
+    fn every_storage_subcommand_round_trips() {
+        let (_dir, daemon) = start();
+        let run = |args: &[&str]| ctl(&daemon, args, &[]).unwrap();
+        let mut create = vec!["pool", "create", "tank", "--layout", "stripe"];
+        create.extend(NVME);
+        run(&create);
+        assert_eq!(
+            run(&["volume", "create", "tank/vm1", "--size", "256M"]),
+            "Created volume tank/vm1 (256M, /dev/zvol/tank/vm1).\n"
+        );
+        assert_eq!(
+            run(&["dataset", "create", "tank/share"]),
+            "Created dataset tank/share.\n"
+        );
+        let thin = run(&[
+            "volume",
+            "create",
+            "tank/thin",
+            "--size",
+            "1G",
+            "--sparse",
+            "--volblocksize",
+            "64K",
+        ]);
+        assert!(thin.contains("WARNING: zvol tank/thin is sparse"), "{thin}");
+        let volumes = run(&["volume", "list"]);
+        assert!(volumes.contains("tank/thin  1G    64K"), "{volumes}");
+        assert!(volumes.contains("thin"), "{volumes}");
+        assert_eq!(
+            run(&["volume", "resize", "tank/vm1", "--size", "1G"]),
+            "tank/vm1 is now 1G.\n"
+        );
+        let err = ctl(
+            &daemon,
+            &["volume", "resize", "tank/vm1", "--size", "512M"],
+            &[],
+        )
+        .unwrap_err();
+        assert!(describe(&err).contains("shrinking"), "{}", describe(&err));
+        run(&["volume", "resize", "tank/vm1", "--size", "512M", "--shrink"]);
+
+        assert_eq!(
+            run(&["dataset", "resize", "tank/share", "--quota", "10G"]),
+            "tank/share now has a quota of 10G.\n"
+        );
+        let datasets = run(&["dataset", "list", "--pool", "tank"]);
+        assert!(datasets.contains("tank/share"), "{datasets}");
+        assert!(datasets.contains("10G"), "{datasets}");
+        assert_eq!(
+            run(&["dataset", "resize", "tank/share", "--quota", "none"]),
+            "tank/share now has no quota.\n"
+        );
+
+        assert_eq!(
+            run(&["snapshot", "create", "tank/vm1@a"]),
+            "Created snapshot tank/vm1@a.\n"
+        );
+        run(&["snapshot", "create", "tank/vm1@b"]);
+        let snaps = run(&["snapshot", "list", "--dataset", "tank/vm1"]);
+        assert!(
+            snaps.starts_with("NAME        USED  REFER  CREATED (UTC)\ntank/vm1@a"),
+            "{snaps}"
+        );
+        let err = ctl(&daemon, &["snapshot", "rollback", "tank/vm1@a"], &[]).unwrap_err();
+        assert!(describe(&err).contains("tank/vm1@b"), "{}", describe(&err));
+        assert_eq!(
+            run(&["snapshot", "rollback", "tank/vm1@a", "--destroy-newer"]),
+            "Rolled back to tank/vm1@a.\nDestroyed the newer snapshots tank/vm1@b.\n"
+        );
+        assert_eq!(
+            run(&["snapshot", "destroy", "tank/vm1@a"]),
+            "Destroyed snapshot tank/vm1@a.\n"
+        );
+        assert_eq!(run(&["snapshot", "list"]), "No snapshots.\n");
+
+        assert_eq!(
+            run(&["dataset", "destroy", "tank/share"]),
+            "Destroyed tank/share.\n"
+        );
+        assert_eq!(
+            run(&["volume", "destroy", "tank/thin"]),
+            "Destroyed tank/thin.\n"
+        );
+
+        assert!(run(&["pool", "scrub", "tank"]).starts_with("Scrub of tank started"));
+        assert!(run(&["pool", "export", "tank"]).contains("stays declared"));
+        assert_eq!(run(&["pool", "import", "tank"]), "Imported pool tank.\n");
+        assert_eq!(
+            run(&["pool", "import", "tank"]),
+            "Pool tank was already imported.\n"
+        );
+        let err = ctl(
+            &daemon,
+            &["pool", "destroy", "tank", "--confirm", "tnak"],
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            describe(&err).contains("confirmation"),
+            "{}",
+            describe(&err)
+        );
+        assert!(Cli::try_parse_from(["storagectl", "pool", "destroy", "tank"]).is_err());
+        assert_eq!(
+            run(&["pool", "destroy", "tank", "--confirm", "tank"]),
+            "Destroyed pool tank and all its data.\nNo longer declared: tank/vm1.\n"
+        );
+        assert!(run(&["pool", "list"]).starts_with("No pools."));
+    }
+
+    #[test]
+    fn bad_sizes_and_layouts_are_caught_before_asking() {
+        for args in [
+            ["storagectl", "volume", "create", "tank/v", "--size", "1.5G"],
+            ["storagectl", "volume", "create", "tank/v", "--size", "lots"],
+            ["storagectl", "pool", "create", "tank", "--layout", "raid5"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+        assert!(Cli::try_parse_from([
+            "storagectl",
+            "pool",
+            "create",
+            "tank",
+            "--layout",
+            "stripe"
+        ])
+        .is_err());
+    }
+
+    #[test]
+    fn names_are_encoded_into_paths() {
+        assert_eq!(encode("tank/vm1@a"), "tank/vm1@a");
+        assert_eq!(encode("tank/x?recursive=true"), "tank/x%3Frecursive%3Dtrue");
+        assert_eq!(encode("a b#c%"), "a%20b%23c%25");
     }
 
     #[test]

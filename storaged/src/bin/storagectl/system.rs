@@ -42,7 +42,10 @@ fn render_status(s: &Status) -> String {
         ("uptime", duration(s.uptime_seconds)),
     ];
     if s.sim {
-        pairs.push(("mode", "simulation (--sim): no disks".into()));
+        pairs.push((
+            "mode",
+            "simulation (--sim): fixture disks, fake zpool and zfs".into(),
+        ));
     }
     pairs.push((
         "admin password",

@@ -1,0 +1,465 @@
+//! Filesystem datasets (for NFS and SMB): list, create, set the quota,
+//! destroy. Each change is checked against the desired state before `zfs`
+//! runs and saved only once it succeeded.
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::declared::{with_dataset_props, Declared};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+};
+use super::query::Query;
+use super::state::Shared;
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::names::{DatasetName, NameError, PoolName};
+use crate::state::{Dataset, DatasetProps, DesiredState, Removal, DEFAULT_COMPRESSION};
+use crate::zfs::{
+    self, Change, Compression, DatasetKind, DatasetRow, DatasetSpec, Plan, QuotaKind, SyncMode,
+    ZfsError,
+};
+
+fn name_parameter(what: &str, example: &str) -> Value {
+    path_parameter(
+        "name",
+        &format!("The {what}'s full name, `/` included (`tank/share` in `/{what}s/tank/share`)."),
+        example,
+    )
+}
+
+/// `?pool=`, shared with volumes.
+pub(super) fn pool_query_parameter(what: &str) -> Value {
+    query_parameter(
+        "pool",
+        &format!("Only the {what} of this pool; every imported pool when left out."),
+        json!({"type": "string", "example": "tank"}),
+    )
+}
+
+/// `?recursive=`, shared with volumes.
+pub(super) fn recursive_parameter(what: &str) -> Value {
+    query_parameter(
+        "recursive",
+        &format!("Also destroy what is below the {what} (its snapshots, and for a dataset its children) and stop declaring it."),
+        json!({"type": "boolean", "default": false}),
+    )
+}
+
+pub fn group() -> Group {
+    Group {
+        name: "datasets",
+        description: "Filesystem datasets below a pool, for NFS exports and SMB shares.",
+        endpoints: vec![
+            Endpoint::new(
+                Method::GET,
+                "/datasets",
+                Access::Admin,
+                list,
+                json!({
+                    "summary": "Filesystem datasets on the machine",
+                    "description": "What `zfs list` shows below each pool (not the pool's own \
+                        root filesystem), and whether each is declared.",
+                    "operationId": "listDatasets",
+                    "parameters": [pool_query_parameter("datasets")],
+                    "responses": {
+                        "200": json_response("The datasets, by name.", "DatasetList"),
+                        "404": error_response("No such pool is imported."),
+                        "422": error_response("A bad or unknown query parameter; `field` names it."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/datasets",
+                Access::Admin,
+                create,
+                json!({
+                    "summary": "Create a dataset and declare it",
+                    "description": "Its parent (the pool, or a dataset) must be declared. \
+                        `sync` defaults to `standard`; `disabled` is allowed with a warning \
+                        and never right for VM storage. Compression defaults to lz4.",
+                    "operationId": "createDataset",
+                    "requestBody": json_request("CreateDatasetRequest"),
+                    "responses": {
+                        "201": json_response("The dataset exists and is declared.", "CreatePlan"),
+                        "404": error_response("The pool is not imported."),
+                        "409": error_response("The name is taken."),
+                        "422": error_response("A bad name or value, or an undeclared parent; `field` names it."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::PATCH,
+                "/datasets/{*name}",
+                Access::Admin,
+                update,
+                json!({
+                    "summary": "Set or remove a dataset's quota",
+                    "operationId": "updateDataset",
+                    "parameters": [name_parameter("dataset", "tank/share")],
+                    "requestBody": json_request("UpdateDatasetRequest"),
+                    "responses": {
+                        "200": json_response("The quota now.", "DatasetUpdated"),
+                        "404": error_response("No such dataset is declared."),
+                        "409": error_response("The quota is below what the dataset uses."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::DELETE,
+                "/datasets/{*name}",
+                Access::Admin,
+                destroy,
+                json!({
+                    "summary": "Destroy a dataset and stop declaring it",
+                    "description": "A dataset with children or snapshots is refused unless \
+                        `recursive=true`, which destroys them too. Its data is gone.",
+                    "operationId": "destroyDataset",
+                    "parameters": [name_parameter("dataset", "tank/share"), recursive_parameter("dataset")],
+                    "responses": {
+                        "200": json_response("What was destroyed.", "Destroyed"),
+                        "404": error_response("No such dataset is declared."),
+                        "409": error_response("It has children or snapshots; ask for a recursive destroy."),
+                    },
+                }),
+            ),
+        ],
+        schemas: schemas(),
+    }
+}
+
+/// `POST /datasets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDataset {
+    pub name: DatasetName,
+    #[serde(default)]
+    pub compression: Option<Compression>,
+    #[serde(default)]
+    pub sync: Option<SyncMode>,
+    /// Bytes, for the dataset with its children and snapshots.
+    #[serde(default)]
+    pub quota: Option<u64>,
+}
+
+/// `PATCH /datasets/{name}`: `quota` must be there; `null` removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDataset {
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub quota: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetUpdated {
+    pub name: DatasetName,
+    pub quota: Option<u64>,
+    pub change: Change,
+}
+
+/// A dataset or volume on the machine, and whether it is declared.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub row: DatasetRow,
+    pub declared: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetList {
+    pub datasets: Vec<Listed>,
+}
+
+/// What a destroy removed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Destroyed {
+    pub name: DatasetName,
+    /// Everything `zfs destroy` took: the object, its children and
+    /// snapshots.
+    pub destroyed: Vec<String>,
+}
+
+/// A dataset or volume name from the path; a bad one is a 422 naming
+/// `name`.
+pub(super) fn name_param(raw: &str) -> Result<DatasetName, ApiError> {
+    raw.trim_start_matches('/')
+        .parse()
+        .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))
+}
+
+/// The filesystems or volumes of `pool` (or of every imported pool), with
+/// whether each is declared. Pools' own root filesystems are left out.
+pub(super) fn listed(
+    app: &Shared,
+    pool: Option<PoolName>,
+    kind: DatasetKind,
+) -> Result<Vec<Listed>, ApiError> {
+    let state = Declared::load(app)?.state;
+    let pools = match pool {
+        Some(pool) => vec![pool],
+        None => zfs::list_pools(app.runner.as_ref())?
+            .into_iter()
+            .filter_map(|row| row.name.parse().ok())
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for pool in pools {
+        for row in zfs::list_datasets(app.runner.as_ref(), &pool)? {
+            if row.kind != kind || !row.name.contains('/') {
+                continue;
+            }
+            let declared = row.name.parse::<DatasetName>().is_ok_and(|n| match kind {
+                DatasetKind::Filesystem => state.dataset(&n).is_some(),
+                DatasetKind::Volume => state.volume(&n).is_some(),
+            });
+            out.push(Listed { row, declared });
+        }
+    }
+    Ok(out)
+}
+
+async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<DatasetList>, ApiError> {
+    let query = Query::parse(&uri, &["pool"])?;
+    let pool = query.get::<PoolName>("pool")?;
+    let datasets = app
+        .blocking(move |app| listed(app, pool, DatasetKind::Filesystem))
+        .await??;
+    Ok(Json(DatasetList { datasets }))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    ApiJson(request): ApiJson<CreateDataset>,
+) -> Result<(StatusCode, Json<Plan>), ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let plan = app
+        .blocking(move |app| create_dataset(app, request))
+        .await??;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+fn create_dataset(app: &Shared, request: CreateDataset) -> Result<Plan, ApiError> {
+    let declared = Declared::load(app)?;
+    let properties = DatasetProps {
+        compression: request.compression.unwrap_or(DEFAULT_COMPRESSION),
+        sync: request.sync.unwrap_or_default(),
+        quota: request.quota,
+        ..DatasetProps::default()
+    };
+    let next = declared.state.add_dataset(Dataset {
+        name: request.name.clone(),
+        properties: properties.clone(),
+    })?;
+    let spec = DatasetSpec {
+        compression: Some(properties.compression),
+        sync: properties.sync,
+        quota: properties.quota,
+        ..DatasetSpec::new(request.name.clone())
+    };
+    zfs::plan_create_dataset(&spec)?;
+    let plan = zfs::create_dataset(app.runner.as_ref(), &spec)?;
+    declared.commit(&next, &format!("dataset {} was created", request.name))?;
+    Ok(plan)
+}
+
+async fn update(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(request): ApiJson<UpdateDataset>,
+) -> Result<Json<DatasetUpdated>, ApiError> {
+    let name = name_param(&name)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let updated = app
+        .blocking(move |app| set_quota(app, name, request.quota))
+        .await??;
+    Ok(Json(updated))
+}
+
+fn set_quota(
+    app: &Shared,
+    name: DatasetName,
+    quota: Option<u64>,
+) -> Result<DatasetUpdated, ApiError> {
+    let declared = Declared::load(app)?;
+    let current = declared_dataset(&declared.state, &name)?;
+    if quota == Some(0) {
+        return Err(ZfsError::ZeroQuota {
+            dataset: name.to_string(),
+            kind: QuotaKind::Quota,
+        }
+        .into());
+    }
+    let props = DatasetProps {
+        quota,
+        ..current.properties.clone()
+    };
+    let next = with_dataset_props(&declared.state, &name, props)?;
+    let change = zfs::set_quota(app.runner.as_ref(), &name, QuotaKind::Quota, quota)?;
+    declared.commit(&next, &format!("the quota of {name} was set"))?;
+    Ok(DatasetUpdated {
+        name,
+        quota,
+        change,
+    })
+}
+
+fn declared_dataset<'a>(
+    state: &'a DesiredState,
+    name: &DatasetName,
+) -> Result<&'a Dataset, ApiError> {
+    state
+        .dataset(name)
+        .ok_or_else(|| crate::state::MutationError::DatasetNotDeclared(name.clone()).into())
+}
+
+async fn destroy(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<Json<Destroyed>, ApiError> {
+    let name = name_param(&name)?;
+    let recursive = Query::parse(&uri, &["recursive"])?.flag("recursive")?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let destroyed = app
+        .blocking(move |app| {
+            let declared = Declared::load(app)?;
+            let removal = if recursive {
+                Removal::Recursive
+            } else {
+                Removal::Single
+            };
+            let next = declared.state.remove_dataset(&name, removal)?;
+            let destroyed = zfs::destroy_dataset(app.runner.as_ref(), &name, recursive)?;
+            declared.commit(&next, &format!("dataset {name} was destroyed"))?;
+            Ok::<_, ApiError>(Destroyed { name, destroyed })
+        })
+        .await??;
+    Ok(Json(destroyed))
+}
+
+fn schemas() -> Vec<(&'static str, Value)> {
+    let n = || json!({"type": "integer", "minimum": 0});
+    let nn = || json!({"type": "integer", "minimum": 0, "nullable": true});
+    vec![
+        (
+            "Compression",
+            json!({
+                "type": "string",
+                "example": "lz4",
+                "description": "As zfs spells it: off, on, lz4, zle, lzjb, gzip, gzip-1 … gzip-9, \
+                    zstd, zstd-1 … zstd-19, zstd-fast, zstd-fast-N.",
+                "pattern": "^(off|on|lz4|zle|lzjb|gzip(-[1-9])?|zstd(-([1-9]|1[0-9]))?|zstd-fast(-[0-9]+)?)$",
+            }),
+        ),
+        (
+            "SyncMode",
+            json!({
+                "type": "string",
+                "enum": ["standard", "always", "disabled"],
+                "description": "`disabled` acknowledges writes before they are on disk: never for VM storage.",
+            }),
+        ),
+        (
+            "CreateDatasetRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "example": "tank/share"},
+                    "compression": schema_ref("Compression"),
+                    "sync": schema_ref("SyncMode"),
+                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
+                              "description": "Bytes, for the dataset with its children and snapshots."},
+                },
+            }),
+        ),
+        (
+            "CreatePlan",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["target", "commands", "warnings"],
+                "properties": {
+                    "target": {"type": "string"},
+                    "commands": {"type": "array", "items": {"type": "string"}, "description": "What ran."},
+                    "warnings": {"type": "array", "items": schema_ref("Warning")},
+                },
+            }),
+        ),
+        (
+            "UpdateDatasetRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["quota"],
+                "properties": {
+                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
+                              "description": "Bytes; null removes the quota."},
+                },
+            }),
+        ),
+        (
+            "DatasetUpdated",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "quota", "change"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "quota": nn(),
+                    "change": {"type": "string", "enum": ["unchanged", "updated"]},
+                },
+            }),
+        ),
+        (
+            "DatasetRow",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "type", "used", "available", "referenced", "volsize",
+                             "volblocksize", "compression", "sync", "quota", "refquota",
+                             "refreservation", "volmode", "recordsize", "mountpoint", "mounted",
+                             "declared"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "type": {"type": "string", "enum": ["filesystem", "volume"]},
+                    "used": n(), "available": n(), "referenced": n(),
+                    "volsize": nn(), "volblocksize": nn(),
+                    "compression": schema_ref("Compression"),
+                    "sync": schema_ref("SyncMode"),
+                    "quota": nn(), "refquota": nn(), "refreservation": n(),
+                    "volmode": {"type": "string", "enum": ["default", "full", "geom", "dev", "none"]},
+                    "recordsize": nn(),
+                    "mountpoint": {"type": "string", "nullable": true},
+                    "mounted": {"type": "boolean", "nullable": true},
+                    "declared": {"type": "boolean", "description": "In the desired state."},
+                },
+            }),
+        ),
+        (
+            "DatasetList",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["datasets"],
+                "properties": {"datasets": {"type": "array", "items": schema_ref("DatasetRow")}},
+            }),
+        ),
+        (
+            "Destroyed",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "destroyed"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "destroyed": {"type": "array", "items": {"type": "string"}},
+                },
+            }),
+        ),
+    ]
+}

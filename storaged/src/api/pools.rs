@@ -1,0 +1,866 @@
+//! Pools: list, create from inventory disks, status, import, export,
+//! scrub, destroy.
+//!
+//! Creating a pool takes only disks the inventory knows, by id. A disk
+//! whose verdict is not `usable` is refused unless the request names it in
+//! `force`; the boot medium is refused even then. Every check (names,
+//! layout, disks, the desired state) runs before `zpool` does, and the
+//! state is saved only once `zpool` succeeded.
+
+use std::collections::BTreeSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::declared::Declared;
+use super::drives::{inventory, nullable};
+use super::openapi::{error_response, json_request, json_response, path_parameter, schema_ref};
+use super::state::Shared;
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::drives::{Inventory, Verdict};
+use crate::names::{DiskId, PoolName};
+use crate::state::{self, MutationError, Removal};
+use crate::zfs::{
+    self, Health, ImportOutcome, Layout, PoolListRow, PoolPlan, PoolSpec, PoolStatus, ScrubOutcome,
+    ZfsError,
+};
+
+fn pool_parameter() -> Value {
+    path_parameter("pool", "The pool's name.", "tank")
+}
+
+pub fn group() -> Group {
+    Group {
+        name: "pools",
+        description: "ZFS pools: built from inventory disks by id, declared in the desired \
+            state, imported again at every start.",
+        endpoints: vec![
+            Endpoint::new(
+                Method::GET,
+                "/pools",
+                Access::Admin,
+                list,
+                json!({
+                    "summary": "Declared and imported pools, with health and capacity",
+                    "description": "Every pool the desired state declares and every pool \
+                        imported on the machine. A declared pool that is not imported (after \
+                        an export, or with missing disks) has no health or capacity.",
+                    "operationId": "listPools",
+                    "responses": {
+                        "200": json_response("The pools, by name.", "PoolList"),
+                        "500": error_response("`zpool list` failed."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/pools",
+                Access::Admin,
+                create,
+                json!({
+                    "summary": "Create a pool from inventory disks and declare it",
+                    "description": "All of `disks` must be in the inventory (GET /drives), \
+                        by id. A disk whose verdict is not `usable` is refused unless its id \
+                        is also in `force`, which lets `zpool create -f` overwrite what it \
+                        holds; a `boot-medium` disk is refused even then. The refusal names \
+                        each disk, its verdict and why. Nothing runs until every check \
+                        passed; the pool is declared only once `zpool create` succeeded. It \
+                        mounts below the state directory (`<state dir>/pools/<name>`). The \
+                        answer carries warnings to show the admin: a stripe has no \
+                        redundancy.",
+                    "operationId": "createPool",
+                    "requestBody": json_request("CreatePoolRequest"),
+                    "responses": {
+                        "201": json_response("The pool exists and is declared.", "PoolCreated"),
+                        "409": error_response("A disk is refused (named with its verdict and \
+                            reason), in another pool or in use; or the pool exists already."),
+                        "422": error_response("A bad name or layout, too few disks, a disk id \
+                            not in the inventory, or a `force` entry not among `disks`; \
+                            `field` names it."),
+                        "500": error_response("`zpool create` failed; the message holds its error."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::GET,
+                "/pools/{pool}",
+                Access::Admin,
+                status,
+                json!({
+                    "summary": "A pool's health, capacity, scrub and vdev errors",
+                    "operationId": "getPool",
+                    "parameters": [pool_parameter()],
+                    "responses": {
+                        "200": json_response("`zpool list` and `zpool status` of the pool, and its declaration.", "PoolDetail"),
+                        "404": error_response("No such pool is imported or declared."),
+                        "409": error_response("The pool is declared but not imported."),
+                        "422": error_response("`pool` is not a valid pool name."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/pools/{pool}/import",
+                Access::Admin,
+                import,
+                json!({
+                    "summary": "Import a declared pool by disk id",
+                    "description": "`zpool import -d /dev/disk/by-id -N`, then mounts its \
+                        filesystems. A pool that looks in use by another system is refused \
+                        (409) unless `force` is true. Importing a pool that is already \
+                        imported changes nothing.",
+                    "operationId": "importPool",
+                    "parameters": [pool_parameter()],
+                    "requestBody": json_request("ImportPoolRequest"),
+                    "responses": {
+                        "200": json_response("What the import did.", "PoolImported"),
+                        "404": error_response("The pool is not declared, or no disks hold it."),
+                        "409": error_response("The pool looks in use by another system."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/pools/{pool}/export",
+                Access::Admin,
+                export,
+                json!({
+                    "summary": "Export a pool; it stays declared",
+                    "description": "`zpool export`: its filesystems are unmounted and its \
+                        disks may be moved. The pool stays declared in the desired state, so \
+                        storaged imports it again at its next start; destroy it to stop \
+                        declaring it.",
+                    "operationId": "exportPool",
+                    "parameters": [pool_parameter()],
+                    "responses": {
+                        "200": json_response("The pool is exported.", "PoolExported"),
+                        "404": error_response("No such pool is imported."),
+                        "500": error_response("`zpool export` failed (busy, mostly)."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/pools/{pool}/scrub",
+                Access::Admin,
+                scrub,
+                json!({
+                    "summary": "Start a scrub",
+                    "description": "A scrub already running is not an error.",
+                    "operationId": "scrubPool",
+                    "parameters": [pool_parameter()],
+                    "responses": {
+                        "200": json_response("Whether a scrub started.", "PoolScrub"),
+                        "404": error_response("No such pool is imported."),
+                        "409": error_response("A resilver is running."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::DELETE,
+                "/pools/{pool}",
+                Access::Admin,
+                destroy,
+                json!({
+                    "summary": "Destroy a pool and everything in it",
+                    "description": "`zpool destroy`, only when `confirm` repeats the pool's \
+                        name. Every dataset, volume and snapshot in it is lost. The pool and \
+                        everything declared in it are removed from the desired state once \
+                        the pool is gone.",
+                    "operationId": "destroyPool",
+                    "parameters": [pool_parameter()],
+                    "requestBody": json_request("DestroyPoolRequest"),
+                    "responses": {
+                        "200": json_response("The pool is gone.", "PoolDestroyed"),
+                        "404": error_response("No such pool is imported."),
+                        "422": error_response("`confirm` is missing or is not the pool's name."),
+                    },
+                }),
+            ),
+        ],
+        schemas: schemas(),
+    }
+}
+
+/// `POST /pools`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePool {
+    pub name: PoolName,
+    pub layout: Layout,
+    /// In vdev order.
+    pub disks: Vec<DiskId>,
+    /// Disks of `disks` to take even though their verdict is not `usable`.
+    #[serde(default)]
+    pub force: Vec<DiskId>,
+}
+
+/// A member taken past its verdict because `force` named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForcedDisk {
+    pub id: DiskId,
+    pub verdict: Verdict,
+}
+
+/// The answer to `POST /pools`: the plan that ran, and which disks were
+/// forced.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolCreated {
+    #[serde(flatten)]
+    pub plan: PoolPlan,
+    pub forced: Vec<ForcedDisk>,
+}
+
+/// One row of `GET /pools`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoolSummary {
+    pub name: String,
+    pub declared: bool,
+    pub imported: bool,
+    /// From the declaration.
+    pub layout: Option<Layout>,
+    /// From the declaration.
+    pub disks: Vec<DiskId>,
+    /// The rest from `zpool list`, while imported.
+    pub health: Option<Health>,
+    pub size: Option<u64>,
+    pub allocated: Option<u64>,
+    pub free: Option<u64>,
+    pub capacity_percent: Option<u64>,
+    pub fragmentation_percent: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolList {
+    pub pools: Vec<PoolSummary>,
+}
+
+/// `GET /pools/{pool}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolDetail {
+    #[serde(flatten)]
+    pub status: PoolStatus,
+    /// What the desired state says about it; `null` for a pool imported
+    /// but not declared.
+    pub declared: Option<state::Pool>,
+}
+
+/// `POST /pools/{pool}/import`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportPool {
+    /// Import even if the pool looks in use by another system (`-f`).
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolImported {
+    pub pool: PoolName,
+    #[serde(flatten)]
+    pub outcome: ImportOutcome,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolExported {
+    pub pool: PoolName,
+    /// Always true: an export does not undeclare.
+    pub declared: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolScrub {
+    pub pool: PoolName,
+    pub outcome: ScrubOutcome,
+}
+
+/// `DELETE /pools/{pool}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DestroyPool {
+    /// The pool's name again.
+    pub confirm: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolDestroyed {
+    pub pool: PoolName,
+    /// Whether the pool was declared (and so is no longer).
+    pub was_declared: bool,
+    /// The datasets and volumes no longer declared with it.
+    pub undeclared: Vec<String>,
+}
+
+/// Why disks were refused for a new pool, before anything ran.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiskRefusal {
+    #[error("pool {pool}: `disks` names disks not in the drive inventory: {} (GET /drives lists the disk ids)", .ids.join(", "))]
+    Unknown { pool: PoolName, ids: Vec<String> },
+    #[error("pool {pool}: `force` names {}, not among `disks`", .ids.join(", "))]
+    ForceNotMember { pool: PoolName, ids: Vec<String> },
+    #[error("pool {pool}: refusing {}", describe_refused(.disks))]
+    Refused {
+        pool: PoolName,
+        disks: Vec<RefusedDisk>,
+    },
+}
+
+/// A disk the pool may not have, with the inventory's verdict and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedDisk {
+    pub id: DiskId,
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+fn describe_refused(disks: &[RefusedDisk]) -> String {
+    let each: Vec<String> = disks
+        .iter()
+        .map(|d| {
+            let what_now = if d.verdict == Verdict::BootMedium {
+                "the boot medium is never used, even when forced"
+            } else {
+                "name it in `force` (storagectl: --force ID) to overwrite it anyway"
+            };
+            format!("disk {} ({}: {}; {what_now})", d.id, d.verdict, d.reason)
+        })
+        .collect();
+    each.join("; ")
+}
+
+impl From<DiskRefusal> for ApiError {
+    fn from(err: DiskRefusal) -> ApiError {
+        let message = err.to_string();
+        match err {
+            DiskRefusal::Unknown { .. } => ApiError::invalid("disks", message),
+            DiskRefusal::ForceNotMember { .. } => ApiError::invalid("force", message),
+            DiskRefusal::Refused { .. } => ApiError::Conflict { message },
+        }
+    }
+}
+
+/// The members `force` lets past their verdict, or why the disks are
+/// refused. Pure: the inventory is taken by the caller.
+pub fn check_disks(
+    request: &CreatePool,
+    inventory: &Inventory,
+) -> Result<Vec<ForcedDisk>, DiskRefusal> {
+    let pool = &request.name;
+    let stray: Vec<String> = request
+        .force
+        .iter()
+        .filter(|id| !request.disks.contains(id))
+        .map(ToString::to_string)
+        .collect();
+    if !stray.is_empty() {
+        return Err(DiskRefusal::ForceNotMember {
+            pool: pool.clone(),
+            ids: stray,
+        });
+    }
+    let unknown: Vec<String> = request
+        .disks
+        .iter()
+        .filter(|id| inventory.get(id).is_none())
+        .map(ToString::to_string)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(DiskRefusal::Unknown {
+            pool: pool.clone(),
+            ids: unknown,
+        });
+    }
+    let mut forced = Vec::new();
+    let mut refused = Vec::new();
+    let mut seen = BTreeSet::new();
+    for id in &request.disks {
+        let disk = inventory.get(id).expect("checked above");
+        if disk.verdict == Verdict::Usable || !seen.insert(id) {
+            continue;
+        }
+        if disk.verdict != Verdict::BootMedium && request.force.contains(id) {
+            forced.push(ForcedDisk {
+                id: id.clone(),
+                verdict: disk.verdict,
+            });
+        } else {
+            refused.push(RefusedDisk {
+                id: id.clone(),
+                verdict: disk.verdict,
+                reason: disk
+                    .reasons
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "no reason recorded".into()),
+            });
+        }
+    }
+    if refused.is_empty() {
+        Ok(forced)
+    } else {
+        Err(DiskRefusal::Refused {
+            pool: pool.clone(),
+            disks: refused,
+        })
+    }
+}
+
+/// A pool name from the path; a bad one is a 422 naming `pool`.
+pub(super) fn pool_param(raw: &str) -> Result<PoolName, ApiError> {
+    raw.parse()
+        .map_err(|e: crate::names::NameError| ApiError::invalid("pool", e.to_string()))
+}
+
+async fn list(State(app): State<AppState>) -> Result<Json<PoolList>, ApiError> {
+    Ok(Json(app.blocking(list_pools).await??))
+}
+
+fn list_pools(app: &Shared) -> Result<PoolList, ApiError> {
+    let declared = Declared::load(app)?.state;
+    let imported = zfs::list_pools(app.runner.as_ref())?;
+    let mut names: BTreeSet<String> = imported.iter().map(|r| r.name.clone()).collect();
+    names.extend(declared.pools().iter().map(|p| p.name.to_string()));
+    let pools = names
+        .into_iter()
+        .map(|name| {
+            let row: Option<&PoolListRow> = imported.iter().find(|r| r.name == name);
+            let decl = declared.pools().iter().find(|p| p.name.as_str() == name);
+            PoolSummary {
+                declared: decl.is_some(),
+                imported: row.is_some(),
+                layout: decl.map(|p| p.layout),
+                disks: decl.map(|p| p.disks.clone()).unwrap_or_default(),
+                health: row.map(|r| r.health.clone()),
+                size: row.map(|r| r.size),
+                allocated: row.map(|r| r.allocated),
+                free: row.map(|r| r.free),
+                capacity_percent: row.map(|r| r.capacity_percent),
+                fragmentation_percent: row.and_then(|r| r.fragmentation_percent),
+                name,
+            }
+        })
+        .collect();
+    Ok(PoolList { pools })
+}
+
+async fn create(
+    State(app): State<AppState>,
+    ApiJson(request): ApiJson<CreatePool>,
+) -> Result<(StatusCode, Json<PoolCreated>), ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let created = app.blocking(move |app| create_pool(app, request)).await??;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiError> {
+    let declared = Declared::load(app)?;
+    let spec = PoolSpec {
+        name: request.name.clone(),
+        layout: request.layout,
+        disks: request.disks.clone(),
+        mount_base: crate::apply::pool_mount_base(&app.state_dir),
+        force: false,
+    };
+    // Layout, disk count and duplicates first: they need no inventory.
+    zfs::plan_create_pool(&spec)?;
+    let forced = check_disks(&request, &inventory(app)?)?;
+    let spec = PoolSpec {
+        force: !forced.is_empty(),
+        ..spec
+    };
+    let next = declared.state.add_pool(state::Pool {
+        name: request.name.clone(),
+        layout: request.layout,
+        disks: request.disks.clone(),
+        forced: forced.iter().map(|f| f.id.clone()).collect(),
+        created_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    })?;
+    let plan = zfs::create_pool(app.runner.as_ref(), &spec)?;
+    declared.commit(&next, &format!("pool {} was created", request.name))?;
+    Ok(PoolCreated { plan, forced })
+}
+
+async fn status(
+    State(app): State<AppState>,
+    Path(pool): Path<String>,
+) -> Result<Json<PoolDetail>, ApiError> {
+    let pool = pool_param(&pool)?;
+    Ok(Json(
+        app.blocking(move |app| pool_detail(app, &pool)).await??,
+    ))
+}
+
+fn pool_detail(app: &Shared, pool: &PoolName) -> Result<PoolDetail, ApiError> {
+    let declared = Declared::load(app)?.state.pool(pool).cloned();
+    match zfs::pool_status(app.runner.as_ref(), pool) {
+        Ok(status) => Ok(PoolDetail { status, declared }),
+        Err(ZfsError::NoSuchPool { .. }) if declared.is_some() => Err(ApiError::Conflict {
+            message: format!(
+                "pool {pool} is declared but not imported; import it (storagectl pool import {pool})"
+            ),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn import(
+    State(app): State<AppState>,
+    Path(pool): Path<String>,
+    ApiJson(request): ApiJson<ImportPool>,
+) -> Result<Json<PoolImported>, ApiError> {
+    let pool = pool_param(&pool)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let outcome = app
+        .blocking(move |app| {
+            let declared = Declared::load(app)?.state;
+            if declared.pool(&pool).is_none() {
+                return Err(MutationError::PoolNotDeclared(pool).into());
+            }
+            let outcome = zfs::ensure_imported(app.runner.as_ref(), &pool, request.force)?;
+            Ok::<_, ApiError>(PoolImported { pool, outcome })
+        })
+        .await??;
+    Ok(Json(outcome))
+}
+
+async fn export(
+    State(app): State<AppState>,
+    Path(pool): Path<String>,
+) -> Result<Json<PoolExported>, ApiError> {
+    let pool = pool_param(&pool)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let exported = app
+        .blocking(move |app| {
+            zfs::export_pool(app.runner.as_ref(), &pool)?;
+            Ok::<_, ApiError>(PoolExported {
+                pool,
+                declared: true,
+            })
+        })
+        .await??;
+    Ok(Json(exported))
+}
+
+async fn scrub(
+    State(app): State<AppState>,
+    Path(pool): Path<String>,
+) -> Result<Json<PoolScrub>, ApiError> {
+    let pool = pool_param(&pool)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let scrub = app
+        .blocking(move |app| {
+            let outcome = zfs::start_scrub(app.runner.as_ref(), &pool)?;
+            Ok::<_, ApiError>(PoolScrub { pool, outcome })
+        })
+        .await??;
+    Ok(Json(scrub))
+}
+
+async fn destroy(
+    State(app): State<AppState>,
+    Path(pool): Path<String>,
+    ApiJson(request): ApiJson<DestroyPool>,
+) -> Result<Json<PoolDestroyed>, ApiError> {
+    let pool = pool_param(&pool)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    Ok(Json(
+        app.blocking(move |app| destroy_pool(app, pool, &request.confirm))
+            .await??,
+    ))
+}
+
+fn destroy_pool(app: &Shared, pool: PoolName, confirm: &str) -> Result<PoolDestroyed, ApiError> {
+    if confirm != pool.as_str() {
+        return Err(ZfsError::ConfirmationMismatch {
+            pool,
+            confirmation: confirm.to_string(),
+        }
+        .into());
+    }
+    let declared = Declared::load(app)?;
+    let next = declared
+        .state
+        .pool(&pool)
+        .is_some()
+        .then(|| declared.state.remove_pool(&pool, Removal::Recursive))
+        .transpose()?;
+    let undeclared: Vec<String> = match &next {
+        None => Vec::new(),
+        Some(next) => {
+            let before = declared.state.datasets().iter().map(|d| &d.name);
+            let before = before.chain(declared.state.volumes().iter().map(|v| &v.name));
+            before
+                .filter(|n| next.dataset(n).is_none() && next.volume(n).is_none())
+                .map(ToString::to_string)
+                .collect()
+        }
+    };
+    zfs::destroy_pool(app.runner.as_ref(), &pool, confirm)?;
+    let was_declared = next.is_some();
+    if let Some(next) = next {
+        declared.commit(&next, &format!("pool {pool} was destroyed"))?;
+    }
+    Ok(PoolDestroyed {
+        pool,
+        was_declared,
+        undeclared,
+    })
+}
+
+fn schemas() -> Vec<(&'static str, Value)> {
+    let n = || json!({"type": "integer", "minimum": 0});
+    let nn = || json!({"type": "integer", "minimum": 0, "nullable": true});
+    let disk_ids = || json!({"type": "array", "items": {"type": "string", "example": "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000"}});
+    vec![
+        (
+            "Layout",
+            json!({
+                "type": "string",
+                "enum": ["stripe", "mirror", "raidz1", "raidz2", "raidz3"],
+                "description": "One top-level vdev over all disks. stripe: no redundancy, \
+                    any failed disk loses the pool (1+ disks); mirror: 2+; raidz1: 3+; \
+                    raidz2: 4+; raidz3: 5+.",
+            }),
+        ),
+        (
+            "Health",
+            json!({"type": "string", "example": "ONLINE",
+                   "description": "As zpool prints it: ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, UNAVAIL, SUSPENDED, ..."}),
+        ),
+        (
+            "Warning",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["kind", "message"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["no_redundancy", "thin_provisioned", "sync_disabled"]},
+                    "message": {"type": "string", "description": "In plain words, for the admin."},
+                },
+            }),
+        ),
+        (
+            "CreatePoolRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "layout", "disks"],
+                "properties": {
+                    "name": {"type": "string", "example": "tank",
+                             "description": "Starts with a letter; letters, digits, _ - . :; not a name ZFS reserves."},
+                    "layout": schema_ref("Layout"),
+                    "disks": disk_ids(),
+                    "force": {"type": "array", "items": {"type": "string"}, "default": [],
+                              "description": "Ids of `disks` to take although their verdict is not `usable` (never `boot-medium`); what they hold is overwritten."},
+                },
+            }),
+        ),
+        (
+            "PoolCreated",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pool", "layout", "disks", "mountpoint", "tolerated_failures",
+                             "commands", "warnings", "forced"],
+                "properties": {
+                    "pool": {"type": "string"},
+                    "layout": schema_ref("Layout"),
+                    "disks": disk_ids(),
+                    "mountpoint": {"type": "string", "example": "/var/lib/storaged/pools/tank"},
+                    "tolerated_failures": {"type": "integer", "description": "How many disks can fail without losing the pool."},
+                    "commands": {"type": "array", "items": {"type": "string"}, "description": "What ran."},
+                    "warnings": {"type": "array", "items": schema_ref("Warning")},
+                    "forced": {"type": "array", "items": {
+                        "type": "object",
+                        "additionalProperties": false,
+                        "required": ["id", "verdict"],
+                        "properties": {"id": {"type": "string"}, "verdict": schema_ref("Verdict")},
+                    }},
+                },
+            }),
+        ),
+        (
+            "PoolList",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pools"],
+                "properties": {"pools": {"type": "array", "items": schema_ref("PoolSummary")}},
+            }),
+        ),
+        (
+            "PoolSummary",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "declared", "imported", "layout", "disks", "health", "size",
+                             "allocated", "free", "capacity_percent", "fragmentation_percent"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "declared": {"type": "boolean", "description": "In the desired state: imported at every start."},
+                    "imported": {"type": "boolean"},
+                    "layout": nullable(schema_ref("Layout")),
+                    "disks": disk_ids(),
+                    "health": nullable(schema_ref("Health")),
+                    "size": nn(), "allocated": nn(), "free": nn(),
+                    "capacity_percent": nn(), "fragmentation_percent": nn(),
+                },
+            }),
+        ),
+        (
+            "DeclaredPool",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "layout", "disks", "forced", "created_unix"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "layout": schema_ref("Layout"),
+                    "disks": disk_ids(),
+                    "forced": disk_ids(),
+                    "created_unix": n(),
+                },
+            }),
+        ),
+        (
+            "VdevErrors",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["read", "write", "checksum"],
+                "properties": {"read": n(), "write": n(), "checksum": n()},
+            }),
+        ),
+        (
+            "Vdev",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "vdev_type", "class", "path", "state", "aux", "errors", "children"],
+                "properties": {
+                    "name": {"type": "string", "example": "raidz2-0"},
+                    "vdev_type": {"type": "string", "example": "disk"},
+                    "class": {"type": "string", "nullable": true},
+                    "path": {"type": "string", "nullable": true},
+                    "state": schema_ref("Health"),
+                    "aux": {"type": "string", "nullable": true},
+                    "errors": schema_ref("VdevErrors"),
+                    "children": {"type": "array", "items": schema_ref("Vdev")},
+                },
+            }),
+        ),
+        (
+            "Scan",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["function", "state", "start_time", "end_time", "to_examine",
+                             "examined", "issued", "processed", "errors"],
+                "properties": {
+                    "function": {"type": "string", "enum": ["none", "scrub", "resilver", "error_scrub", "other"]},
+                    "state": {"type": "string", "enum": ["none", "scanning", "finished", "canceled", "error_scrubbing", "other"]},
+                    "start_time": n(), "end_time": n(), "to_examine": n(), "examined": n(),
+                    "issued": n(), "processed": n(), "errors": n(),
+                },
+            }),
+        ),
+        (
+            "PoolDetail",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "health", "size", "allocated", "free", "capacity_percent",
+                             "fragmentation_percent", "status", "action", "error_count", "scan",
+                             "errors", "vdevs", "declared"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "health": schema_ref("Health"),
+                    "size": n(), "allocated": n(), "free": n(), "capacity_percent": n(),
+                    "fragmentation_percent": nn(),
+                    "status": {"type": "string", "nullable": true, "description": "zpool's status paragraph, when it has one."},
+                    "action": {"type": "string", "nullable": true},
+                    "error_count": n(),
+                    "scan": nullable(schema_ref("Scan")),
+                    "errors": schema_ref("VdevErrors"),
+                    "vdevs": {"type": "array", "items": schema_ref("Vdev")},
+                    "declared": nullable(schema_ref("DeclaredPool")),
+                },
+            }),
+        ),
+        (
+            "ImportPoolRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {"force": {"type": "boolean", "default": false,
+                    "description": "Import a pool that looks in use by another system (`zpool import -f`)."}},
+            }),
+        ),
+        (
+            "PoolImported",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pool", "outcome"],
+                "properties": {
+                    "pool": {"type": "string"},
+                    "outcome": {"type": "string", "enum": ["already_imported", "imported"]},
+                    "forced": {"type": "boolean", "description": "With `imported`: whether -f was used."},
+                },
+            }),
+        ),
+        (
+            "PoolExported",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pool", "declared"],
+                "properties": {
+                    "pool": {"type": "string"},
+                    "declared": {"type": "boolean", "description": "Always true: the pool is imported again at the next start."},
+                },
+            }),
+        ),
+        (
+            "PoolScrub",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pool", "outcome"],
+                "properties": {
+                    "pool": {"type": "string"},
+                    "outcome": {"type": "string", "enum": ["started", "already_running"]},
+                },
+            }),
+        ),
+        (
+            "DestroyPoolRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["confirm"],
+                "properties": {"confirm": {"type": "string", "description": "The pool's name, again.", "example": "tank"}},
+            }),
+        ),
+        (
+            "PoolDestroyed",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["pool", "was_declared", "undeclared"],
+                "properties": {
+                    "pool": {"type": "string"},
+                    "was_declared": {"type": "boolean"},
+                    "undeclared": {"type": "array", "items": {"type": "string"},
+                                   "description": "Datasets and volumes no longer declared with it."},
+                },
+            }),
+        ),
+    ]
+}

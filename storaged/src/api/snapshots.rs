@@ -1,0 +1,368 @@
+//! Snapshots of declared datasets and volumes: list, create, roll back,
+//! destroy. Snapshots are data, not desired state: these endpoints only
+//! run `zfs`. Each one checks first that the dataset or volume is
+//! declared, and (for rollback and destroy) that the snapshot exists, so a
+//! request that cannot succeed is refused before anything changes.
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode, Uri};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::declared::Declared;
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+};
+use super::query::Query;
+use super::state::Shared;
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
+use crate::zfs::{self, SnapshotRow, ZfsError};
+
+pub fn group() -> Group {
+    Group {
+        name: "snapshots",
+        description: "Read-only, point-in-time copies of declared datasets and volumes. \
+            They are data, not desired state.",
+        endpoints: vec![
+            Endpoint::new(
+                Method::GET,
+                "/snapshots",
+                Access::Admin,
+                list,
+                json!({
+                    "summary": "Snapshots, oldest first",
+                    "operationId": "listSnapshots",
+                    "parameters": [
+                        query_parameter("dataset", "Only the snapshots of this dataset or volume (not of its children).",
+                                        json!({"type": "string", "example": "tank/vm1"})),
+                        query_parameter("pool", "Only the snapshots in this pool. With neither, every imported pool's.",
+                                        json!({"type": "string", "example": "tank"})),
+                    ],
+                    "responses": {
+                        "200": json_response("The snapshots.", "SnapshotList"),
+                        "404": error_response("No such dataset or pool."),
+                        "422": error_response("A bad or unknown query parameter; `field` names it."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/snapshots",
+                Access::Admin,
+                create,
+                json!({
+                    "summary": "Take a snapshot",
+                    "operationId": "createSnapshot",
+                    "requestBody": json_request("CreateSnapshotRequest"),
+                    "responses": {
+                        "201": json_response("The snapshot exists.", "Snapshot"),
+                        "404": error_response("The dataset or volume is not declared."),
+                        "409": error_response("A snapshot of that name exists, or the pool is out of space."),
+                        "422": error_response("Not a `dataset@name` snapshot name."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/snapshots/rollback",
+                Access::Admin,
+                rollback,
+                json!({
+                    "summary": "Roll a dataset or volume back to a snapshot",
+                    "description": "Everything written since the snapshot is lost. Only to \
+                        the latest snapshot, unless `destroy_newer` is true, which destroys \
+                        the newer ones (listed in the answer).",
+                    "operationId": "rollbackSnapshot",
+                    "requestBody": json_request("RollbackRequest"),
+                    "responses": {
+                        "200": json_response("Rolled back.", "RolledBack"),
+                        "404": error_response("No such snapshot, or its dataset is not declared."),
+                        "409": error_response("Newer snapshots exist (named); ask to destroy them."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::DELETE,
+                "/snapshots/{*name}",
+                Access::Admin,
+                destroy,
+                json!({
+                    "summary": "Destroy a snapshot",
+                    "operationId": "destroySnapshot",
+                    "parameters": [path_parameter("name", "The snapshot, `dataset@name`.", "tank/vm1@before-upgrade")],
+                    "responses": {
+                        "200": json_response("The snapshot is gone.", "Snapshot"),
+                        "404": error_response("No such snapshot, or its dataset is not declared."),
+                        "409": error_response("Clones depend on it."),
+                        "422": error_response("Not a `dataset@name` snapshot name."),
+                    },
+                }),
+            ),
+        ],
+        schemas: schemas(),
+    }
+}
+
+/// `POST /snapshots`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSnapshot {
+    pub name: SnapshotName,
+}
+
+/// `POST /snapshots/rollback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rollback {
+    pub name: SnapshotName,
+    #[serde(default)]
+    pub destroy_newer: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotDone {
+    pub name: SnapshotName,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RolledBack {
+    pub name: SnapshotName,
+    /// The newer snapshots destroyed on the way.
+    pub destroyed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotList {
+    pub snapshots: Vec<SnapshotRow>,
+}
+
+/// The dataset (or pool root) a snapshot is of: the part before `@`.
+fn origin(snapshot: &SnapshotName) -> &str {
+    snapshot
+        .as_str()
+        .split_once('@')
+        .map_or(snapshot.as_str(), |(d, _)| d)
+}
+
+/// Refuses a snapshot of something the desired state does not declare.
+fn check_declared(app: &Shared, snapshot: &SnapshotName) -> Result<(), ApiError> {
+    let state = Declared::load(app)?.state;
+    let target = origin(snapshot);
+    let declared = match target.parse::<DatasetName>() {
+        Ok(name) => state.dataset(&name).is_some() || state.volume(&name).is_some(),
+        Err(_) => target
+            .parse::<PoolName>()
+            .is_ok_and(|pool| state.pool(&pool).is_some()),
+    };
+    if declared {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound {
+            kind: "declared dataset or volume",
+            name: target.to_string(),
+        })
+    }
+}
+
+/// The snapshots of what `snapshot` is of, oldest first.
+fn siblings(app: &Shared, snapshot: &SnapshotName) -> Result<Vec<SnapshotRow>, ApiError> {
+    let target = origin(snapshot);
+    let rows = match target.parse::<DatasetName>() {
+        Ok(name) => zfs::list_snapshots(app.runner.as_ref(), &name)?,
+        Err(_) => {
+            let pool: PoolName = target
+                .parse()
+                .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
+            zfs::list_all_snapshots(app.runner.as_ref(), &pool)?
+                .into_iter()
+                .filter(|row| row.dataset == target)
+                .collect()
+        }
+    };
+    Ok(rows)
+}
+
+fn no_such_snapshot(snapshot: &SnapshotName) -> ApiError {
+    ApiError::NotFound {
+        kind: "snapshot",
+        name: snapshot.to_string(),
+    }
+}
+
+async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<SnapshotList>, ApiError> {
+    let query = Query::parse(&uri, &["dataset", "pool"])?;
+    let dataset = query.get::<DatasetName>("dataset")?;
+    let pool = query.get::<PoolName>("pool")?;
+    let snapshots = app
+        .blocking(move |app| {
+            let runner = app.runner.as_ref();
+            let rows = match (dataset, pool) {
+                (Some(dataset), _) => zfs::list_snapshots(runner, &dataset)?,
+                (None, Some(pool)) => zfs::list_all_snapshots(runner, &pool)?,
+                (None, None) => {
+                    let mut rows = Vec::new();
+                    for pool in zfs::list_pools(runner)? {
+                        if let Ok(pool) = pool.name.parse::<PoolName>() {
+                            rows.extend(zfs::list_all_snapshots(runner, &pool)?);
+                        }
+                    }
+                    rows
+                }
+            };
+            Ok::<_, ApiError>(rows)
+        })
+        .await??;
+    Ok(Json(SnapshotList { snapshots }))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    ApiJson(request): ApiJson<CreateSnapshot>,
+) -> Result<(StatusCode, Json<SnapshotDone>), ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let done = app
+        .blocking(move |app| {
+            check_declared(app, &request.name)?;
+            zfs::create_snapshot(app.runner.as_ref(), &request.name)?;
+            Ok::<_, ApiError>(SnapshotDone { name: request.name })
+        })
+        .await??;
+    Ok((StatusCode::CREATED, Json(done)))
+}
+
+async fn rollback(
+    State(app): State<AppState>,
+    ApiJson(request): ApiJson<Rollback>,
+) -> Result<Json<RolledBack>, ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let done = app
+        .blocking(move |app| {
+            let Rollback {
+                name,
+                destroy_newer,
+            } = request;
+            check_declared(app, &name)?;
+            let rows = siblings(app, &name)?;
+            let at = rows
+                .iter()
+                .position(|row| row.name == name.as_str())
+                .ok_or_else(|| no_such_snapshot(&name))?;
+            let newer: Vec<String> = rows[at + 1..].iter().map(|r| r.name.clone()).collect();
+            if !newer.is_empty() && !destroy_newer {
+                return Err(ZfsError::NewerSnapshots {
+                    snapshot: name.to_string(),
+                    newer,
+                }
+                .into());
+            }
+            zfs::rollback(app.runner.as_ref(), &name, destroy_newer)?;
+            Ok::<_, ApiError>(RolledBack {
+                name,
+                destroyed: newer,
+            })
+        })
+        .await??;
+    Ok(Json(done))
+}
+
+async fn destroy(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<SnapshotDone>, ApiError> {
+    let name: SnapshotName = name
+        .trim_start_matches('/')
+        .parse()
+        .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let done = app
+        .blocking(move |app| {
+            check_declared(app, &name)?;
+            if !siblings(app, &name)?
+                .iter()
+                .any(|r| r.name == name.as_str())
+            {
+                return Err(no_such_snapshot(&name));
+            }
+            zfs::destroy_snapshot(app.runner.as_ref(), &name)?;
+            Ok::<_, ApiError>(SnapshotDone { name })
+        })
+        .await??;
+    Ok(Json(done))
+}
+
+fn schemas() -> Vec<(&'static str, Value)> {
+    let n = || json!({"type": "integer", "minimum": 0});
+    let name = || json!({"type": "string", "example": "tank/vm1@before-upgrade"});
+    vec![
+        (
+            "SnapshotRow",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "dataset", "snapshot", "used", "referenced", "created"],
+                "properties": {
+                    "name": name(),
+                    "dataset": {"type": "string", "example": "tank/vm1"},
+                    "snapshot": {"type": "string", "example": "before-upgrade"},
+                    "used": n(),
+                    "referenced": n(),
+                    "created": {"type": "integer", "description": "Seconds since the Unix epoch."},
+                },
+            }),
+        ),
+        (
+            "SnapshotList",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["snapshots"],
+                "properties": {"snapshots": {"type": "array", "items": schema_ref("SnapshotRow")}},
+            }),
+        ),
+        (
+            "CreateSnapshotRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {"name": name()},
+            }),
+        ),
+        (
+            "RollbackRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {
+                    "name": name(),
+                    "destroy_newer": {"type": "boolean", "default": false,
+                                      "description": "Destroy the snapshots newer than this one (`zfs rollback -r`)."},
+                },
+            }),
+        ),
+        (
+            "Snapshot",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": {"name": name()},
+            }),
+        ),
+        (
+            "RolledBack",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name", "destroyed"],
+                "properties": {
+                    "name": name(),
+                    "destroyed": {"type": "array", "items": {"type": "string"}},
+                },
+            }),
+        ),
+    ]
+}

@@ -1,0 +1,142 @@
+//! `dataset list|create|resize|destroy`.
+
+use serde_json::{json, Value};
+
+use crate::cli::{DatasetCommand, Quota};
+use crate::table::{bytes, Table};
+use crate::{encode, Ctl};
+
+pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
+    let (answer, text) = match command {
+        DatasetCommand::List { pool } => {
+            let path = match pool {
+                Some(pool) => format!("/datasets?pool={}", encode(&pool)),
+                None => "/datasets".to_string(),
+            };
+            let answer = ctl.client.get(&path)?;
+            let text = render_list(&answer);
+            (answer, text)
+        }
+        DatasetCommand::Create {
+            name,
+            compression,
+            sync,
+            quota,
+        } => {
+            let mut body = json!({"name": name});
+            if let Some(c) = compression {
+                body["compression"] = json!(c);
+            }
+            if let Some(s) = sync {
+                body["sync"] = json!(s);
+            }
+            if let Some(q) = quota {
+                body["quota"] = json!(q);
+            }
+            let answer = ctl.client.post("/datasets", &body)?;
+            let text = format!("Created dataset {name}.\n") + &warnings(&answer);
+            (answer, text)
+        }
+        DatasetCommand::Resize {
+            name,
+            quota: Quota(quota),
+        } => {
+            let answer = ctl.client.call(
+                "PATCH",
+                &format!("/datasets/{}", encode(&name)),
+                Some(&json!({"quota": quota})),
+            )?;
+            let what = quota.map_or("no quota".to_string(), |q| {
+                format!("a quota of {}", bytes(q))
+            });
+            let text = if answer["change"] == "unchanged" {
+                format!("{name} already has {what}.\n")
+            } else {
+                format!("{name} now has {what}.\n")
+            };
+            (answer, text)
+        }
+        DatasetCommand::Destroy { name, recursive } => {
+            let path = format!(
+                "/datasets/{}{}",
+                encode(&name),
+                if recursive { "?recursive=true" } else { "" }
+            );
+            let answer = ctl.client.call("DELETE", &path, None)?;
+            let text = destroyed(&answer);
+            (answer, text)
+        }
+    };
+    if ctl.json {
+        ctl.print_json(&answer)
+    } else {
+        ctl.print(&text)
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn size(v: &Value) -> String {
+    v.as_u64().map_or("-".into(), bytes)
+}
+
+/// `WARNING: ...` lines for a plan's warnings.
+pub fn warnings(plan: &Value) -> String {
+    plan["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| format!("WARNING: {}\n", text(&w["message"])))
+        .collect()
+}
+
+/// What a destroy answer says went.
+pub fn destroyed(answer: &Value) -> String {
+    let gone: Vec<String> = answer["destroyed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    format!("Destroyed {}.\n", gone.join(", "))
+}
+
+fn render_list(answer: &Value) -> String {
+    let rows = answer["datasets"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return "No datasets.\n".into();
+    }
+    let mut table = Table::new([
+        "NAME",
+        "USED",
+        "AVAIL",
+        "QUOTA",
+        "COMPRESSION",
+        "SYNC",
+        "MOUNTPOINT",
+        "DECLARED",
+    ]);
+    for d in &rows {
+        table.row([
+            text(&d["name"]),
+            size(&d["used"]),
+            size(&d["available"]),
+            if d["quota"].is_null() {
+                "none".into()
+            } else {
+                size(&d["quota"])
+            },
+            text(&d["compression"]),
+            text(&d["sync"]),
+            text(&d["mountpoint"]),
+            if d["declared"] == true { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    table.render()
+}

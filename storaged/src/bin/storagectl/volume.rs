@@ -1,0 +1,122 @@
+//! `volume list|create|resize|destroy`.
+
+use serde_json::{json, Value};
+
+use crate::cli::VolumeCommand;
+use crate::dataset::{destroyed, warnings};
+use crate::table::{bytes, Table};
+use crate::{encode, Ctl};
+
+pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
+    let (answer, text) = match command {
+        VolumeCommand::List { pool } => {
+            let path = match pool {
+                Some(pool) => format!("/volumes?pool={}", encode(&pool)),
+                None => "/volumes".to_string(),
+            };
+            let answer = ctl.client.get(&path)?;
+            let text = render_list(&answer);
+            (answer, text)
+        }
+        VolumeCommand::Create {
+            name,
+            size,
+            volblocksize,
+            sparse,
+            sync,
+            compression,
+        } => {
+            let mut body = json!({"name": name, "size": size, "sparse": sparse});
+            if let Some(b) = volblocksize {
+                body["volblocksize"] = json!(b);
+            }
+            if let Some(s) = sync {
+                body["sync"] = json!(s);
+            }
+            if let Some(c) = compression {
+                body["compression"] = json!(c);
+            }
+            let answer = ctl.client.post("/volumes", &body)?;
+            let text = format!(
+                "Created volume {name} ({}, /dev/zvol/{name}).\n",
+                bytes(size)
+            ) + &warnings(&answer);
+            (answer, text)
+        }
+        VolumeCommand::Resize { name, size, shrink } => {
+            let answer = ctl.client.call(
+                "PATCH",
+                &format!("/volumes/{}", encode(&name)),
+                Some(&json!({"size": size, "shrink": shrink})),
+            )?;
+            let text = if answer["change"] == "unchanged" {
+                format!("{name} is already {}.\n", bytes(size))
+            } else {
+                format!("{name} is now {}.\n", bytes(size))
+            };
+            (answer, text)
+        }
+        VolumeCommand::Destroy { name, recursive } => {
+            let path = format!(
+                "/volumes/{}{}",
+                encode(&name),
+                if recursive { "?recursive=true" } else { "" }
+            );
+            let answer = ctl.client.call("DELETE", &path, None)?;
+            let text = destroyed(&answer);
+            (answer, text)
+        }
+    };
+    if ctl.json {
+        ctl.print_json(&answer)
+    } else {
+        ctl.print(&text)
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn size(v: &Value) -> String {
+    v.as_u64().map_or("-".into(), bytes)
+}
+
+fn render_list(answer: &Value) -> String {
+    let rows = answer["volumes"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return "No volumes.\n".into();
+    }
+    let mut table = Table::new([
+        "NAME",
+        "SIZE",
+        "BLOCK",
+        "USED",
+        "PROVISIONING",
+        "SYNC",
+        "COMPRESSION",
+        "DECLARED",
+    ]);
+    for v in &rows {
+        table.row([
+            text(&v["name"]),
+            size(&v["volsize"]),
+            size(&v["volblocksize"]),
+            size(&v["used"]),
+            if v["refreservation"] == 0 {
+                "thin"
+            } else {
+                "thick"
+            }
+            .to_string(),
+            text(&v["sync"]),
+            text(&v["compression"]),
+            if v["declared"] == true { "yes" } else { "no" }.to_string(),
+        ]);
+    }
+    table.render()
+}

@@ -1,0 +1,148 @@
+//! Fixture tier: the `storagectl` binary against `storaged --sim` (the QEMU
+//! test VM's disks, a fake zpool/zfs) in a temp dir, checking what a shell
+//! sees: exit status, standard output and standard error.
+
+use std::os::unix::fs::FileExt;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use storaged::auth::HashCost;
+use storaged::config::Config;
+use storaged::daemon::Background;
+
+const SATA: &str = "ata-QEMU_HARDDISK_IRONSTORSATA0000";
+const NVME: [&str; 4] = [
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0002",
+    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0003",
+];
+
+/// `storaged --sim` whose SATA disk carries a partition table, as the VM
+/// test makes it with sfdisk.
+fn start() -> (tempfile::TempDir, Background) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::sim_in(dir.path());
+    config.prepare_sim().unwrap();
+    let mut head = vec![0u8; 1024];
+    head[450] = 0xee;
+    head[510..512].copy_from_slice(&[0x55, 0xaa]);
+    head[512..520].copy_from_slice(b"EFI PART");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(config.roots.dev.join("sda"))
+        .unwrap()
+        .write_all_at(&head, 0)
+        .unwrap();
+    let daemon = Background::start_with(config, HashCost::FAST).unwrap();
+    (dir, daemon)
+}
+
+fn storagectl(daemon: &Background, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_storagectl"))
+        .arg("--socket")
+        .arg(daemon.socket_path())
+        .args(args)
+        .env_remove("STORAGECTL_SOCKET")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_commands_of_the_vm_test_behave_as_it_expects() {
+    let (_dir, daemon) = start();
+
+    let out = storagectl(&daemon, &["--json", "drives"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let drives: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sata = drives["disks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["transport"] == "sata")
+        .unwrap();
+    assert_eq!(
+        (&sata["id"], &sata["verdict"]),
+        (&Value::from(SATA), &Value::from("in-use"))
+    );
+
+    let mut create = vec!["pool", "create", "tank", "--layout", "stripe"];
+    create.extend(NVME);
+    let out = storagectl(&daemon, &create);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).to_lowercase().contains("no redundancy"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    for args in [
+        &["volume", "create", "tank/vm1", "--size", "256M"][..],
+        &["dataset", "create", "tank/share"][..],
+    ] {
+        let out = storagectl(&daemon, args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    let out = storagectl(&daemon, &["--json", "pool", "status", "tank"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("ONLINE"));
+
+    // Refused: exit status 1, the server's message on stderr.
+    let out = storagectl(
+        &daemon,
+        &["pool", "create", "scratch", "--layout", "stripe", SATA],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("storagectl: pool scratch: refusing disk"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(SATA) && stderr.contains("in-use"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // With --json the error body is printed as the server sent it.
+    let out = storagectl(
+        &daemon,
+        &[
+            "--json", "pool", "create", "scratch", "--layout", "stripe", SATA,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let body: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["error"]["code"], "conflict");
+    assert!(body["error"]["message"].as_str().unwrap().contains(SATA));
+
+    let out = storagectl(
+        &daemon,
+        &[
+            "pool", "create", "scratch", "--layout", "stripe", SATA, "--force", SATA,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = storagectl(&daemon, &["--json", "pool", "list"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = list["pools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["scratch", "tank"]);
+
+    // A size storagectl cannot read never reaches the server.
+    let out = storagectl(&daemon, &["volume", "create", "tank/vm2", "--size", "big"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not a size"),
+        "{}",
+        text(&out.stderr)
+    );
+}
