@@ -332,7 +332,7 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
                     _ = int.recv() => {}
                 }
                 println!("storaged: stopping");
-                if let Err(e) = notify_stopping() {
+                if let Err(e) = crate::notify::Notifier::from_env().stopping() {
                     println!("storaged: cannot tell systemd it is stopping: {e}");
                 }
             })
@@ -653,28 +653,6 @@ async fn watchdog(notifier: Notifier, interval: Duration) {
             println!("storaged: watchdog ping failed: {err}");
         }
     }
-}
-
-/// `STOPPING=1` to `$NOTIFY_SOCKET`. [`Notifier`] has no call for it yet;
-/// this belongs there (and then goes away).
-fn notify_stopping() -> io::Result<()> {
-    use std::os::unix::net::UnixDatagram;
-    let Some(path) = std::env::var("NOTIFY_SOCKET")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
-        return Ok(());
-    };
-    let socket = UnixDatagram::unbound()?;
-    let message = b"STOPPING=1";
-    if let Some(name) = path.strip_prefix('@') {
-        use std::os::linux::net::SocketAddrExt;
-        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
-        socket.send_to_addr(message, &addr)?;
-    } else {
-        socket.send_to(message, path)?;
-    }
-    Ok(())
 }
 
 /// `error: cause: cause`, for one log line.

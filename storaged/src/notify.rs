@@ -24,6 +24,11 @@ impl Notifier {
         self.send(&format!("READY=1\nSTATUS={status}"))
     }
 
+    /// Tells systemd a clean shutdown has begun.
+    pub fn stopping(&self) -> io::Result<()> {
+        self.send("STOPPING=1")
+    }
+
     pub fn watchdog(&self) -> io::Result<()> {
         self.send("WATCHDOG=1")
     }

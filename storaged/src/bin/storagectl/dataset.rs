@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::cli::{DatasetCommand, Quota};
-use crate::table::{bytes, Table};
+use crate::table::{bytes, cell, size_cell, Table};
 use crate::{encode, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
@@ -74,25 +74,13 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn size(v: &Value) -> String {
-    v.as_u64().map_or("-".into(), bytes)
-}
-
 /// `WARNING: ...` lines for a plan's warnings.
 pub fn warnings(plan: &Value) -> String {
     plan["warnings"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|w| format!("WARNING: {}\n", text(&w["message"])))
+        .map(|w| format!("WARNING: {}\n", cell(&w["message"])))
         .collect()
 }
 
@@ -102,7 +90,7 @@ pub fn destroyed(answer: &Value) -> String {
         .as_array()
         .into_iter()
         .flatten()
-        .map(text)
+        .map(cell)
         .collect();
     format!("Destroyed {}.\n", gone.join(", "))
 }
@@ -124,17 +112,17 @@ fn render_list(answer: &Value) -> String {
     ]);
     for d in &rows {
         table.row([
-            text(&d["name"]),
-            size(&d["used"]),
-            size(&d["available"]),
+            cell(&d["name"]),
+            size_cell(&d["used"]),
+            size_cell(&d["available"]),
             if d["quota"].is_null() {
                 "none".into()
             } else {
-                size(&d["quota"])
+                size_cell(&d["quota"])
             },
-            text(&d["compression"]),
-            text(&d["sync"]),
-            text(&d["mountpoint"]),
+            cell(&d["compression"]),
+            cell(&d["sync"]),
+            cell(&d["mountpoint"]),
             if d["declared"] == true { "yes" } else { "no" }.to_string(),
         ]);
     }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::cli::{DrivesArgs, DrivesCommand};
-use crate::table::{bytes, key_values, Table};
+use crate::table::{bytes, cell, key_values, Table};
 use crate::Ctl;
 
 pub fn run(ctl: &mut Ctl<'_>, args: DrivesArgs) -> anyhow::Result<()> {
@@ -40,26 +40,18 @@ pub fn run(ctl: &mut Ctl<'_>, args: DrivesArgs) -> anyhow::Result<()> {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// One line per disk, then why each disk that is not usable is not.
 pub fn render_list(answer: &Value) -> String {
     let disks = answer["disks"].as_array().cloned().unwrap_or_default();
     let mut table = Table::new(["ID", "DEVICE", "TRANSPORT", "SIZE", "MODEL", "VERDICT"]);
     for d in &disks {
         table.row([
-            text(&d["id"]),
-            text(&d["kernel_name"]),
-            text(&d["transport"]),
+            cell(&d["id"]),
+            cell(&d["kernel_name"]),
+            cell(&d["transport"]),
             d["size_bytes"].as_u64().map_or("-".into(), bytes),
-            text(&d["model"]),
-            text(&d["verdict"]),
+            cell(&d["model"]),
+            cell(&d["verdict"]),
         ]);
     }
     let mut out = table.render();
@@ -68,12 +60,12 @@ pub fn render_list(answer: &Value) -> String {
         out.push('\n');
         for d in refused {
             let id = if d["id"].is_null() {
-                text(&d["kernel_name"])
+                cell(&d["kernel_name"])
             } else {
-                text(&d["id"])
+                cell(&d["id"])
             };
             let why = d["reasons"][0].as_str().unwrap_or("no reason given");
-            out.push_str(&format!("{id} is {}: {why}\n", text(&d["verdict"])));
+            out.push_str(&format!("{id} is {}: {why}\n", cell(&d["verdict"])));
         }
     }
     out
@@ -81,7 +73,7 @@ pub fn render_list(answer: &Value) -> String {
 
 fn render_disk(d: &Value) -> String {
     let list = |v: &Value| {
-        let items: Vec<String> = v.as_array().into_iter().flatten().map(text).collect();
+        let items: Vec<String> = v.as_array().into_iter().flatten().map(cell).collect();
         if items.is_empty() {
             "-".to_string()
         } else {
@@ -89,15 +81,15 @@ fn render_disk(d: &Value) -> String {
         }
     };
     let mut pairs = vec![
-        ("id", text(&d["id"])),
-        ("device", text(&d["kernel_name"])),
-        ("verdict", text(&d["verdict"])),
-        ("model", text(&d["model"])),
-        ("serial", text(&d["serial"])),
-        ("firmware", text(&d["firmware"])),
+        ("id", cell(&d["id"])),
+        ("device", cell(&d["kernel_name"])),
+        ("verdict", cell(&d["verdict"])),
+        ("model", cell(&d["model"])),
+        ("serial", cell(&d["serial"])),
+        ("firmware", cell(&d["firmware"])),
         ("size", d["size_bytes"].as_u64().map_or("-".into(), bytes)),
-        ("transport", text(&d["transport"])),
-        ("driver", text(&d["driver"])),
+        ("transport", cell(&d["transport"])),
+        ("driver", cell(&d["driver"])),
         ("by-id links", list(&d["by_id"])),
         ("signatures", list(&d["signatures"])),
     ];
@@ -105,17 +97,17 @@ fn render_disk(d: &Value) -> String {
         pairs.push((
             "temperature",
             nvme.get("temperature_celsius")
-                .map_or("-".into(), |t| format!("{} °C", text(t))),
+                .map_or("-".into(), |t| format!("{} °C", cell(t))),
         ));
         if let Some(link) = nvme.get("pcie_link").and_then(Value::as_object) {
             pairs.push((
                 "pcie link",
                 format!(
                     "{} GT/s x{} (max {} GT/s x{}){}",
-                    text(&link["speed_gts"]),
-                    text(&link["width"]),
-                    text(&link["max_speed_gts"]),
-                    text(&link["max_width"]),
+                    cell(&link["speed_gts"]),
+                    cell(&link["width"]),
+                    cell(&link["max_speed_gts"]),
+                    cell(&link["max_width"]),
                     if link["degraded"] == true {
                         ", degraded"
                     } else {
@@ -128,7 +120,7 @@ fn render_disk(d: &Value) -> String {
     let mut out = key_values(&pairs);
     for (title, key) in [("why", "reasons"), ("note", "warnings")] {
         for line in d[key].as_array().into_iter().flatten() {
-            out.push_str(&format!("{title}: {}\n", text(line)));
+            out.push_str(&format!("{title}: {}\n", cell(line)));
         }
     }
     out

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::cli::PoolCommand;
-use crate::table::{bytes, key_values, Table};
+use crate::table::{cell, key_values, size_cell, Table};
 use crate::{encode, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
@@ -91,18 +91,6 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn size(v: &Value) -> String {
-    v.as_u64().map_or("-".into(), bytes)
-}
-
 fn percent(v: &Value) -> String {
     v.as_u64().map_or("-".into(), |p| format!("{p}%"))
 }
@@ -118,18 +106,18 @@ pub fn render_list(answer: &Value) -> String {
     ]);
     for p in &pools {
         let health = if p["imported"] == true {
-            text(&p["health"])
+            cell(&p["health"])
         } else {
             "not imported".into()
         };
         table.row([
-            text(&p["name"]),
+            cell(&p["name"]),
             health,
-            size(&p["size"]),
-            size(&p["allocated"]),
-            size(&p["free"]),
+            size_cell(&p["size"]),
+            size_cell(&p["allocated"]),
+            size_cell(&p["free"]),
             percent(&p["capacity_percent"]),
-            text(&p["layout"]),
+            cell(&p["layout"]),
             p["disks"].as_array().map_or(0, Vec::len).to_string(),
             if p["declared"] == true { "yes" } else { "no" }.to_string(),
         ]);
@@ -139,22 +127,22 @@ pub fn render_list(answer: &Value) -> String {
 
 pub fn render_status(s: &Value) -> String {
     let mut pairs = vec![
-        ("pool", text(&s["name"])),
-        ("health", text(&s["health"])),
+        ("pool", cell(&s["name"])),
+        ("health", cell(&s["health"])),
         (
             "capacity",
             format!(
                 "{} of {} used ({}), {} free",
-                size(&s["allocated"]),
-                size(&s["size"]),
+                size_cell(&s["allocated"]),
+                size_cell(&s["size"]),
                 percent(&s["capacity_percent"]),
-                size(&s["free"])
+                size_cell(&s["free"])
             ),
         ),
         ("fragmentation", percent(&s["fragmentation_percent"])),
     ];
     if let Some(declared) = s["declared"].as_object() {
-        pairs.push(("layout", text(&declared["layout"])));
+        pairs.push(("layout", cell(&declared["layout"])));
     } else {
         pairs.push((
             "declared",
@@ -168,10 +156,10 @@ pub fn render_status(s: &Value) -> String {
             "last scan",
             format!(
                 "{} {} ({}% examined, {} errors)",
-                text(&scan["function"]),
-                text(&scan["state"]),
+                cell(&scan["function"]),
+                cell(&scan["state"]),
                 examined * 100 / total,
-                text(&scan["errors"])
+                cell(&scan["errors"])
             ),
         ));
     }
@@ -180,22 +168,22 @@ pub fn render_status(s: &Value) -> String {
             pairs.push((key, line.to_string()));
         }
     }
-    pairs.push(("data errors", text(&s["error_count"])));
+    pairs.push(("data errors", cell(&s["error_count"])));
     let mut out = key_values(&pairs);
     out.push('\n');
     let mut table = Table::new(["VDEV", "STATE", "READ", "WRITE", "CKSUM"]);
     fn walk(table: &mut Table, vdev: &Value, depth: usize) {
         let e = &vdev["errors"];
-        let mut state = text(&vdev["state"]);
+        let mut state = cell(&vdev["state"]);
         if let Some(aux) = vdev["aux"].as_str() {
             state.push_str(&format!(" ({aux})"));
         }
         table.row([
-            format!("{}{}", "  ".repeat(depth), text(&vdev["name"])),
+            format!("{}{}", "  ".repeat(depth), cell(&vdev["name"])),
             state,
-            text(&e["read"]),
-            text(&e["write"]),
-            text(&e["checksum"]),
+            cell(&e["read"]),
+            cell(&e["write"]),
+            cell(&e["checksum"]),
         ]);
         for child in vdev["children"].as_array().into_iter().flatten() {
             walk(table, child, depth + 1);
@@ -212,11 +200,11 @@ pub fn render_created(c: &Value) -> String {
     let disks = c["disks"].as_array().map_or(0, Vec::len);
     let mut out = format!(
         "Created pool {}: {} of {disks} disk{}, mounted at {}; it survives {} failed disk{}.\n",
-        text(&c["pool"]),
-        text(&c["layout"]),
+        cell(&c["pool"]),
+        cell(&c["layout"]),
         if disks == 1 { "" } else { "s" },
-        text(&c["mountpoint"]),
-        text(&c["tolerated_failures"]),
+        cell(&c["mountpoint"]),
+        cell(&c["tolerated_failures"]),
         if c["tolerated_failures"] == 1 {
             ""
         } else {
@@ -226,12 +214,12 @@ pub fn render_created(c: &Value) -> String {
     for f in c["forced"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "Forced: {} ({}); what it held is overwritten.\n",
-            text(&f["id"]),
-            text(&f["verdict"])
+            cell(&f["id"]),
+            cell(&f["verdict"])
         ));
     }
     for w in c["warnings"].as_array().into_iter().flatten() {
-        out.push_str(&format!("WARNING: {}\n", text(&w["message"])));
+        out.push_str(&format!("WARNING: {}\n", cell(&w["message"])));
     }
     out
 }

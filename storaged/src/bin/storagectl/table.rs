@@ -112,6 +112,20 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// Bytes for people: `512B`, `16K`, `256M`, `1.5G`, in powers of 1024.
+/// A JSON value as a table cell: `-` for null, strings unquoted.
+pub fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A JSON byte count as a table cell: `-` when absent.
+pub fn size_cell(v: &serde_json::Value) -> String {
+    v.as_u64().map_or("-".into(), bytes)
+}
+
 pub fn bytes(n: u64) -> String {
     const UNITS: [(u32, char); 5] = [(50, 'P'), (40, 'T'), (30, 'G'), (20, 'M'), (10, 'K')];
     for (shift, unit) in UNITS {

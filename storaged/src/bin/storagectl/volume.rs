@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::cli::VolumeCommand;
 use crate::dataset::{destroyed, warnings};
-use crate::table::{bytes, Table};
+use crate::table::{bytes, cell, size_cell, Table};
 use crate::{encode, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
@@ -74,18 +74,6 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::Null => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn size(v: &Value) -> String {
-    v.as_u64().map_or("-".into(), bytes)
-}
-
 fn render_list(answer: &Value) -> String {
     let rows = answer["volumes"].as_array().cloned().unwrap_or_default();
     if rows.is_empty() {
@@ -103,18 +91,18 @@ fn render_list(answer: &Value) -> String {
     ]);
     for v in &rows {
         table.row([
-            text(&v["name"]),
-            size(&v["volsize"]),
-            size(&v["volblocksize"]),
-            size(&v["used"]),
+            cell(&v["name"]),
+            size_cell(&v["volsize"]),
+            size_cell(&v["volblocksize"]),
+            size_cell(&v["used"]),
             if v["refreservation"] == 0 {
                 "thin"
             } else {
                 "thick"
             }
             .to_string(),
-            text(&v["sync"]),
-            text(&v["compression"]),
+            cell(&v["sync"]),
+            cell(&v["compression"]),
             if v["declared"] == true { "yes" } else { "no" }.to_string(),
         ]);
     }
