@@ -39,6 +39,17 @@ pub const QEMU: &[Need] = &[
     need("/usr/share/seabios/bios-256k.bin", "seabios"),
 ];
 
+/// What the test suite's own checks run on the host: generated smb.conf
+/// files go through `testparm`, and the vm tier's clients are userspace
+/// (the host kernel has no iSCSI, NFS or CIFS client).
+pub const TEST: &[Need] = &[
+    need("/usr/bin/testparm", "samba-common-bin"),
+    need("/usr/bin/iscsi-inq", "libiscsi-bin"),
+    need("/usr/bin/nfs-cp", "libnfs-utils"),
+    need("/usr/bin/smbclient", "smbclient"),
+    need("/usr/bin/curl", "curl"),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     #[error(

@@ -69,7 +69,7 @@ enum Command {
         #[arg(long)]
         sata: Option<u32>,
     },
-    /// Install the host packages `build` and `qemu` need (as root, with apt).
+    /// Install the host packages `build`, `qemu` and the tests need (as root, with apt).
     Setup,
     /// Inspect profiles.
     Profile {
@@ -192,6 +192,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Setup => {
             let mut needs = host::BUILD.to_vec();
             needs.extend_from_slice(host::QEMU);
+            needs.extend_from_slice(host::TEST);
             host::ensure(&needs)?;
             eprintln!("ironstor: host packages present");
             Ok(())
