@@ -47,7 +47,9 @@ impl Program {
 }
 
 /// A command to run: which program, which arguments, optional stdin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// stdin may carry secrets (smbpasswd reads passwords there), so `Debug`
+/// shows only its length.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CommandLine {
     pub program: Program,
     pub args: Vec<String>,
@@ -65,6 +67,19 @@ impl CommandLine {
             args: args.into_iter().map(Into::into).collect(),
             stdin: None,
         }
+    }
+}
+
+impl fmt::Debug for CommandLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommandLine")
+            .field("program", &self.program)
+            .field("args", &self.args)
+            .field(
+                "stdin",
+                &self.stdin.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
+            .finish()
     }
 }
 
@@ -224,6 +239,15 @@ mod tests {
     fn command_lines_display_quoted() {
         let c = CommandLine::new(Program::Zfs, ["create", "-o", "comment=a b", "tank/x"]);
         assert_eq!(c.to_string(), "zfs create -o 'comment=a b' tank/x");
+    }
+
+    #[test]
+    fn debug_never_shows_stdin() {
+        let mut c = CommandLine::new(Program::Smbcontrol, ["x"]);
+        c.stdin = Some(b"s3cret-pass\ns3cret-pass\n".to_vec());
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("<24 bytes>"), "{shown}");
     }
 
     #[test]
