@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::daemon::error_chain;
 use crate::names::{DatasetName, PoolName};
 use crate::runner::CommandRunner;
 use crate::state::{
@@ -550,18 +551,6 @@ pub fn reconcile_at_start(runner: &dyn CommandRunner, state_dir: &Path) -> Vec<S
     let report = reconcile(runner, &loaded.state, &pool_mount_base(state_dir));
     lines.extend(report.lines());
     lines
-}
-
-/// `error: cause: cause`, on one line.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ pub struct NameError {
     pub reason: &'static str,
 }
 
+/// Defines a validated string type: `FromStr`/`TryFrom<String>` check it
+/// with `$check`, serde reads and writes it as a checked string. Other
+/// modules with names of their own (samba) use it too.
 macro_rules! name_type {
     ($(#[$doc:meta])* $name:ident, $kind:literal, $check:path) => {
         $(#[$doc])*
@@ -30,9 +33,9 @@ macro_rules! name_type {
         }
 
         impl FromStr for $name {
-            type Err = NameError;
-            fn from_str(s: &str) -> Result<Self, NameError> {
-                $check(s).map_err(|reason| NameError {
+            type Err = $crate::names::NameError;
+            fn from_str(s: &str) -> Result<Self, $crate::names::NameError> {
+                $check(s).map_err(|reason| $crate::names::NameError {
                     kind: $kind,
                     value: s.to_string(),
                     reason,
@@ -42,8 +45,8 @@ macro_rules! name_type {
         }
 
         impl TryFrom<String> for $name {
-            type Error = NameError;
-            fn try_from(s: String) -> Result<Self, NameError> {
+            type Error = $crate::names::NameError;
+            fn try_from(s: String) -> Result<Self, $crate::names::NameError> {
                 s.parse()
             }
         }
@@ -67,6 +70,8 @@ macro_rules! name_type {
         }
     };
 }
+
+pub(crate) use name_type;
 
 name_type!(
     /// A ZFS pool name: starts with a letter; letters, digits, `_ - . :`;

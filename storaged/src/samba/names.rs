@@ -3,62 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {kind} {value:?}: {reason}")]
-pub struct SambaNameError {
-    pub kind: &'static str,
-    pub value: String,
-    pub reason: &'static str,
-}
+use crate::names::name_type;
 
-macro_rules! checked_string {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, $check:path) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        #[derive(serde::Serialize, serde::Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+/// Samba's names fail with the crate's one name error.
+pub use crate::names::NameError as SambaNameError;
 
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = SambaNameError;
-            fn from_str(s: &str) -> Result<Self, SambaNameError> {
-                $check(s).map_err(|reason| SambaNameError {
-                    kind: $kind,
-                    value: s.to_string(),
-                    reason,
-                })?;
-                Ok($name(s.to_string()))
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = SambaNameError;
-            fn try_from(s: String) -> Result<Self, SambaNameError> {
-                s.parse()
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(n: $name) -> String {
-                n.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-checked_string!(
+name_type!(
     /// An SMB share name: 1-80 characters, none of `\ / : * ? " < > | [ ]
     /// + = ; , %` or control characters, no leading or trailing blank, and
     /// not one Samba reserves (`global`, `homes`, `printers`, `print$`,
@@ -68,7 +18,7 @@ checked_string!(
     "share name",
     check_share
 );
-checked_string!(
+name_type!(
     /// A Samba user or group: a Unix account name as Debian's `adduser`
     /// accepts it: 1-32 characters, a lowercase letter or `_` first, then
     /// lowercase letters, digits, `_` or `-`.
@@ -76,7 +26,7 @@ checked_string!(
     "account name",
     check_account
 );
-checked_string!(
+name_type!(
     /// The NetBIOS workgroup: 1-15 letters, digits, `-`, `_` or `.`.
     Workgroup,
     "workgroup",
