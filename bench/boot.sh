@@ -12,12 +12,13 @@ ironstor=target/release/ironstor
 
 boot_seconds() { # firmware-flag usb
 	local flag=$1 usb=$2 run log start
+	run="$out/qemu-$([ -n "$flag" ] && echo uefi || echo bios)"
+	log="$run/serial.log"
+	rm -f "$log" # the previous boot's log must not count for this one
 	start=$(date +%s%N)
 	# shellcheck disable=SC2086
 	"$ironstor" qemu "$out" $flag --usb "$usb" --quiet >/dev/null 2>&1 &
 	local pid=$!
-	run="$out/qemu-$([ -n "$flag" ] && echo uefi || echo bios)"
-	log="$run/serial.log"
 	for _ in $(seq 1 600); do
 		if [ -f "$log" ] && grep -qa "storaged ready" "$log"; then
 			echo "$(($(date +%s%N) - start))" | awk '{printf "%.1f", $1/1e9}'

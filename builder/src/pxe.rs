@@ -1,0 +1,718 @@
+//! The network-boot tree: the same kernel and initrd as the disk image, the
+//! root squashfs, and the loaders and configs that get a machine from its
+//! firmware's PXE to that kernel.
+//!
+//! Three ways in, one command line:
+//! - legacy BIOS PXE (HPE Gen8): iPXE's `undionly.kpxe`, which runs
+//!   `boot.ipxe`, or `pxelinux.0` with `pxelinux.cfg/default`;
+//! - UEFI PXE: GRUB's network EFI image with `grub/grub.cfg`;
+//! - a client that already is iPXE (QEMU's NIC ROMs): `boot.ipxe`.
+//!
+//! The kernel never gets `root=`: the initrd fetches the squashfs from
+//! `ironstor.root_url`, checks it against `ironstor.root_sha256` and mounts
+//! it. `ironstor.slot=net` tells storaged there is no A/B slot to manage.
+//!
+//! Everything here is pure except [`write_tree`]; the tree is served by TFTP
+//! ([`crate::tftp`]) and, from the same directory, by HTTP at the base URL.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use ironstor_contract::slot::CMDLINE_SLOT_KEY;
+
+use crate::build::ROOT_SQUASHFS;
+use crate::grub::{serial_from_cmdline, GRUB_LIB};
+use crate::run::{Cmd, RunError};
+
+/// Command-line key: where the initrd downloads the root squashfs from.
+pub const ROOT_URL_KEY: &str = "ironstor.root_url";
+/// Command-line key: the SHA-256 the downloaded squashfs must have.
+pub const ROOT_SHA256_KEY: &str = "ironstor.root_sha256";
+/// The `ironstor.slot=` value of a network boot: neither A nor B.
+pub const NET_SLOT: &str = "net";
+
+// Names inside the tree. Loaders find their configs by these names, so
+// they are fixed, not settings.
+pub const KERNEL: &str = "vmlinuz";
+pub const INITRD: &str = "initrd.img";
+pub const BOOT_IPXE: &str = "boot.ipxe";
+pub const PXELINUX_CFG: &str = "pxelinux.cfg/default";
+/// GRUB's netboot image has prefix `/grub`, so it reads this file.
+pub const GRUB_NET_CFG: &str = "grub/grub.cfg";
+pub const UNDIONLY: &str = "undionly.kpxe";
+pub const PXELINUX: &str = "pxelinux.0";
+pub const LDLINUX: &str = "ldlinux.c32";
+pub const GRUB_NET_EFI: &str = "grubnetx64.efi";
+
+/// Where Debian packages install the loaders, relative to the host root.
+const UNDIONLY_SRC: (&str, &str) = ("usr/lib/ipxe/undionly.kpxe", "ipxe");
+const PXELINUX_SRC: (&str, &str) = ("usr/lib/PXELINUX/pxelinux.0", "pxelinux");
+const LDLINUX_SRC: (&str, &str) = (
+    "usr/lib/syslinux/modules/bios/ldlinux.c32",
+    "syslinux-common",
+);
+const GRUB_EFI_PACKAGE: &str = "grub-efi-amd64-bin";
+
+/// Embedded in the GRUB netboot image: nothing is loaded from the server
+/// but `grub.cfg`, so no module directory has to be served.
+const GRUB_NET_MODULES: &[&str] = &[
+    "efinet",
+    "net",
+    "tftp",
+    "linux",
+    "normal",
+    "configfile",
+    "echo",
+    "test",
+    "serial",
+    "terminal",
+    "sleep",
+    "reboot",
+    "true",
+    "efi_gop",
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PxeError {
+    #[error("PXE base URL {url:?} {reason}")]
+    BaseUrl { url: String, reason: &'static str },
+    #[error("root SHA-256 {value:?} is not 64 hex digits")]
+    Sha256 { value: String },
+    #[error("kernel command line word {word:?} {reason}")]
+    CommandLine { word: String, reason: &'static str },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteTreeError {
+    #[error("cannot create {path}")]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot copy {from} to {to}{}", hint(.package))]
+    Copy {
+        from: PathBuf,
+        to: PathBuf,
+        package: Option<&'static str>,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot make the GRUB netboot image {path}{}", hint(&Some(GRUB_EFI_PACKAGE)))]
+    GrubImage {
+        path: PathBuf,
+        #[source]
+        source: RunError,
+    },
+}
+
+fn hint(package: &Option<&'static str>) -> String {
+    package.map_or(String::new(), |p| {
+        format!(" (is Debian package {p} installed?)")
+    })
+}
+
+/// An `http://` URL ending in `/`, where the tree is served over HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl(String);
+
+impl BaseUrl {
+    pub fn parse(url: &str) -> Result<BaseUrl, PxeError> {
+        let err = |reason| {
+            Err(PxeError::BaseUrl {
+                url: url.to_string(),
+                reason,
+            })
+        };
+        // iPXE and GRUB do HTTPS only when built with certificates; the
+        // squashfs is checked by its hash, so plain HTTP is enough.
+        let Some(rest) = url.strip_prefix("http://") else {
+            return err("must start with http://");
+        };
+        if !url.ends_with('/') {
+            return err("must end with /");
+        }
+        if rest.starts_with('/') || rest.is_empty() {
+            return err("has no host");
+        }
+        if !url.chars().all(|c| c.is_ascii_graphic()) || url.contains(['"', '\'', '\\']) {
+            return err("must be printable ASCII without spaces or quotes");
+        }
+        Ok(BaseUrl(url.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL of `name` in the tree.
+    pub fn join(&self, name: &str) -> String {
+        format!("{}{name}", self.0)
+    }
+}
+
+impl fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A SHA-256 digest as 64 lowercase hex digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootDigest(String);
+
+impl RootDigest {
+    pub fn parse(hex: &str) -> Result<RootDigest, PxeError> {
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(PxeError::Sha256 {
+                value: hex.to_string(),
+            });
+        }
+        Ok(RootDigest(hex.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What every loader config says: where the root is, its hash, and the
+/// profile's own kernel parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PxeBoot {
+    base_url: BaseUrl,
+    root_sha256: RootDigest,
+    profile_words: Vec<String>,
+}
+
+impl PxeBoot {
+    /// Validates the three inputs; `command_line` is the profile's
+    /// `kernel.command_line`.
+    pub fn new(
+        base_url: &str,
+        root_sha256: &str,
+        command_line: &[String],
+    ) -> Result<PxeBoot, PxeError> {
+        let base_url = BaseUrl::parse(base_url)?;
+        let root_sha256 = RootDigest::parse(root_sha256)?;
+        for word in command_line {
+            let reason = if word.is_empty() || word.contains(char::is_whitespace) {
+                Some("must be one non-empty word")
+            } else if word.contains(['"', '\'', ';', '$']) {
+                Some("must not hold quotes, `;` or `$` (loader configs would read them)")
+            } else if word.starts_with("root=") {
+                Some("is not allowed: a network boot's root comes from ironstor.root_url")
+            } else if [ROOT_URL_KEY, ROOT_SHA256_KEY, CMDLINE_SLOT_KEY]
+                .iter()
+                .any(|k| word.strip_prefix(k).is_some_and(|r| r.starts_with('=')))
+            {
+                Some("is set by the PXE tree itself")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(PxeError::CommandLine {
+                    word: word.clone(),
+                    reason,
+                });
+            }
+        }
+        Ok(PxeBoot {
+            base_url,
+            root_sha256,
+            profile_words: command_line.to_vec(),
+        })
+    }
+
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.base_url
+    }
+
+    /// The kernel parameters every loader passes, as one line.
+    pub fn kernel_args(&self) -> String {
+        let mut words = vec![
+            format!("{ROOT_URL_KEY}={}", self.base_url.join(ROOT_SQUASHFS)),
+            format!("{ROOT_SHA256_KEY}={}", self.root_sha256.as_str()),
+            format!("{CMDLINE_SLOT_KEY}={NET_SLOT}"),
+        ];
+        words.extend(self.profile_words.iter().cloned());
+        words.join(" ")
+    }
+
+    fn serial(&self) -> Option<(u32, u32)> {
+        serial_from_cmdline(&self.profile_words)
+    }
+}
+
+const HEADER: &str = "Written by the ironstor builder; rebuilt with the image.";
+
+/// `boot.ipxe`: kernel and initrd over HTTP from the base URL.
+pub fn render_boot_ipxe(boot: &PxeBoot) -> String {
+    let base = &boot.base_url;
+    // `initrd=` names the initrd for the kernel's EFI stub when iPXE runs as
+    // an EFI program; under BIOS the kernel ignores it.
+    format!(
+        "#!ipxe\n# {HEADER}\ndhcp\nkernel {kernel} initrd={INITRD} {args}\ninitrd {initrd}\nboot\n",
+        kernel = base.join(KERNEL),
+        initrd = base.join(INITRD),
+        args = boot.kernel_args(),
+    )
+}
+
+/// `pxelinux.cfg/default`: kernel and initrd by TFTP, relative to
+/// `pxelinux.0` (plain pxelinux speaks only TFTP).
+pub fn render_pxelinux_cfg(boot: &PxeBoot) -> String {
+    let mut s = String::new();
+    // SERIAL must be the first directive to take effect.
+    if let Some((unit, speed)) = boot.serial() {
+        s += &format!("SERIAL {unit} {speed}\n");
+    }
+    s += &format!("# {HEADER}\nDEFAULT ironstor\nPROMPT 0\nTIMEOUT 0\n\n");
+    s += &format!(
+        "LABEL ironstor\n  KERNEL {KERNEL}\n  INITRD {INITRD}\n  APPEND {}\n",
+        boot.kernel_args()
+    );
+    s
+}
+
+/// `grub/grub.cfg` for GRUB's UEFI netboot image.
+pub fn render_grub_netboot_cfg(boot: &PxeBoot) -> String {
+    let mut s = format!("# {HEADER}\n");
+    s += "# Kernel and initrd come by TFTP from the server GRUB itself was loaded\n\
+          # from: GRUB sets $root to (tftp,<that server>), so plain paths need no\n\
+          # address and no net_bootp. Not (http,host): not every GRUB release can\n\
+          # name an HTTP port, and the tree serves these files by TFTP for pxelinux.\n\
+          # Only the root squashfs goes over HTTP, fetched by the initrd.\n";
+    if let Some((unit, speed)) = boot.serial() {
+        s += &format!(
+            "serial --unit={unit} --speed={speed}\nterminal_input console serial\nterminal_output console serial\n"
+        );
+    }
+    s += "set timeout=0\nset default=0\n\n";
+    s += "menuentry \"ironstor (network)\" {\n";
+    s += "  echo \"ironstor: loading the kernel from $root\"\n";
+    s += &format!("  linux /{KERNEL} {}\n", boot.kernel_args());
+    s += &format!("  initrd /{INITRD}\n}}\n");
+    s
+}
+
+/// What legacy BIOS PXE clients are sent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BiosLoader {
+    /// `undionly.kpxe`, which then runs `boot.ipxe` (HTTP for the kernel).
+    Ipxe,
+    /// `pxelinux.0` with `pxelinux.cfg/default` (TFTP only).
+    Pxelinux,
+}
+
+/// Where and how the tree is offered on a LAN that has its own DHCP server.
+#[derive(Debug, Clone)]
+pub struct ServeInfo<'a> {
+    /// The LAN's network address, e.g. `192.168.1.0`.
+    pub subnet: Ipv4Addr,
+    /// The host serving the tree by TFTP.
+    pub tftp_server: Ipv4Addr,
+    pub bios_loader: BiosLoader,
+    pub base_url: &'a BaseUrl,
+}
+
+/// A dnsmasq config snippet in proxy-DHCP mode: the LAN's DHCP server keeps
+/// handing out addresses, dnsmasq only adds boot information for PXE
+/// clients.
+pub fn render_dnsmasq_proxy_dhcp(info: &ServeInfo) -> String {
+    let bios = match info.bios_loader {
+        BiosLoader::Ipxe => UNDIONLY,
+        BiosLoader::Pxelinux => PXELINUX,
+    };
+    let server = info.tftp_server;
+    // A basename with a dot is sent as is; without one dnsmasq appends ".0".
+    // iPXE sends user class "iPXE": give it the script instead of another
+    // copy of iPXE, which would loop.
+    format!(
+        "# {HEADER}\n\
+         # Proxy DHCP: addresses still come from the LAN's DHCP server.\n\
+         dhcp-range={subnet},proxy\n\
+         dhcp-userclass=set:ipxe,iPXE\n\
+         pxe-service=tag:!ipxe,x86PC,\"ironstor (BIOS)\",{bios},{server}\n\
+         pxe-service=tag:!ipxe,X86-64_EFI,\"ironstor (UEFI)\",{GRUB_NET_EFI},{server}\n\
+         dhcp-boot=tag:ipxe,{script}\n",
+        subnet = info.subnet,
+        script = info.base_url.join(BOOT_IPXE),
+    )
+}
+
+/// Everything [`plan_tree`] needs.
+#[derive(Debug, Clone)]
+pub struct PxeInputs<'a> {
+    pub boot: &'a PxeBoot,
+    pub kernel: &'a Path,
+    pub initrd: &'a Path,
+    pub root_squashfs: &'a Path,
+    /// Where the loaders' Debian paths are looked up: `/` on a build host,
+    /// a fixture tree in tests.
+    pub host_root: &'a Path,
+}
+
+/// One file of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// Relative to the tree's root.
+    pub dest: PathBuf,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A file to copy (or hard-link), and the Debian package that has it.
+    Copy {
+        from: PathBuf,
+        package: Option<&'static str>,
+    },
+    /// A rendered config.
+    Text(String),
+    /// GRUB's UEFI netboot image, made by [`grub_netboot_mkimage`] from the
+    /// modules under `modules_dir`.
+    GrubNetImage { modules_dir: PathBuf },
+}
+
+/// The files of the network-boot tree, in the order [`write_tree`] writes
+/// them.
+pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
+    let entry = |dest: &str, source| TreeEntry {
+        dest: PathBuf::from(dest),
+        source,
+    };
+    let image = |from: &Path| Source::Copy {
+        from: from.to_path_buf(),
+        package: None,
+    };
+    let host = |(path, package): (&str, &'static str)| Source::Copy {
+        from: inputs.host_root.join(path),
+        package: Some(package),
+    };
+    let grub_lib = Path::new(GRUB_LIB)
+        .strip_prefix("/")
+        .unwrap_or(Path::new(GRUB_LIB));
+    vec![
+        entry(KERNEL, image(inputs.kernel)),
+        entry(INITRD, image(inputs.initrd)),
+        entry(ROOT_SQUASHFS, image(inputs.root_squashfs)),
+        entry(BOOT_IPXE, Source::Text(render_boot_ipxe(inputs.boot))),
+        entry(PXELINUX_CFG, Source::Text(render_pxelinux_cfg(inputs.boot))),
+        entry(
+            GRUB_NET_CFG,
+            Source::Text(render_grub_netboot_cfg(inputs.boot)),
+        ),
+        entry(UNDIONLY, host(UNDIONLY_SRC)),
+        entry(PXELINUX, host(PXELINUX_SRC)),
+        entry(LDLINUX, host(LDLINUX_SRC)),
+        entry(
+            GRUB_NET_EFI,
+            Source::GrubNetImage {
+                modules_dir: inputs.host_root.join(grub_lib).join("x86_64-efi"),
+            },
+        ),
+    ]
+}
+
+/// The `grub-mkimage` run that makes GRUB's UEFI netboot image at `out`.
+/// Prefix `/grub` without a device: GRUB puts the TFTP server it was loaded
+/// from in front, and reads `grub/grub.cfg` from there.
+pub fn grub_netboot_mkimage(modules_dir: &Path, out: &Path) -> Cmd {
+    Cmd::new("grub-mkimage")
+        .args(["-O", "x86_64-efi", "-d"])
+        .arg(modules_dir)
+        .args(["-p", "/grub", "-o"])
+        .arg(out)
+        .args(GRUB_NET_MODULES)
+}
+
+/// Writes `entries` under `out_dir`, replacing files already there.
+pub fn write_tree(entries: &[TreeEntry], out_dir: &Path) -> Result<(), WriteTreeError> {
+    for entry in entries {
+        let to = out_dir.join(&entry.dest);
+        let create = |source| WriteTreeError::Create {
+            path: to.clone(),
+            source,
+        };
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(create)?;
+        }
+        match &entry.source {
+            Source::Text(text) => fs::write(&to, text).map_err(create)?,
+            Source::Copy { from, package } => {
+                link_or_copy(from, &to).map_err(|source| WriteTreeError::Copy {
+                    from: from.clone(),
+                    to: to.clone(),
+                    package: *package,
+                    source,
+                })?
+            }
+            Source::GrubNetImage { modules_dir } => grub_netboot_mkimage(modules_dir, &to)
+                .run()
+                .map(drop)
+                .map_err(|source| WriteTreeError::GrubImage {
+                    path: to.clone(),
+                    source,
+                })?,
+        }
+    }
+    Ok(())
+}
+
+/// A hard link when `from` is on the same file system (the squashfs is
+/// hundreds of MiB and never changes), else a copy.
+fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
+    fs::metadata(from)?;
+    match fs::remove_file(to) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn boot() -> PxeBoot {
+        PxeBoot::new(
+            "http://10.0.2.2:8080/",
+            SHA,
+            &words(&["console=ttyS0,115200", "quiet"]),
+        )
+        .unwrap()
+    }
+
+    const ARGS: &str = "ironstor.root_url=http://10.0.2.2:8080/root.squashfs \
+        ironstor.root_sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
+        ironstor.slot=net console=ttyS0,115200 quiet";
+
+    #[test]
+    fn pxe_ipxe_script_loads_kernel_and_initrd_over_http() {
+        let s = render_boot_ipxe(&boot());
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "#!ipxe");
+        let dhcp = lines.iter().position(|l| *l == "dhcp").unwrap();
+        let kernel = lines.iter().position(|l| l.starts_with("kernel ")).unwrap();
+        assert!(dhcp < kernel);
+        assert_eq!(
+            lines[kernel],
+            format!("kernel http://10.0.2.2:8080/vmlinuz initrd=initrd.img {ARGS}")
+        );
+        assert!(lines.contains(&"initrd http://10.0.2.2:8080/initrd.img"));
+        assert_eq!(lines.last(), Some(&"boot"));
+        assert!(!s.contains(" root="));
+    }
+
+    #[test]
+    fn pxe_pxelinux_cfg_uses_tftp_names_and_the_same_args() {
+        let s = render_pxelinux_cfg(&boot());
+        assert!(s.starts_with("SERIAL 0 115200\n"), "{s}");
+        assert!(s.contains("DEFAULT ironstor\n"));
+        assert!(s.contains("  KERNEL vmlinuz\n  INITRD initrd.img\n"));
+        assert!(s.contains(&format!("  APPEND {ARGS}\n")));
+    }
+
+    #[test]
+    fn pxe_grub_netboot_cfg_boots_from_the_tftp_root() {
+        let s = render_grub_netboot_cfg(&boot());
+        assert!(s.contains("serial --unit=0 --speed=115200\n"));
+        assert!(s.contains(&format!("  linux /vmlinuz {ARGS}\n")));
+        assert!(s.contains("  initrd /initrd.img\n"));
+        assert!(s.contains("(tftp,"), "the comment says which form and why");
+    }
+
+    #[test]
+    fn pxe_no_serial_lines_without_a_serial_console() {
+        let b = PxeBoot::new("http://h/", SHA, &words(&["quiet"])).unwrap();
+        assert!(!render_pxelinux_cfg(&b).contains("SERIAL"));
+        assert!(!render_grub_netboot_cfg(&b).contains("serial"));
+    }
+
+    #[test]
+    fn pxe_dnsmasq_snippet_is_proxy_dhcp_and_chains_ipxe() {
+        let b = boot();
+        let mut info = ServeInfo {
+            subnet: Ipv4Addr::new(192, 168, 1, 0),
+            tftp_server: Ipv4Addr::new(192, 168, 1, 5),
+            bios_loader: BiosLoader::Ipxe,
+            base_url: b.base_url(),
+        };
+        let s = render_dnsmasq_proxy_dhcp(&info);
+        let lines: Vec<&str> = s.lines().collect();
+        for want in [
+            "dhcp-range=192.168.1.0,proxy",
+            "dhcp-userclass=set:ipxe,iPXE",
+            "pxe-service=tag:!ipxe,x86PC,\"ironstor (BIOS)\",undionly.kpxe,192.168.1.5",
+            "pxe-service=tag:!ipxe,X86-64_EFI,\"ironstor (UEFI)\",grubnetx64.efi,192.168.1.5",
+            "dhcp-boot=tag:ipxe,http://10.0.2.2:8080/boot.ipxe",
+        ] {
+            assert!(lines.contains(&want), "missing {want:?} in\n{s}");
+        }
+        info.bios_loader = BiosLoader::Pxelinux;
+        assert!(render_dnsmasq_proxy_dhcp(&info)
+            .contains("x86PC,\"ironstor (BIOS)\",pxelinux.0,192.168.1.5\n"));
+    }
+
+    #[test]
+    fn pxe_validation_names_what_is_wrong() {
+        let bad_url = |u: &str| match PxeBoot::new(u, SHA, &[]).unwrap_err() {
+            PxeError::BaseUrl { url, reason } => {
+                assert_eq!(url, u);
+                reason
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(bad_url("https://h/"), "must start with http://");
+        assert_eq!(bad_url("http://h:8080"), "must end with /");
+        assert_eq!(bad_url("http:///"), "has no host");
+        assert!(bad_url("http://h/a b/").contains("without spaces"));
+
+        for sha in [&SHA[1..], "g".repeat(64).as_str(), ""] {
+            assert_eq!(
+                PxeBoot::new("http://h/", sha, &[]).unwrap_err(),
+                PxeError::Sha256 { value: sha.into() }
+            );
+        }
+        let upper = PxeBoot::new("http://h/", &SHA.to_uppercase(), &[]).unwrap();
+        assert!(render_boot_ipxe(&upper).contains(SHA), "digest lowercased");
+
+        let bad_word = |w: &str| PxeBoot::new("http://h/", SHA, &words(&["quiet", w])).unwrap_err();
+        let err = bad_word("root=PARTLABEL=ironstor-root-a");
+        assert!(err
+            .to_string()
+            .contains("\"root=PARTLABEL=ironstor-root-a\" is not allowed"));
+        assert!(matches!(
+            bad_word("ironstor.slot=a"),
+            PxeError::CommandLine { .. }
+        ));
+        assert!(matches!(
+            bad_word("two words"),
+            PxeError::CommandLine { .. }
+        ));
+        assert!(matches!(bad_word("x=$y"), PxeError::CommandLine { .. }));
+        // Only `root=` itself is refused, not words that start alike.
+        PxeBoot::new("http://h/", SHA, &words(&["rootwait", "ironstor.rootx=1"])).unwrap();
+    }
+
+    fn fixture() -> (tempfile::TempDir, Vec<TreeEntry>) {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let host = d.join("host");
+        for (path, _) in [UNDIONLY_SRC, PXELINUX_SRC, LDLINUX_SRC] {
+            let p = host.join(path);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, path).unwrap();
+        }
+        for name in ["vmlinuz", "initrd.img", "root.squashfs"] {
+            fs::write(d.join(name), format!("{name} bytes")).unwrap();
+        }
+        let b = boot();
+        let plan = plan_tree(&PxeInputs {
+            boot: &b,
+            kernel: &d.join("vmlinuz"),
+            initrd: &d.join("initrd.img"),
+            root_squashfs: &d.join("root.squashfs"),
+            host_root: &host,
+        });
+        (dir, plan)
+    }
+
+    #[test]
+    fn pxe_plan_lists_every_file_with_its_source() {
+        let (dir, plan) = fixture();
+        let dests: Vec<&str> = plan.iter().map(|e| e.dest.to_str().unwrap()).collect();
+        assert_eq!(
+            dests,
+            [
+                "vmlinuz",
+                "initrd.img",
+                "root.squashfs",
+                "boot.ipxe",
+                "pxelinux.cfg/default",
+                "grub/grub.cfg",
+                "undionly.kpxe",
+                "pxelinux.0",
+                "ldlinux.c32",
+                "grubnetx64.efi",
+            ]
+        );
+        assert_eq!(
+            plan[6].source,
+            Source::Copy {
+                from: dir.path().join("host/usr/lib/ipxe/undionly.kpxe"),
+                package: Some("ipxe"),
+            }
+        );
+        assert_eq!(
+            plan[9].source,
+            Source::GrubNetImage {
+                modules_dir: dir.path().join("host/usr/lib/grub/x86_64-efi")
+            }
+        );
+        let cmd =
+            grub_netboot_mkimage(Path::new("/usr/lib/grub/x86_64-efi"), Path::new("/t/g.efi"));
+        assert!(cmd.display().starts_with(
+            "grub-mkimage -O x86_64-efi -d /usr/lib/grub/x86_64-efi -p /grub -o /t/g.efi efinet net tftp linux"
+        ));
+    }
+
+    #[test]
+    fn pxe_write_tree_copies_and_renders() {
+        let (dir, plan) = fixture();
+        // grub-mkimage is the host's business; the rest is plain files.
+        let files: Vec<TreeEntry> = plan
+            .into_iter()
+            .filter(|e| !matches!(e.source, Source::GrubNetImage { .. }))
+            .collect();
+        let out = dir.path().join("tree");
+        write_tree(&files, &out).unwrap();
+        // Twice: replacing an existing tree works too.
+        write_tree(&files, &out).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join("vmlinuz")).unwrap(),
+            "vmlinuz bytes"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("root.squashfs")).unwrap(),
+            "root.squashfs bytes"
+        );
+        assert_eq!(
+            fs::read_to_string(out.join("ldlinux.c32")).unwrap(),
+            LDLINUX_SRC.0
+        );
+        assert!(fs::read_to_string(out.join("boot.ipxe"))
+            .unwrap()
+            .starts_with("#!ipxe\n"));
+        assert!(fs::read_to_string(out.join("pxelinux.cfg/default"))
+            .unwrap()
+            .contains("APPEND "));
+        assert!(out.join("grub/grub.cfg").is_file());
+    }
+
+    #[test]
+    fn pxe_write_tree_names_the_missing_package() {
+        let (dir, plan) = fixture();
+        fs::remove_file(dir.path().join("host").join(PXELINUX_SRC.0)).unwrap();
+        let err = write_tree(&plan, &dir.path().join("tree")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("usr/lib/PXELINUX/pxelinux.0"), "{text}");
+        assert!(
+            text.contains("(is Debian package pxelinux installed?)"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,681 @@
+//! A small read-only TFTP server for the network-boot tree.
+//!
+//! RFC 1350 in octet mode, with the `blksize` (RFC 2348) and `tsize`
+//! (RFC 2349) options that firmware PXE, iPXE, pxelinux and GRUB ask for.
+//! Each transfer runs on its own thread and UDP socket (its own TID), and
+//! resends a block a bounded number of times before it gives up.
+//!
+//! Only files under the root are served. A leading `/` means the root, as
+//! with `tftpd-hpa --secure`: GRUB asks for `/grub/grub.cfg`. `..`, and
+//! symlinks that lead out of the root, are refused.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const RRQ: u16 = 1;
+const WRQ: u16 = 2;
+const DATA: u16 = 3;
+const ACK: u16 = 4;
+const ERROR: u16 = 5;
+const OACK: u16 = 6;
+
+/// RFC 1350 error codes this server sends.
+pub const ERR_UNDEFINED: u16 = 0;
+pub const ERR_NOT_FOUND: u16 = 1;
+pub const ERR_ACCESS: u16 = 2;
+pub const ERR_ILLEGAL: u16 = 4;
+
+pub const DEFAULT_BLKSIZE: usize = 512;
+const MIN_BLKSIZE: usize = 8;
+const MAX_BLKSIZE: usize = 65464;
+/// How often blocked receives look at the stop flag.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Timeouts and limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TftpConfig {
+    /// How long to wait for an ACK before resending.
+    pub timeout: Duration,
+    /// Resends of one packet before the transfer is dropped.
+    pub retries: u32,
+    /// Largest `blksize` granted. 1468 fills a 1500-byte Ethernet frame
+    /// without IP fragmentation.
+    pub max_blksize: usize,
+    /// Transfers running at once; more are refused with an error.
+    pub max_transfers: usize,
+}
+
+impl Default for TftpConfig {
+    fn default() -> Self {
+        TftpConfig {
+            timeout: Duration::from_secs(1),
+            retries: 5,
+            max_blksize: 1468,
+            max_transfers: 64,
+        }
+    }
+}
+
+/// A bound, not yet running, server.
+#[derive(Debug)]
+pub struct TftpServer {
+    socket: UdpSocket,
+    root: PathBuf,
+    config: TftpConfig,
+}
+
+/// A server running on its own thread; stops on [`TftpHandle::shutdown`]
+/// or when dropped.
+#[derive(Debug)]
+pub struct TftpHandle {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<io::Result<()>>>,
+}
+
+impl TftpServer {
+    /// Binds `addr` (port 69, or 0 for any) to serve the files under `root`.
+    pub fn bind(addr: impl ToSocketAddrs, root: &Path) -> io::Result<TftpServer> {
+        let root = root
+            .canonicalize()
+            .map_err(|e| io::Error::new(e.kind(), format!("TFTP root {}: {e}", root.display())))?;
+        Ok(TftpServer {
+            socket: UdpSocket::bind(addr)?,
+            root,
+            config: TftpConfig::default(),
+        })
+    }
+
+    pub fn with_config(mut self, config: TftpConfig) -> TftpServer {
+        self.config = config;
+        self
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Answers requests until `stop` is set, then waits for the transfers
+    /// under way to notice it and end.
+    pub fn serve_until(&self, stop: &AtomicBool) -> io::Result<()> {
+        self.socket.set_read_timeout(Some(POLL))?;
+        let local_ip = self.socket.local_addr()?.ip();
+        let active = AtomicUsize::new(0);
+        thread::scope(|scope| {
+            let mut buf = [0u8; 2048];
+            while !stop.load(Ordering::Relaxed) {
+                let (n, peer) = match self.socket.recv_from(&mut buf) {
+                    Ok(got) => got,
+                    Err(e) if is_timeout(&e) => continue,
+                    // An ICMP error for an earlier packet; not ours to end on.
+                    Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => continue,
+                    Err(e) => return Err(e),
+                };
+                let packet = buf[..n].to_vec();
+                let busy = active.load(Ordering::Relaxed) >= self.config.max_transfers;
+                active.fetch_add(1, Ordering::Relaxed);
+                let active = &active;
+                scope.spawn(move || {
+                    if let Ok(sock) = UdpSocket::bind((local_ip, 0)) {
+                        if sock.connect(peer).is_ok() {
+                            let t = Transfer {
+                                sock,
+                                config: &self.config,
+                                stop,
+                            };
+                            if busy {
+                                t.error(ERR_UNDEFINED, "server busy, try again");
+                            } else {
+                                t.handle(&packet, &self.root);
+                            }
+                        }
+                    }
+                    active.fetch_sub(1, Ordering::Relaxed);
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs the server on a thread of its own.
+    pub fn spawn(self) -> io::Result<TftpHandle> {
+        let addr = self.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = thread::Builder::new()
+            .name("tftp".into())
+            .spawn(move || self.serve_until(&flag))?;
+        Ok(TftpHandle {
+            addr,
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl TftpHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server and waits for it and its transfers to end.
+    pub fn shutdown(mut self) -> io::Result<()> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> io::Result<()> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("TFTP server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TftpHandle {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A parsed RRQ or WRQ.
+#[derive(Debug, PartialEq, Eq)]
+struct Request {
+    opcode: u16,
+    filename: String,
+    mode: String,
+    options: Vec<(String, String)>,
+}
+
+fn parse_request(packet: &[u8]) -> Result<Request, &'static str> {
+    if packet.len() < 2 {
+        return Err("short packet");
+    }
+    let opcode = u16::from_be_bytes([packet[0], packet[1]]);
+    if opcode != RRQ && opcode != WRQ {
+        return Err("expected a read request");
+    }
+    let body = packet[2..]
+        .strip_suffix(&[0])
+        .ok_or("request does not end in NUL")?;
+    let mut fields = body
+        .split(|&b| b == 0)
+        .map(|f| std::str::from_utf8(f).map_err(|_| "request fields must be UTF-8"));
+    let filename = fields.next().ok_or("no file name")??.to_string();
+    let mode = fields
+        .next()
+        .ok_or("no transfer mode")??
+        .to_ascii_lowercase();
+    let mut options = Vec::new();
+    while let Some(name) = fields.next() {
+        let value = fields.next().ok_or("option without a value")??;
+        options.push((name?.to_ascii_lowercase(), value.to_string()));
+    }
+    if filename.is_empty() {
+        return Err("empty file name");
+    }
+    Ok(Request {
+        opcode,
+        filename,
+        mode,
+        options,
+    })
+}
+
+/// The file `name` names under `root` (already canonical), or the error to
+/// send.
+fn resolve(root: &Path, name: &str) -> Result<PathBuf, (u16, String)> {
+    let rel = Path::new(name.trim_start_matches('/'));
+    let escapes = rel
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
+    if escapes {
+        return Err((ERR_ACCESS, format!("{name}: outside the served tree")));
+    }
+    let path = root.join(rel).canonicalize().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => (ERR_NOT_FOUND, format!("{name}: no such file")),
+        _ => (ERR_ACCESS, format!("{name}: {e}")),
+    })?;
+    if !path.starts_with(root) {
+        return Err((ERR_ACCESS, format!("{name}: outside the served tree")));
+    }
+    if !path.is_file() {
+        return Err((ERR_NOT_FOUND, format!("{name}: not a file")));
+    }
+    Ok(path)
+}
+
+enum Ended {
+    Stopped,
+    GaveUp,
+    ClientError,
+    Io,
+}
+
+struct Transfer<'a> {
+    sock: UdpSocket,
+    config: &'a TftpConfig,
+    stop: &'a AtomicBool,
+}
+
+impl Transfer<'_> {
+    fn error(&self, code: u16, message: &str) {
+        let mut p = Vec::with_capacity(5 + message.len());
+        p.extend(ERROR.to_be_bytes());
+        p.extend(code.to_be_bytes());
+        p.extend(message.as_bytes());
+        p.push(0);
+        let _ = self.sock.send(&p);
+    }
+
+    fn handle(&self, packet: &[u8], root: &Path) {
+        let req = match parse_request(packet) {
+            Ok(r) => r,
+            Err(why) => return self.error(ERR_ILLEGAL, why),
+        };
+        if req.opcode == WRQ {
+            return self.error(ERR_ACCESS, "this server is read-only");
+        }
+        if req.mode != "octet" {
+            return self.error(
+                ERR_UNDEFINED,
+                &format!("{} mode is not supported; use octet", req.mode),
+            );
+        }
+        let path = match resolve(root, &req.filename) {
+            Ok(p) => p,
+            Err((code, message)) => return self.error(code, &message),
+        };
+        let opened = File::open(&path).and_then(|f| Ok((f.metadata()?.len(), f)));
+        let (size, file) = match opened {
+            Ok(got) => got,
+            Err(e) => return self.error(ERR_ACCESS, &format!("{}: {e}", req.filename)),
+        };
+        let (blksize, oack) = negotiate(&req.options, size, self.config.max_blksize);
+        let _ = self.send_file(file, blksize, &oack);
+    }
+
+    fn send_file(&self, mut file: File, blksize: usize, oack: &[u8]) -> Result<(), Ended> {
+        if !oack.is_empty() {
+            self.send_until_acked(oack, 0)?;
+        }
+        let mut buf = vec![0u8; 4 + blksize];
+        let mut block: u16 = 1;
+        loop {
+            buf[..2].copy_from_slice(&DATA.to_be_bytes());
+            buf[2..4].copy_from_slice(&block.to_be_bytes());
+            let n = read_full(&mut file, &mut buf[4..]).map_err(|e| {
+                self.error(ERR_UNDEFINED, &format!("read error: {e}"));
+                Ended::Io
+            })?;
+            self.send_until_acked(&buf[..4 + n], block)?;
+            // A short block, possibly empty, ends the transfer.
+            if n < blksize {
+                return Ok(());
+            }
+            // Past 65535 blocks, wrap to 0 as iPXE, GRUB and tftp-hpa do.
+            block = block.wrapping_add(1);
+        }
+    }
+
+    /// Sends `packet` until `block` is acknowledged, resending on timeout.
+    /// Duplicate ACKs of earlier blocks are ignored, not answered, so a
+    /// delayed ACK cannot double the traffic (the Sorcerer's Apprentice).
+    fn send_until_acked(&self, packet: &[u8], block: u16) -> Result<(), Ended> {
+        let mut reply = [0u8; 516];
+        for _ in 0..=self.config.retries {
+            self.sock.send(packet).map_err(|_| Ended::Io)?;
+            let deadline = Instant::now() + self.config.timeout;
+            loop {
+                if self.stop.load(Ordering::Relaxed) {
+                    return Err(Ended::Stopped);
+                }
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                self.sock
+                    .set_read_timeout(Some(left.min(POLL)))
+                    .map_err(|_| Ended::Io)?;
+                match self.sock.recv(&mut reply) {
+                    Ok(n) if n >= 4 => {
+                        let op = u16::from_be_bytes([reply[0], reply[1]]);
+                        let num = u16::from_be_bytes([reply[2], reply[3]]);
+                        match op {
+                            ACK if num == block => return Ok(()),
+                            ERROR => return Err(Ended::ClientError),
+                            _ => {}
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) if is_timeout(&e) => {}
+                    // The client is gone (ICMP port unreachable).
+                    Err(_) => return Err(Ended::Io),
+                }
+            }
+        }
+        Err(Ended::GaveUp)
+    }
+}
+
+/// The block size to use and the OACK to send (empty when the client asked
+/// for no option we know, so the transfer starts with block 1).
+fn negotiate(options: &[(String, String)], size: u64, max_blksize: usize) -> (usize, Vec<u8>) {
+    let mut blksize = DEFAULT_BLKSIZE;
+    let mut acked: Vec<(&str, String)> = Vec::new();
+    for (name, value) in options {
+        match name.as_str() {
+            "blksize" => {
+                // Out-of-range values are ignored, as RFC 2348 allows.
+                if let Ok(want) = value.parse::<usize>() {
+                    if (MIN_BLKSIZE..=MAX_BLKSIZE).contains(&want) {
+                        blksize = want.min(max_blksize.clamp(MIN_BLKSIZE, MAX_BLKSIZE));
+                        acked.push(("blksize", blksize.to_string()));
+                    }
+                }
+            }
+            "tsize" => acked.push(("tsize", size.to_string())),
+            _ => {}
+        }
+    }
+    let mut oack = Vec::new();
+    if !acked.is_empty() {
+        oack.extend(OACK.to_be_bytes());
+        for (name, value) in acked {
+            oack.extend(name.as_bytes());
+            oack.push(0);
+            oack.extend(value.as_bytes());
+            oack.push(0);
+        }
+    }
+    (blksize, oack)
+}
+
+/// Reads until `buf` is full or the file ends.
+fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// What the in-test client got.
+    #[derive(Debug)]
+    struct Got {
+        data: Vec<u8>,
+        oack: Vec<(String, String)>,
+        block_sizes: Vec<usize>,
+    }
+
+    fn request(opcode: u16, name: &str, mode: &str, opts: &[(&str, &str)]) -> Vec<u8> {
+        let mut p = opcode.to_be_bytes().to_vec();
+        for field in [name, mode]
+            .into_iter()
+            .chain(opts.iter().flat_map(|(k, v)| [*k, *v]))
+        {
+            p.extend(field.as_bytes());
+            p.push(0);
+        }
+        p
+    }
+
+    fn client() -> UdpSocket {
+        let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        sock
+    }
+
+    /// Sends `packet` to the server; returns the file or the error packet.
+    fn exchange(server: SocketAddr, packet: &[u8]) -> Result<Got, (u16, String)> {
+        let sock = client();
+        sock.send_to(packet, server).unwrap();
+        let mut got = Got {
+            data: Vec::new(),
+            oack: Vec::new(),
+            block_sizes: Vec::new(),
+        };
+        let mut blksize = DEFAULT_BLKSIZE;
+        let mut expect: u16 = 1;
+        let mut buf = vec![0u8; 70000];
+        // Bounded: no test file needs more than this many packets.
+        for _ in 0..1000 {
+            let (n, from) = sock.recv_from(&mut buf).expect("server answers in time");
+            assert_ne!(from, server, "replies come from a new TID");
+            let op = u16::from_be_bytes([buf[0], buf[1]]);
+            let num = u16::from_be_bytes([buf[2], buf[3]]);
+            match op {
+                ERROR => {
+                    let msg = String::from_utf8_lossy(&buf[4..n - 1]).into_owned();
+                    return Err((num, msg));
+                }
+                OACK => {
+                    let fields: Vec<String> = buf[2..n - 1]
+                        .split(|&b| b == 0)
+                        .map(|f| String::from_utf8_lossy(f).into_owned())
+                        .collect();
+                    for pair in fields.chunks(2) {
+                        if pair[0] == "blksize" {
+                            blksize = pair[1].parse().unwrap();
+                        }
+                        got.oack.push((pair[0].clone(), pair[1].clone()));
+                    }
+                    sock.send_to(&[0, ACK as u8, 0, 0], from).unwrap();
+                }
+                DATA => {
+                    assert_eq!(num, expect, "blocks in order");
+                    got.data.extend(&buf[4..n]);
+                    got.block_sizes.push(n - 4);
+                    let mut ack = ACK.to_be_bytes().to_vec();
+                    ack.extend(num.to_be_bytes());
+                    sock.send_to(&ack, from).unwrap();
+                    if n - 4 < blksize {
+                        return Ok(got);
+                    }
+                    expect += 1;
+                }
+                other => panic!("unexpected opcode {other}"),
+            }
+        }
+        panic!("transfer did not end");
+    }
+
+    fn get(server: SocketAddr, name: &str, opts: &[(&str, &str)]) -> Result<Got, (u16, String)> {
+        exchange(server, &request(RRQ, name, "octet", opts))
+    }
+
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    /// A tree `<tmp>/root` with a few files, and `<tmp>/secret` outside it.
+    fn serve(config: TftpConfig) -> (tempfile::TempDir, TftpHandle) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        fs::create_dir_all(root.join("pxelinux.cfg")).unwrap();
+        fs::write(root.join("big"), pattern(1300)).unwrap();
+        fs::write(root.join("even"), pattern(1024)).unwrap();
+        fs::write(root.join("pxelinux.cfg/default"), b"DEFAULT x\n").unwrap();
+        fs::write(dir.path().join("secret"), b"secret").unwrap();
+        std::os::unix::fs::symlink("../secret", root.join("link-out")).unwrap();
+        let handle = TftpServer::bind("127.0.0.1:0", &root)
+            .unwrap()
+            .with_config(config)
+            .spawn()
+            .unwrap();
+        (dir, handle)
+    }
+
+    #[test]
+    fn tftp_sends_a_file_larger_than_one_block() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let got = get(server.local_addr(), "big", &[]).unwrap();
+        assert_eq!(got.data, pattern(1300));
+        assert_eq!(got.block_sizes, [512, 512, 276]);
+        assert!(got.oack.is_empty(), "no options asked, no OACK");
+        let got = get(server.local_addr(), "/pxelinux.cfg/default", &[]).unwrap();
+        assert_eq!(got.data, b"DEFAULT x\n", "a leading / means the root");
+        server.shutdown().unwrap();
+    }
+
+    #[test]
+    fn tftp_exact_multiple_of_the_block_size_ends_with_an_empty_block() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let got = get(server.local_addr(), "even", &[]).unwrap();
+        assert_eq!(got.data, pattern(1024));
+        assert_eq!(got.block_sizes, [512, 512, 0]);
+    }
+
+    #[test]
+    fn tftp_negotiates_blksize_and_tsize() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let got = get(
+            server.local_addr(),
+            "big",
+            &[("blksize", "1024"), ("tsize", "0"), ("timeout", "1")],
+        )
+        .unwrap();
+        assert_eq!(
+            got.oack,
+            [
+                ("blksize".to_string(), "1024".to_string()),
+                ("tsize".to_string(), "1300".to_string())
+            ],
+            "unknown options are left out of the OACK"
+        );
+        assert_eq!(got.block_sizes, [1024, 276]);
+        assert_eq!(got.data, pattern(1300));
+
+        // Larger than the server grants: clamped, and the client follows.
+        let got = get(server.local_addr(), "big", &[("BLKSIZE", "9000")]).unwrap();
+        assert_eq!(got.oack, [("blksize".to_string(), "1468".to_string())]);
+        assert_eq!(got.block_sizes, [1300]);
+
+        // tsize alone: OACK, then 512-byte blocks.
+        let got = get(server.local_addr(), "even", &[("tsize", "0")]).unwrap();
+        assert_eq!(got.oack, [("tsize".to_string(), "1024".to_string())]);
+        assert_eq!(got.block_sizes, [512, 512, 0]);
+    }
+
+    #[test]
+    fn tftp_missing_file_is_error_1() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let (code, msg) = get(server.local_addr(), "nope.efi", &[]).unwrap_err();
+        assert_eq!(code, ERR_NOT_FOUND);
+        assert!(msg.contains("nope.efi"), "{msg}");
+        let (code, _) = get(server.local_addr(), "pxelinux.cfg", &[]).unwrap_err();
+        assert_eq!(code, ERR_NOT_FOUND, "a directory is not a file");
+    }
+
+    #[test]
+    fn tftp_refuses_paths_outside_the_root() {
+        let (_dir, server) = serve(TftpConfig::default());
+        for name in ["../secret", "pxelinux.cfg/../../secret", "link-out"] {
+            let (code, msg) = get(server.local_addr(), name, &[]).unwrap_err();
+            assert_eq!(code, ERR_ACCESS, "{name}");
+            assert!(msg.contains("outside the served tree"), "{msg}");
+        }
+        // An absolute name is looked up under the root, never on the host.
+        let (code, _) = get(server.local_addr(), "/secret", &[]).unwrap_err();
+        assert_eq!(code, ERR_NOT_FOUND);
+    }
+
+    #[test]
+    fn tftp_refuses_write_requests_and_netascii() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let (code, msg) =
+            exchange(server.local_addr(), &request(WRQ, "big", "octet", &[])).unwrap_err();
+        assert_eq!(
+            (code, msg.as_str()),
+            (ERR_ACCESS, "this server is read-only")
+        );
+        let (code, msg) =
+            exchange(server.local_addr(), &request(RRQ, "big", "netascii", &[])).unwrap_err();
+        assert_eq!(code, ERR_UNDEFINED);
+        assert!(msg.contains("netascii mode is not supported"), "{msg}");
+        let (code, _) = exchange(server.local_addr(), &[0, 9, 0, 0]).unwrap_err();
+        assert_eq!(code, ERR_ILLEGAL);
+    }
+
+    #[test]
+    fn tftp_resends_an_unacknowledged_block_then_gives_up() {
+        let config = TftpConfig {
+            timeout: Duration::from_millis(100),
+            retries: 2,
+            ..TftpConfig::default()
+        };
+        let (_dir, server) = serve(config);
+        let sock = client();
+        sock.send_to(&request(RRQ, "big", "octet", &[]), server.local_addr())
+            .unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(600)))
+            .unwrap();
+        let mut buf = [0u8; 600];
+        let mut blocks = Vec::new();
+        // Never ACK: the first send and `retries` resends, then silence.
+        while let Ok(n) = sock.recv(&mut buf) {
+            assert_eq!(&buf[..4], &[0, DATA as u8, 0, 1]);
+            blocks.push(n);
+            assert!(blocks.len() <= 10, "bounded resends");
+        }
+        assert_eq!(blocks, [516, 516, 516]);
+    }
+
+    #[test]
+    fn tftp_shutdown_ends_a_stalled_transfer_promptly() {
+        let (_dir, server) = serve(TftpConfig::default());
+        let sock = client();
+        sock.send_to(&request(RRQ, "big", "octet", &[]), server.local_addr())
+            .unwrap();
+        let mut buf = [0u8; 600];
+        sock.recv(&mut buf).unwrap();
+        // The transfer now waits up to 6 s for an ACK that never comes.
+        let start = Instant::now();
+        server.shutdown().unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn tftp_request_parsing() {
+        let req = parse_request(&request(RRQ, "a/b", "OCTET", &[("Tsize", "0")])).unwrap();
+        assert_eq!(req.filename, "a/b");
+        assert_eq!(req.mode, "octet");
+        assert_eq!(req.options, [("tsize".to_string(), "0".to_string())]);
+        assert!(
+            parse_request(&[0, 1, b'a', 0, b'o']).is_err(),
+            "no final NUL"
+        );
+        let no_value = b"\x00\x01a\x00octet\x00blksize\x00";
+        assert_eq!(parse_request(no_value), Err("option without a value"));
+        assert!(parse_request(&request(RRQ, "", "octet", &[])).is_err());
+    }
+}
