@@ -289,6 +289,21 @@ impl Config {
     /// declares are made again, empty, and exported, as a power cycle
     /// leaves real ones: the reconcile at start imports them and makes
     /// their datasets and volumes again.
+    /// Gives the simulated disk `/dev/<dev_name>` a protective MBR and a GPT
+    /// header, as any partitioning tool writes them, so the in-use verdict
+    /// and the refusal it brings can be tried in `--sim`.
+    pub fn partition_sim_disk(&self, dev_name: &str) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let mut head = vec![0u8; 1024];
+        head[446 + 4] = 0xee;
+        head[510..512].copy_from_slice(&[0x55, 0xaa]);
+        head[512..520].copy_from_slice(b"EFI PART");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(self.roots.dev.join(dev_name))?
+            .write_all_at(&head, 0)
+    }
+
     pub fn prepare_sim(&self) -> Result<FakeZfs, SimError> {
         let (Some(dir), Some(machine)) = (&self.sim_dir, &self.sim_machine) else {
             return Ok(FakeZfs::new());

@@ -2,7 +2,6 @@
 //! test VM's disks, a fake zpool/zfs) in a temp dir, checking what a shell
 //! sees: exit status, standard output and standard error.
 
-use std::os::unix::fs::FileExt;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -24,16 +23,7 @@ fn start() -> (tempfile::TempDir, Background) {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::sim_in(dir.path());
     config.prepare_sim().unwrap();
-    let mut head = vec![0u8; 1024];
-    head[450] = 0xee;
-    head[510..512].copy_from_slice(&[0x55, 0xaa]);
-    head[512..520].copy_from_slice(b"EFI PART");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(config.roots.dev.join("sda"))
-        .unwrap()
-        .write_all_at(&head, 0)
-        .unwrap();
+    config.partition_sim_disk("sda").unwrap();
     let daemon = Background::start_with(config, HashCost::FAST).unwrap();
     (dir, daemon)
 }

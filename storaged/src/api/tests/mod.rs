@@ -75,7 +75,7 @@ impl Harness {
         let config = Config::sim_in(dir.path());
         config.prepare_sim().unwrap();
         for disk in disks {
-            write_gpt(&config.roots.dev.join(disk));
+            config.partition_sim_disk(disk).unwrap();
         }
         let zfs = Arc::new(config.prepare_sim().unwrap());
         Self::start_on(dir, false, zfs)
@@ -231,15 +231,10 @@ impl Harness {
         .unwrap()
     }
 
-    /// The simulated `/dev` entry of a disk (by kernel name).
-    pub fn dev(&self, kernel_name: &str) -> PathBuf {
-        self.config.roots.dev.join(kernel_name)
-    }
-
     /// Writes a partition table on a simulated disk while the daemon
     /// runs: the inventory calls it `in-use` from then on.
     pub fn partition(&self, kernel_name: &str) {
-        write_gpt(&self.dev(kernel_name));
+        self.config.partition_sim_disk(kernel_name).unwrap();
     }
 
     /// What a refused request must leave as it found: the state file's
@@ -250,18 +245,6 @@ impl Harness {
             commands: self.zfs.command_lines(),
         }
     }
-}
-
-/// A protective MBR and a GPT header, as any partitioning tool writes.
-fn write_gpt(dev: &Path) {
-    use std::os::unix::fs::FileExt;
-    let mut head = vec![0u8; 1024];
-    head[446 + 4] = 0xee;
-    head[510] = 0x55;
-    head[511] = 0xaa;
-    head[512..520].copy_from_slice(b"EFI PART");
-    let file = std::fs::OpenOptions::new().write(true).open(dev).unwrap();
-    file.write_all_at(&head, 0).unwrap();
 }
 
 /// The state file and the fake's command log at one moment.

@@ -9,11 +9,7 @@ use crate::{encode, Ctl};
 pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
         DatasetCommand::List { pool } => {
-            let path = match pool {
-                Some(pool) => format!("/datasets?pool={}", encode(&pool)),
-                None => "/datasets".to_string(),
-            };
-            let answer = ctl.client.get(&path)?;
+            let answer = ctl.client.get(&list_path("datasets", pool.as_deref()))?;
             let text = render_list(&answer);
             (answer, text)
         }
@@ -56,22 +52,9 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
             };
             (answer, text)
         }
-        DatasetCommand::Destroy { name, recursive } => {
-            let path = format!(
-                "/datasets/{}{}",
-                encode(&name),
-                if recursive { "?recursive=true" } else { "" }
-            );
-            let answer = ctl.client.call("DELETE", &path, None)?;
-            let text = destroyed(&answer);
-            (answer, text)
-        }
+        DatasetCommand::Destroy { name, recursive } => destroy(ctl, "datasets", &name, recursive)?,
     };
-    if ctl.json {
-        ctl.print_json(&answer)
-    } else {
-        ctl.print(&text)
-    }
+    ctl.show(&answer, &text)
 }
 
 /// `WARNING: ...` lines for a plan's warnings.
@@ -85,7 +68,32 @@ pub fn warnings(plan: &Value) -> String {
 }
 
 /// What a destroy answer says went.
-pub fn destroyed(answer: &Value) -> String {
+/// `/datasets` or `/volumes`, narrowed to one pool when asked.
+pub fn list_path(collection: &str, pool: Option<&str>) -> String {
+    match pool {
+        Some(pool) => format!("/{collection}?pool={}", encode(pool)),
+        None => format!("/{collection}"),
+    }
+}
+
+/// `DELETE /datasets/{name}` or `/volumes/{name}`, and what it destroyed.
+pub fn destroy(
+    ctl: &mut Ctl<'_>,
+    collection: &str,
+    name: &str,
+    recursive: bool,
+) -> anyhow::Result<(Value, String)> {
+    let path = format!(
+        "/{collection}/{}{}",
+        encode(name),
+        if recursive { "?recursive=true" } else { "" }
+    );
+    let answer = ctl.client.call("DELETE", &path, None)?;
+    let text = destroyed(&answer);
+    Ok((answer, text))
+}
+
+fn destroyed(answer: &Value) -> String {
     let gone: Vec<String> = answer["destroyed"]
         .as_array()
         .into_iter()

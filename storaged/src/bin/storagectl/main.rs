@@ -57,6 +57,15 @@ impl Ctl<'_> {
         Ok(())
     }
 
+    /// The API's answer as JSON with `--json`, else the text for people.
+    pub fn show(&mut self, answer: &Value, text: &str) -> anyhow::Result<()> {
+        if self.json {
+            self.print_json(answer)
+        } else {
+            self.print(text)
+        }
+    }
+
     /// Pretty JSON; nothing for an empty answer (`204 No Content`).
     pub fn print_json(&mut self, value: &Value) -> anyhow::Result<()> {
         if !value.is_null() {
@@ -289,20 +298,10 @@ mod tests {
 
     /// A simulated machine whose SATA disk carries a partition table.
     fn start_partitioned() -> (tempfile::TempDir, Background) {
-        use std::os::unix::fs::FileExt;
         let dir = tempfile::tempdir().unwrap();
         let config = Config::sim_in(dir.path());
         config.prepare_sim().unwrap();
-        let mut head = vec![0u8; 1024];
-        head[450] = 0xee;
-        head[510..512].copy_from_slice(&[0x55, 0xaa]);
-        head[512..520].copy_from_slice(b"EFI PART");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(config.roots.dev.join("sda"))
-            .unwrap()
-            .write_all_at(&head, 0)
-            .unwrap();
+        config.partition_sim_disk("sda").unwrap();
         let daemon = Background::start_with(config, HashCost::FAST).unwrap();
         (dir, daemon)
     }

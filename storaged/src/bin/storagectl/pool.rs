@@ -84,11 +84,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
             (answer, text)
         }
     };
-    if ctl.json {
-        ctl.print_json(&answer)
-    } else {
-        ctl.print(&text)
-    }
+    ctl.show(&answer, &text)
 }
 
 fn percent(v: &Value) -> String {

@@ -52,11 +52,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: SnapshotCommand) -> anyhow::Result<()> {
             (answer, format!("Destroyed snapshot {name}.\n"))
         }
     };
-    if ctl.json {
-        ctl.print_json(&answer)
-    } else {
-        ctl.print(&text)
-    }
+    ctl.show(&answer, &text)
 }
 
 fn render_list(answer: &Value) -> String {

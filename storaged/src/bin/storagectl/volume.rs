@@ -3,18 +3,14 @@
 use serde_json::{json, Value};
 
 use crate::cli::VolumeCommand;
-use crate::dataset::{destroyed, warnings};
+use crate::dataset::{destroy, list_path, warnings};
 use crate::table::{bytes, cell, size_cell, Table};
 use crate::{encode, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
         VolumeCommand::List { pool } => {
-            let path = match pool {
-                Some(pool) => format!("/volumes?pool={}", encode(&pool)),
-                None => "/volumes".to_string(),
-            };
-            let answer = ctl.client.get(&path)?;
+            let answer = ctl.client.get(&list_path("volumes", pool.as_deref()))?;
             let text = render_list(&answer);
             (answer, text)
         }
@@ -56,22 +52,9 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
             };
             (answer, text)
         }
-        VolumeCommand::Destroy { name, recursive } => {
-            let path = format!(
-                "/volumes/{}{}",
-                encode(&name),
-                if recursive { "?recursive=true" } else { "" }
-            );
-            let answer = ctl.client.call("DELETE", &path, None)?;
-            let text = destroyed(&answer);
-            (answer, text)
-        }
+        VolumeCommand::Destroy { name, recursive } => destroy(ctl, "volumes", &name, recursive)?,
     };
-    if ctl.json {
-        ctl.print_json(&answer)
-    } else {
-        ctl.print(&text)
-    }
+    ctl.show(&answer, &text)
 }
 
 fn render_list(answer: &Value) -> String {
