@@ -130,22 +130,38 @@ pub fn send_raw<S: Read + Write>(
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    match body {
+    let request = match body {
         Some((content_type, bytes)) => {
             if !content_type.is_empty() {
                 head.push_str(&format!("Content-Type: {content_type}\r\n"));
             }
             head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
-            stream.write_all(head.as_bytes())?;
-            stream.write_all(bytes)?;
+            let mut request = head.into_bytes();
+            request.extend_from_slice(bytes);
+            request
         }
         None => {
             head.push_str("Content-Length: 0\r\n\r\n");
-            stream.write_all(head.as_bytes())?;
+            head.into_bytes()
         }
+    };
+    // A server may answer from the headers alone (415, 413, 401) and close
+    // before it has read the body: the write then fails with a broken pipe
+    // although the answer is waiting to be read. Read it; only if there is
+    // none is the write error the error.
+    let written = stream.write_all(&request).and_then(|()| stream.flush());
+    match written {
+        Ok(()) => read_response(stream, method == "HEAD"),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::BrokenPipe | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            read_response(stream, method == "HEAD").map_err(|_| e.into())
+        }
+        Err(e) => Err(e.into()),
     }
-    stream.flush()?;
-    read_response(stream, method == "HEAD")
 }
 
 /// Reads a status line, headers and body.
@@ -379,6 +395,39 @@ mod tests {
             &[],
             None,
         )
+    }
+
+    /// A server that answered from the headers and closed: writing the
+    /// body fails, the answer is there to read.
+    struct AnsweredEarly(io::Cursor<Vec<u8>>);
+
+    impl Read for AnsweredEarly {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+
+    impl Write for AnsweredEarly {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_early_answer_is_read_even_when_the_body_cannot_be_sent() {
+        let raw = "HTTP/1.1 415 Unsupported Media Type\r\nContent-Length: 2\r\n\r\n{}";
+        let mut stream = AnsweredEarly(io::Cursor::new(raw.as_bytes().to_vec()));
+        let r = send_raw(&mut stream, "POST", "/", &[], Some(("text/plain", b"x"))).unwrap();
+        assert_eq!(r.status, 415);
+        let mut silent = AnsweredEarly(io::Cursor::new(Vec::new()));
+        let err = send_raw(&mut silent, "POST", "/", &[], Some(("text/plain", b"x"))).unwrap_err();
+        assert!(
+            matches!(&err, ClientError::Io(e) if e.kind() == io::ErrorKind::BrokenPipe),
+            "{err:?}"
+        );
     }
 
     #[test]
