@@ -22,7 +22,7 @@ use storaged::zfs::{self, PoolSpec};
 
 const DATASETS: usize = 20;
 const VOLUMES: usize = 100;
-const MOUNT_BASE: &str = "/var/lib/storaged/pools";
+const MOUNT_BASE: &str = "/var/mnt";
 
 fn main() {
     let rounds: usize = std::env::args()

@@ -34,14 +34,16 @@ use crate::zfs::{self, DatasetKind, DatasetSpec, ImportOutcome, ZfsError, ZvolSp
 /// cannot spin.
 pub const MAX_PASSES: usize = 3;
 
-/// The directory, below the state directory, where pools mount: the
-/// appliance's root is read-only, `/var` is not.
-pub const POOLS_DIR: &str = "pools";
+/// Where pools mount, below the machine's root: `/var/mnt/<pool>`. The
+/// appliance's root is read-only, `/var` is not; and every directory on the
+/// way is world-traversable, so SMB and NFS users can reach their shares
+/// (storaged's own state directory is 0700).
+pub const POOLS_DIR: &str = "var/mnt";
 
-/// `<state dir>/pools`: the mount base of every pool storaged creates, and
+/// `<root>/var/mnt`: the mount base of every pool storaged creates, and
 /// what reconcile expects each declared pool's root to mount below.
-pub fn pool_mount_base(state_dir: &Path) -> PathBuf {
-    state_dir.join(POOLS_DIR)
+pub fn pool_mount_base(root: &Path) -> PathBuf {
+    root.join(POOLS_DIR)
 }
 
 /// What the machine holds, as the planner needs it.
@@ -528,7 +530,11 @@ fn unchanged(desired: &DesiredState, observed: &Observed, touched: &BTreeSet<Str
 /// action and drift, then a summary. A state file that cannot be loaded
 /// is one loud line and no reconcile (nothing is guessed from a file that
 /// does not load); it never stops the daemon.
-pub fn reconcile_at_start(runner: &dyn CommandRunner, state_dir: &Path) -> Vec<String> {
+pub fn reconcile_at_start(
+    runner: &dyn CommandRunner,
+    state_dir: &Path,
+    root: &Path,
+) -> Vec<String> {
     let loaded = match StateStore::new(state_dir).load() {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -548,7 +554,7 @@ pub fn reconcile_at_start(runner: &dyn CommandRunner, state_dir: &Path) -> Vec<S
             )
         })
         .collect();
-    let report = reconcile(runner, &loaded.state, &pool_mount_base(state_dir));
+    let report = reconcile(runner, &loaded.state, &pool_mount_base(root));
     lines.extend(report.lines());
     lines
 }

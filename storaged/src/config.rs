@@ -350,7 +350,7 @@ impl Config {
                     name: pool.name.clone(),
                     layout: pool.layout,
                     disks: pool.disks.clone(),
-                    mount_base: crate::apply::pool_mount_base(&self.state_dir),
+                    mount_base: crate::apply::pool_mount_base(&self.roots.root),
                     force: !pool.forced.is_empty(),
                 };
                 // A pool whose disks are gone stays gone, as on a machine.

@@ -147,7 +147,9 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
+        let sharing = crate::sharing::SharingHost::for_config(config, Arc::clone(&runner));
         let app = AppState::new(Shared {
+            sharing,
             runner,
             roots: config.roots.clone(),
             state_dir: config.state_dir.clone(),
@@ -311,10 +313,15 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         // Ready means reconciled: declared pools imported, their datasets
         // and volumes made, or the log says why not. A state file that does
         // not load is logged and skipped; it never stops the API.
-        let runner = Arc::clone(&daemon.app().runner);
-        let state_dir = config.state_dir.clone();
-        let reconciled = tokio::task::spawn_blocking(move || {
-            crate::apply::reconcile_at_start(runner.as_ref(), &state_dir)
+        // Then the sharing services: LIO, exports, smb.conf, accounts.
+        let reconciled = daemon.app().blocking(|app| {
+            let mut lines = crate::apply::reconcile_at_start(
+                app.runner.as_ref(),
+                &app.state_dir,
+                &app.roots.root,
+            );
+            lines.extend(crate::sharing::apply_at_start(app));
+            lines
         });
         match reconciled.await {
             Ok(lines) => lines.iter().for_each(|l| println!("storaged: {l}")),

@@ -20,6 +20,7 @@ pub mod notify;
 pub mod platform;
 pub mod runner;
 pub mod samba;
+pub mod sharing;
 pub mod state;
 pub mod tls;
 pub mod zfs;

@@ -19,17 +19,23 @@ pub enum Program {
     Udevadm,
     Exportfs,
     Smbcontrol,
+    Smbpasswd,
+    Pdbedit,
+    Smbstatus,
     Networkctl,
 }
 
 impl Program {
-    pub const ALL: [Program; 7] = [
+    pub const ALL: [Program; 10] = [
         Program::Zpool,
         Program::Zfs,
         Program::Blkid,
         Program::Udevadm,
         Program::Exportfs,
         Program::Smbcontrol,
+        Program::Smbpasswd,
+        Program::Pdbedit,
+        Program::Smbstatus,
         Program::Networkctl,
     ];
 
@@ -41,6 +47,9 @@ impl Program {
             Program::Udevadm => "udevadm",
             Program::Exportfs => "exportfs",
             Program::Smbcontrol => "smbcontrol",
+            Program::Smbpasswd => "smbpasswd",
+            Program::Pdbedit => "pdbedit",
+            Program::Smbstatus => "smbstatus",
             Program::Networkctl => "networkctl",
         }
     }

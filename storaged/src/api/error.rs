@@ -287,7 +287,35 @@ impl From<MutationError> for ApiError {
             | MutationError::DatasetExists(_)
             | MutationError::VolumeExists(_)
             | MutationError::PoolHasChildren { .. }
-            | MutationError::DatasetHasChildren { .. } => ApiError::Conflict { message },
+            | MutationError::DatasetHasChildren { .. }
+            | MutationError::Served { .. }
+            | MutationError::UserExists(_)
+            | MutationError::UserInUse { .. } => ApiError::Conflict { message },
+            MutationError::TargetNotDeclared(iqn) => ApiError::NotFound {
+                kind: "declared iSCSI target",
+                name: iqn.to_string(),
+            },
+            MutationError::ExportNotDeclared(dataset) => ApiError::NotFound {
+                kind: "declared NFS export",
+                name: dataset.to_string(),
+            },
+            MutationError::ShareNotDeclared(share) => ApiError::NotFound {
+                kind: "declared SMB share",
+                name: share.to_string(),
+            },
+            MutationError::UserNotDeclared(user) => ApiError::NotFound {
+                kind: "declared user",
+                name: user.to_string(),
+            },
+            MutationError::Iscsi(e) => ApiError::invalid(&e.field, message),
+            MutationError::LunNotVolume { field, .. } => ApiError::invalid(field, message),
+            MutationError::SharedNotDataset { .. } => ApiError::invalid("dataset", message),
+            MutationError::ShareUserNotDeclared { .. } => ApiError::invalid("valid_users", message),
+            MutationError::Nfs(_) | MutationError::Smb(_) => ApiError::Invalid {
+                field: None,
+                message,
+            },
+            MutationError::NoApplianceId | MutationError::BadUid { .. } => ApiError::Internal { message },
         }
     }
 }

@@ -32,10 +32,14 @@ pub mod datasets;
 mod declared;
 pub mod drives;
 mod error;
+pub mod iscsi;
 mod json;
+pub mod nfs;
 pub mod openapi;
 pub mod pools;
 mod query;
+mod shares;
+pub mod smb;
 pub mod snapshots;
 mod state;
 mod system;
@@ -127,6 +131,9 @@ pub fn groups() -> Vec<Group> {
         datasets::group(),
         volumes::group(),
         snapshots::group(),
+        iscsi::group(),
+        nfs::group(),
+        smb::group(),
     ]
 }
 

@@ -354,7 +354,7 @@ fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiErro
         name: request.name.clone(),
         layout: request.layout,
         disks: request.disks.clone(),
-        mount_base: crate::apply::pool_mount_base(&app.state_dir),
+        mount_base: crate::apply::pool_mount_base(&app.roots.root),
         force: false,
     };
     // Layout, disk count and duplicates first: they need no inventory.

@@ -37,6 +37,8 @@ pub struct Shared {
     /// take it.
     pub mutations: tokio::sync::Mutex<()>,
     pub auth: Auth,
+    /// configfs, the generated service files, Samba's users.
+    pub sharing: crate::sharing::SharingHost,
 }
 
 impl AppState {

@@ -12,7 +12,7 @@ use crate::zfs::{Compression, PoolSpec};
 
 const TB: u64 = 1 << 40;
 const GB: u64 = 1 << 30;
-const BASE: &str = "/var/lib/storaged/pools";
+const BASE: &str = "/var/mnt";
 
 fn pn(s: &str) -> PoolName {
     s.parse().unwrap()
@@ -323,7 +323,7 @@ fn reconcile_reports_a_pool_mounted_outside_the_mount_base() {
         &Drift::PoolMountpoint {
             pool: pn("bulk"),
             desired: "/var/lib/other/pools/bulk".into(),
-            observed: "/var/lib/storaged/pools/bulk".into(),
+            observed: "/var/mnt/bulk".into(),
         }
     );
     assert!(reconcile(&fake, &desired, Path::new(BASE)).is_clean());
@@ -484,7 +484,7 @@ fn at_start_logs_one_line_per_action_and_drift() {
     StateStore::new(dir.path()).save(&desired).unwrap();
     fake.simulate_reboot();
 
-    let lines = reconcile_at_start(&fake, dir.path());
+    let lines = reconcile_at_start(&fake, dir.path(), dir.path());
     assert_eq!(
         lines,
         [
@@ -499,7 +499,7 @@ fn at_start_logs_one_line_per_action_and_drift() {
         ]
     );
     assert_eq!(
-        pool_mount_base(Path::new("/var/lib/storaged")),
+        pool_mount_base(Path::new("/")),
         Path::new(BASE)
     );
 }
@@ -509,7 +509,7 @@ fn at_start_a_state_file_that_does_not_load_is_one_loud_line_and_no_commands() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("state.json"), "{ not json").unwrap();
     let fake = FakeZfs::new();
-    let lines = reconcile_at_start(&fake, dir.path());
+    let lines = reconcile_at_start(&fake, dir.path(), dir.path());
     assert_eq!(lines.len(), 1);
     assert!(
         lines[0].starts_with("ERROR: state file ") && lines[0].contains("is corrupt"),
@@ -525,7 +525,7 @@ fn at_start_with_no_state_file_reconciles_an_empty_state() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeZfs::new();
     assert_eq!(
-        reconcile_at_start(&fake, dir.path()),
+        reconcile_at_start(&fake, dir.path(), dir.path()),
         ["state reconciled: 0 imported, 0 created, 0 unchanged, 0 failed, 0 drift"]
     );
 }

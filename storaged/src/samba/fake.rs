@@ -14,6 +14,9 @@ use crate::runner::{CommandError, Output};
 #[derive(Debug, Default)]
 pub struct FakeSamba {
     state: Mutex<State>,
+    /// A passwd(5) file whose accounts count as Unix accounts too, read at
+    /// each command: what `storaged --sim` writes its users to.
+    passwd_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +34,25 @@ impl FakeSamba {
         let fake = FakeSamba::default();
         fake.lock().unix = accounts.iter().map(|(n, u)| (n.to_string(), *u)).collect();
         fake
+    }
+
+    /// A fake that also knows the accounts listed in `passwd` (which may
+    /// not exist yet).
+    pub fn reading_passwd(passwd: std::path::PathBuf) -> Self {
+        FakeSamba {
+            passwd_file: Some(passwd),
+            ..FakeSamba::default()
+        }
+    }
+
+    fn in_passwd_file(&self, user: &str) -> bool {
+        let Some(path) = &self.passwd_file else {
+            return false;
+        };
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.split(':').next() == Some(user))
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -83,7 +105,7 @@ impl UserToolRunner for FakeSamba {
                         "Mismatch - password unchanged.\nUnable to get new password.\n".into(),
                     );
                 }
-                if !st.unix.contains_key(*user) {
+                if !st.unix.contains_key(*user) && !self.in_passwd_file(user) {
                     return fail(command, format!("Failed to add entry for user {user}.\n"));
                 }
                 let new = st

@@ -32,7 +32,7 @@ pub use names::{AccountName, SambaNameError, ShareName, Workgroup};
 pub use users::{
     delete_user, list_users, parse_pdbedit_list, plan_delete_user, plan_list_users,
     plan_set_password, set_password, Password, PasswordError, PdbUser, UserCommand, UserTool,
-    UserToolRunner,
+    UserToolRunner, ViaCommandRunner,
 };
 
 use crate::runner::{CommandError, CommandLine, CommandRunner, Program};

@@ -125,6 +125,22 @@ pub trait UserToolRunner: Send + Sync {
     fn run_user_tool(&self, command: &UserCommand) -> Result<Output, CommandError>;
 }
 
+/// Runs the Samba user tools through an ordinary [`CommandRunner`], the
+/// password going to the program's stdin.
+pub struct ViaCommandRunner(pub std::sync::Arc<dyn crate::runner::CommandRunner>);
+
+impl UserToolRunner for ViaCommandRunner {
+    fn run_user_tool(&self, command: &UserCommand) -> Result<Output, CommandError> {
+        let program = match command.tool {
+            UserTool::Smbpasswd => crate::runner::Program::Smbpasswd,
+            UserTool::Pdbedit => crate::runner::Program::Pdbedit,
+        };
+        let mut line = crate::runner::CommandLine::new(program, command.args.clone());
+        line.stdin = command.stdin_bytes();
+        self.0.run(&line)
+    }
+}
+
 fn path_arg(conf: &Path) -> &str {
     conf.to_str()
         .expect("the smb.conf path is a UTF-8 constant")

@@ -14,12 +14,15 @@
 //!   identity; `/dev` is a root that tests and the initrd move), and each
 //!   pool has a `"forced"` set of the members the admin forced past an
 //!   "in use" verdict.
+//! - **v3**: the iSCSI, NFS, SMB and users sections, empty objects in v2,
+//!   gain their contents (targets, exports, shares, users). Every new field
+//!   has a default, so a v2 file needs no change beyond its version.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: u32 = 2;
+pub const CURRENT_VERSION: u32 = 3;
 
 /// The oldest schema version this build can migrate from.
 pub const OLDEST_VERSION: u32 = 1;
@@ -58,11 +61,18 @@ struct Step {
 }
 
 /// The chain: `STEPS[i]` goes from `OLDEST_VERSION + i` to the next.
-const STEPS: &[Step] = &[Step {
-    from: 1,
-    summary: "pool members: /dev/disk/by-id paths under \"devices\" become bare disk ids under \"disks\"; add an empty \"forced\" set",
-    apply: v1_to_v2,
-}];
+const STEPS: &[Step] = &[
+    Step {
+        from: 1,
+        summary: "pool members: /dev/disk/by-id paths under \"devices\" become bare disk ids under \"disks\"; add an empty \"forced\" set",
+        apply: v1_to_v2,
+    },
+    Step {
+        from: 2,
+        summary: "iscsi, nfs, smb and users sections gain contents; nothing to convert",
+        apply: v2_to_v3,
+    },
+];
 
 /// Every step this build knows, in order.
 pub fn known_migrations() -> Vec<MigrationRecord> {
@@ -161,6 +171,24 @@ fn v1_to_v2(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
         }
         pool.insert("disks".into(), Value::Array(disks));
         pool.insert("forced".into(), Value::Array(Vec::new()));
+    }
+    Ok(doc)
+}
+
+/// v2 → v3: the v2 sections were empty objects, and every v3 field in them
+/// has a default. A v2 section with contents cannot exist; one that is not
+/// an object is refused by name.
+fn v2_to_v3(doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    for section in ["iscsi", "nfs", "smb", "users"] {
+        match doc.get(section) {
+            None => {}
+            Some(Value::Object(fields)) if fields.is_empty() => {}
+            Some(other) => {
+                return Err(format!(
+                    "\"{section}\" should be an empty object in v2, not {other}"
+                ))
+            }
+        }
     }
     Ok(doc)
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`schema`]: what the admin asked for (pools, datasets, volumes, and
 //!   empty sections for iSCSI, NFS, SMB, users, network).
-//! - `mutate`: the only way to change it; each change validates and returns
+//! - `mutate`, `sharing`: the only way to change it; each change validates and returns
 //!   a new state, committed once by [`StateStore::save`].
 //! - [`migrate`]: schema versions and the pure migrations between them.
 //! - [`store`]: `state.json`, atomic writes, history, corrupt-file handling.
@@ -12,6 +12,7 @@ pub mod migrate;
 mod mutate;
 pub mod reconcile;
 pub mod schema;
+mod sharing;
 pub mod store;
 
 #[cfg(test)]
@@ -26,7 +27,8 @@ pub use reconcile::{
 // Compression, Layout and SyncMode are the zfs module's own types: one
 // set for the state file, the planner and the command lines.
 pub use schema::{
-    Compression, Dataset, DatasetProps, DesiredState, Layout, Pool, SyncMode, Volume,
-    DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE,
+    Compression, Dataset, DatasetProps, DesiredState, Layout, NfsExport, Pool, SmbShare,
+    SyncMode, User, Volume, DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE, FIRST_USER_UID, USERS_GID,
 };
+pub use sharing::{dataset_path, ServedBy};
 pub use store::{LoadError, Loaded, SaveError, StateStore, StoreIoError, HISTORY_KEEP};

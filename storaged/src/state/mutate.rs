@@ -85,6 +85,54 @@ pub enum MutationError {
         name: DatasetName,
         reason: &'static str,
     },
+    #[error("{name} cannot be removed: {dataset} is served by {by}; remove that first")]
+    Served {
+        name: String,
+        dataset: DatasetName,
+        by: String,
+    },
+    #[error("the appliance has no id yet, so LUN identities cannot be made")]
+    NoApplianceId,
+    #[error("iSCSI {0}")]
+    Iscsi(#[from] crate::lio::ConfigError),
+    #[error("{field}: {zvol} is not a declared volume")]
+    LunNotVolume { field: String, zvol: DatasetName },
+    #[error("iSCSI target {0} is not declared")]
+    TargetNotDeclared(crate::lio::Iqn),
+    #[error("{}", if *.pool_declared { format!("{dataset} is not a declared dataset") } else { format!("{dataset} is not a declared dataset (its pool is not declared either)") })]
+    SharedNotDataset {
+        dataset: DatasetName,
+        pool_declared: bool,
+    },
+    /// The nfs module's own message, which names the export and field.
+    #[error("{0}")]
+    Nfs(String),
+    /// The samba module's own message, which names the share and field.
+    #[error("{0}")]
+    Smb(String),
+    #[error("NFS export of {0} is not declared")]
+    ExportNotDeclared(DatasetName),
+    #[error("SMB share {0} is not declared")]
+    ShareNotDeclared(crate::samba::ShareName),
+    #[error("user {0} is already declared")]
+    UserExists(crate::samba::AccountName),
+    #[error("user {0} is not declared")]
+    UserNotDeclared(crate::samba::AccountName),
+    #[error("user {user} cannot be removed: SMB share {share} lists it in valid_users")]
+    UserInUse {
+        user: crate::samba::AccountName,
+        share: crate::samba::ShareName,
+    },
+    #[error("share {share}: valid_users: {user} is not a declared user")]
+    ShareUserNotDeclared {
+        share: crate::samba::ShareName,
+        user: crate::samba::AccountName,
+    },
+    #[error("user {user}: uid {uid} is below the user range or used twice")]
+    BadUid {
+        user: crate::samba::AccountName,
+        uid: u32,
+    },
 }
 
 impl DesiredState {
@@ -118,6 +166,7 @@ impl DesiredState {
         let inside = |n: &DatasetName| &pool_of(n) == name;
         let count = self.datasets.iter().filter(|d| inside(&d.name)).count()
             + self.volumes.iter().filter(|v| inside(&v.name)).count();
+        self.check_not_served(name.as_str())?;
         if count > 0 && removal == Removal::Single {
             return Err(MutationError::PoolHasChildren {
                 pool: name.clone(),
@@ -161,6 +210,7 @@ impl DesiredState {
         let below = |n: &DatasetName| is_below(n, name.as_str());
         let count = self.datasets.iter().filter(|d| below(&d.name)).count()
             + self.volumes.iter().filter(|v| below(&v.name)).count();
+        self.check_not_served(name.as_str())?;
         if count > 0 && removal == Removal::Single {
             return Err(MutationError::DatasetHasChildren {
                 dataset: name.clone(),
@@ -204,6 +254,7 @@ impl DesiredState {
         if self.volume(name).is_none() {
             return Err(MutationError::VolumeNotDeclared(name.clone()));
         }
+        self.check_not_served(name.as_str())?;
         let mut next = self.clone();
         next.volumes.retain(|v| &v.name != name);
         Ok(next)
@@ -239,6 +290,7 @@ impl DesiredState {
         for volume in &self.volumes {
             replay = replay.add_volume(volume.clone())?;
         }
+        replay.check_sharing()?;
         Ok(replay)
     }
 

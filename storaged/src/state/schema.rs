@@ -1,9 +1,9 @@
 //! The desired state: what the admin asked for, as it is written to
-//! `state.json` (schema v2).
+//! `state.json` (schema v3).
 //!
-//! Snapshots are not state: they are data, listed from ZFS. Sections for
-//! iSCSI, NFS, SMB, users and network exist already (empty) so that adding
-//! their contents later is a schema bump with a migration, not a reshape.
+//! Snapshots are not state: they are data, listed from ZFS. The iSCSI, NFS,
+//! SMB and users sections filled in v3; the network section is still empty,
+//! so adding its contents is a schema bump with a migration, not a reshape.
 //!
 //! Every struct denies unknown fields: a field this build does not know
 //! would otherwise be dropped silently the next time the file is saved.
@@ -13,7 +13,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::migrate::CURRENT_VERSION;
+use crate::lio::{ApplianceId, Chap, Target as IscsiTarget};
 use crate::names::{DatasetName, DiskId, PoolName};
+use crate::nfs::{Access as NfsAccess, Client as NfsClient, Squash, Writes};
+use crate::samba::{AccountName, SambaGlobal, ShareName};
 pub use crate::zfs::{Compression, Layout, SyncMode};
 
 /// The whole desired state. Build one with [`DesiredState::default`] (empty)
@@ -87,6 +90,22 @@ impl DesiredState {
 
     pub fn volume(&self, name: &DatasetName) -> Option<&Volume> {
         self.volumes.iter().find(|v| &v.name == name)
+    }
+
+    pub fn iscsi(&self) -> &IscsiSection {
+        &self.iscsi
+    }
+
+    pub fn nfs_exports(&self) -> &[NfsExport] {
+        &self.nfs.exports
+    }
+
+    pub fn smb(&self) -> &SmbSection {
+        &self.smb
+    }
+
+    pub fn users(&self) -> &[User] {
+        &self.users.users
     }
 
     /// Pretty JSON with a trailing newline: exactly the bytes of `state.json`.
@@ -202,27 +221,101 @@ impl Volume {
     }
 }
 
-/// iSCSI targets, portals, LUNs, ACLs and CHAP. Empty until then.
+/// iSCSI: the appliance id LUN identities derive from, the targets (each
+/// with its portals, LUNs and who may log in) and discovery CHAP. CHAP
+/// secrets are stored as given: LIO needs them in the clear.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct IscsiSection {}
+pub struct IscsiSection {
+    /// Made once, when the first target is declared, and never changed:
+    /// every LUN's serial and NAA WWN derive from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) appliance_id: Option<ApplianceId>,
+    /// Sorted by IQN.
+    #[serde(default)]
+    pub(super) targets: Vec<IscsiTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) discovery_chap: Option<Chap>,
+}
 
-/// NFS exports. Empty until then.
+/// NFS exports, sorted by dataset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NfsSection {}
+pub struct NfsSection {
+    #[serde(default)]
+    pub(super) exports: Vec<NfsExport>,
+}
 
-/// SMB shares. Empty until then.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// One exported dataset. Its path is where the dataset mounts, so it is
+/// not stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SmbSection {}
+pub struct NfsExport {
+    pub dataset: DatasetName,
+    pub clients: Vec<NfsClient>,
+    #[serde(default)]
+    pub access: NfsAccess,
+    #[serde(default)]
+    pub squash: Squash,
+    #[serde(default)]
+    pub writes: Writes,
+    #[serde(default)]
+    pub insecure: bool,
+}
 
-/// Local users for the web page and SMB. Empty until then. When it fills,
-/// it holds password hashes (and Samba's NT hash), never a plaintext
-/// password.
+/// SMB: server-wide settings and the shares, sorted by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UsersSection {}
+pub struct SmbSection {
+    #[serde(default)]
+    pub(super) global: SambaGlobal,
+    #[serde(default)]
+    pub(super) shares: Vec<SmbShare>,
+}
+
+/// One share of a dataset, mounted where the dataset mounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmbShare {
+    pub name: ShareName,
+    pub dataset: DatasetName,
+    #[serde(default)]
+    pub read_only: bool,
+    /// Declared users allowed in; empty (and no groups) means every user.
+    #[serde(default)]
+    pub valid_users: Vec<AccountName>,
+    #[serde(default)]
+    pub valid_groups: Vec<AccountName>,
+    #[serde(default)]
+    pub guest_ok: bool,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Local users for SMB. Only names and Unix ids: passwords live in
+/// Samba's passdb on `/var`, never here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersSection {
+    /// Sorted by name.
+    #[serde(default)]
+    pub(super) users: Vec<User>,
+}
+
+/// A local user: the Unix account smbd runs its sessions as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub name: AccountName,
+    /// Allocated from [`FIRST_USER_UID`] up, never reused while declared.
+    pub uid: u32,
+}
+
+/// The first uid storaged gives a user: above Debian's dynamic system
+/// range and the first login user (1000), below systemd's dynamic range.
+pub const FIRST_USER_UID: u32 = 2000;
+/// The group every storaged user is in (`storage-users`).
+pub const USERS_GID: u32 = 2000;
 
 /// Storage VLANs, addresses and MTU. Empty until then.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,4 +354,20 @@ pub fn is_below(name: &DatasetName, ancestor: &str) -> bool {
     name.as_str()
         .strip_prefix(ancestor)
         .is_some_and(|rest| rest.starts_with('/'))
+}
+
+impl IscsiSection {
+    pub fn targets(&self) -> &[IscsiTarget] {
+        &self.targets
+    }
+}
+
+impl SmbSection {
+    pub fn shares(&self) -> &[SmbShare] {
+        &self.shares
+    }
+
+    pub fn global(&self) -> &SambaGlobal {
+        &self.global
+    }
 }

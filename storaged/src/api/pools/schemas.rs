@@ -64,7 +64,7 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                     "pool": {"type": "string"},
                     "layout": schema_ref("Layout"),
                     "disks": disk_ids(),
-                    "mountpoint": {"type": "string", "example": "/var/lib/storaged/pools/tank"},
+                    "mountpoint": {"type": "string", "example": "/var/mnt/tank"},
                     "tolerated_failures": {"type": "integer", "description": "How many disks can fail without losing the pool."},
                     "commands": {"type": "array", "items": {"type": "string"}, "description": "What ran."},
                     "warnings": {"type": "array", "items": schema_ref("Warning")},

@@ -378,8 +378,11 @@ pub fn app_state(dir: &Path) -> AppState {
     let config = Config::sim_in(dir);
     std::fs::create_dir_all(&config.state_dir).unwrap();
     std::fs::create_dir_all(&config.runtime_dir).unwrap();
+    let runner: Arc<dyn crate::runner::CommandRunner> =
+        Arc::new(SystemRunner::new(&config.roots.root));
     AppState::new(Shared {
-        runner: Arc::new(SystemRunner::new(&config.roots.root)),
+        sharing: crate::sharing::SharingHost::for_config(&config, Arc::clone(&runner)),
+        runner,
         roots: config.roots.clone(),
         state_dir: config.state_dir.clone(),
         runtime_dir: config.runtime_dir.clone(),

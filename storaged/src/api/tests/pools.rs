@@ -28,7 +28,7 @@ fn a_stripe_over_the_four_nvme_is_created_declared_and_warned_about() {
     assert_eq!(created["layout"], "stripe");
     assert_eq!(created["tolerated_failures"], 0);
     assert_eq!(created["forced"], json!([]));
-    let mountpoint = h.state_dir().join("pools/tank");
+    let mountpoint = h.state_dir().parent().unwrap().join("root/var/mnt/tank");
     assert_eq!(created["mountpoint"], mountpoint.to_str().unwrap());
     let warning = &created["warnings"][0];
     assert_eq!(warning["kind"], "no_redundancy");

@@ -12,13 +12,20 @@ fn empty_state_serializes_with_version_and_empty_sections() {
     assert_eq!(
         value,
         json!({
-            "schema_version": 2,
+            "schema_version": 3,
             "pools": [], "datasets": [], "volumes": [],
-            "iscsi": {}, "nfs": {}, "smb": {}, "users": {}, "network": {}
+            "iscsi": {"targets": []},
+            "nfs": {"exports": []},
+            "smb": {
+                "global": {"workgroup": "WORKGROUP", "server_string": "ironstor", "interfaces": []},
+                "shares": []
+            },
+            "users": {"users": []},
+            "network": {}
         })
     );
     assert!(
-        text.contains("\n  \"schema_version\": 2,\n"),
+        text.contains("\n  \"schema_version\": 3,\n"),
         "pretty: {text}"
     );
     assert!(text.ends_with("}\n"));

@@ -202,7 +202,7 @@ fn state_store_impossible_state_is_refused_naming_file() {
 }
 
 #[test]
-fn state_migration_v1_document_loads_as_v2() {
+fn state_migration_v1_document_loads_as_current() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = StateStore::new(tmp.path());
     fs::write(store.state_path(), V1).unwrap();
@@ -211,7 +211,8 @@ fn state_migration_v1_document_loads_as_v2() {
     assert_eq!((loaded.migrations[0].from, loaded.migrations[0].to), (1, 2));
 
     let state = &loaded.state;
-    assert_eq!(state.schema_version(), 2);
+    assert_eq!((loaded.migrations[1].from, loaded.migrations[1].to), (2, 3));
+    assert_eq!(state.schema_version(), 3);
     let tank = state.pool(&pn("tank")).unwrap();
     assert_eq!(tank.layout, Layout::Raidz1);
     assert_eq!(
@@ -240,7 +241,7 @@ fn state_migration_v1_document_loads_as_v2() {
         Some(1 << 20)
     );
 
-    // Loading never writes; the next save writes v2 and keeps v1 in history.
+    // Loading never writes; the next save writes v3 and keeps v1 in history.
     assert_eq!(fs::read_to_string(store.state_path()).unwrap(), V1);
     assert_eq!(store.save(state).unwrap(), Outcome::Updated);
     let again = store.load().unwrap();
@@ -286,18 +287,18 @@ fn state_migration_current_document_passes_untouched() {
 fn state_store_newer_version_is_refused_and_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = StateStore::new(tmp.path());
-    let v3 = "{\"schema_version\": 3, \"pools\": [], \"replication\": {}}\n";
-    fs::write(store.state_path(), v3).unwrap();
+    let v4 = "{\"schema_version\": 4, \"pools\": [], \"replication\": {}}\n";
+    fs::write(store.state_path(), v4).unwrap();
     let err = store.load().unwrap_err();
     let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
     assert_eq!(
         chain,
         format!(
-            "state file {} cannot be used: schema v3 is newer than this storaged knows (up to v2); it is refused, never downgraded",
+            "state file {} cannot be used: schema v4 is newer than this storaged knows (up to v3); it is refused, never downgraded",
             store.state_path().display()
         )
     );
     assert!(store.save(&DesiredState::default()).is_err());
-    assert_eq!(fs::read_to_string(store.state_path()).unwrap(), v3);
+    assert_eq!(fs::read_to_string(store.state_path()).unwrap(), v4);
     assert_eq!(listing(tmp.path()), [STATE_FILE]);
 }

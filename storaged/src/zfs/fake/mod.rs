@@ -438,6 +438,9 @@ impl CommandRunner for FakeZfs {
             None => match command.program {
                 Program::Zpool => zpool_cmd::run(&mut st, &command.args),
                 Program::Zfs => zfs_cmd::run(&mut st, &command.args),
+                // The services `storaged --sim` reloads: nothing to do.
+                Program::Exportfs | Program::Smbcontrol => Ok(String::new()),
+                Program::Smbstatus => Ok("{\"sessions\": {}}\n".into()),
                 other => Err(Fail {
                     stderr: format!("{}: not faked by FakeZfs\n", other.name()),
                     code: 127,
@@ -493,7 +496,7 @@ mod tests {
     fn unknown_programs_and_injected_failures() {
         let fake = FakeZfs::new();
         let err = fake
-            .run(&CommandLine::new(Program::Exportfs, ["-ra"]))
+            .run(&CommandLine::new(Program::Networkctl, ["reload"]))
             .unwrap_err();
         assert!(err.stderr().contains("not faked"));
         fake.fail_next(Program::Zpool, &["list"], "boom");

@@ -1,0 +1,388 @@
+//! iSCSI targets on LIO: list, declare, replace and remove targets (with
+//! their portals, LUNs, ACLs and CHAP), discovery CHAP, live sessions, and
+//! the `esxcli` lines an ESXi admin needs.
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::declared::Declared;
+use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::shares::{applied_schema, apply_and_commit, redact_secrets, Applied};
+use super::state::Shared;
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::lio::{esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Target};
+use crate::state::MutationError;
+
+/// The software iSCSI adapter name the `esxcli` lines use; the admin
+/// replaces it with theirs (`esxcli iscsi adapter list`).
+const ESXI_ADAPTER: &str = "vmhba64";
+
+fn iqn_parameter() -> Value {
+    path_parameter(
+        "iqn",
+        "The target's IQN.",
+        "iqn.2026-11.org.ironstor:vmware",
+    )
+}
+
+pub fn group() -> Group {
+    let target_answers = |ok: &str| {
+        json!({
+            "200": json_response(ok, "SharingApplied"),
+            "201": json_response(ok, "SharingApplied"),
+            "404": error_response("No such target is declared."),
+            "409": error_response("A target with this IQN is declared already."),
+            "422": error_response("A bad field (`field` names it, e.g. `luns[0].zvol`), or a LUN that is not a declared volume."),
+        })
+    };
+    Group {
+        name: "iscsi",
+        description: "iSCSI targets served by the kernel's LIO, written straight into configfs. \
+            Every LUN gets a serial and NAA WWN derived from the appliance id and the zvol's \
+            name, so ESXi sees the same disk after any reboot. Changes write only what \
+            differs: live sessions survive.",
+        endpoints: vec![
+            Endpoint::new(
+                Method::GET,
+                "/iscsi/targets",
+                Access::Admin,
+                list,
+                json!({
+                    "summary": "Declared targets, with LUN identities and esxcli lines",
+                    "operationId": "listIscsiTargets",
+                    "responses": {"200": json_response("The targets; CHAP secrets show as ********.", "IscsiTargetList")},
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/iscsi/targets",
+                Access::Admin,
+                create,
+                json!({
+                    "summary": "Declare a target and serve it",
+                    "description": "`access` is `{\"mode\": \"initiators\", \"acls\": [...]}` (only \
+                        the listed initiator IQNs, each with optional CHAP) or \
+                        `{\"mode\": \"allow_all\", \"chap\": ...}`: there is no implicit default. \
+                        One portal per storage address (`10.0.10.5:3260`); never `0.0.0.0` beside them.",
+                    "operationId": "createIscsiTarget",
+                    "requestBody": json_request("IscsiTarget"),
+                    "responses": target_answers("The target is served and declared."),
+                }),
+            ),
+            Endpoint::new(
+                Method::GET,
+                "/iscsi/targets/{iqn}",
+                Access::Admin,
+                show,
+                json!({
+                    "summary": "One target",
+                    "operationId": "getIscsiTarget",
+                    "parameters": [iqn_parameter()],
+                    "responses": {
+                        "200": json_response("The target.", "IscsiTargetView"),
+                        "404": error_response("No such target is declared."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::PUT,
+                "/iscsi/targets/{iqn}",
+                Access::Admin,
+                replace,
+                json!({
+                    "summary": "Replace a target's portals, LUNs and access",
+                    "description": "Only what differs is written; unchanged LUNs keep their sessions.",
+                    "operationId": "replaceIscsiTarget",
+                    "parameters": [iqn_parameter()],
+                    "requestBody": json_request("IscsiTarget"),
+                    "responses": target_answers("The target is served as asked."),
+                }),
+            ),
+            Endpoint::new(
+                Method::DELETE,
+                "/iscsi/targets/{iqn}",
+                Access::Admin,
+                destroy,
+                json!({
+                    "summary": "Stop serving a target",
+                    "description": "Its initiators are logged out. The zvols stay.",
+                    "operationId": "deleteIscsiTarget",
+                    "parameters": [iqn_parameter()],
+                    "responses": {
+                        "200": json_response("The target is gone.", "SharingApplied"),
+                        "404": error_response("No such target is declared."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::PUT,
+                "/iscsi/discovery-chap",
+                Access::Admin,
+                discovery_chap,
+                json!({
+                    "summary": "Set or clear the CHAP credential for SendTargets discovery",
+                    "operationId": "setIscsiDiscoveryChap",
+                    "requestBody": json_request("DiscoveryChapRequest"),
+                    "responses": {
+                        "200": json_response("Set.", "SharingApplied"),
+                        "422": error_response("A bad user or secret (12-16 characters)."),
+                    },
+                }),
+            ),
+            Endpoint::new(
+                Method::GET,
+                "/iscsi/sessions",
+                Access::Admin,
+                sessions,
+                json!({
+                    "summary": "Logged-in initiators",
+                    "operationId": "listIscsiSessions",
+                    "responses": {"200": json_response("Sessions, by target.", "IscsiSessionList")},
+                }),
+            ),
+        ],
+        schemas: vec![
+            applied_schema(),
+            (
+                "IscsiTarget",
+                json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["iqn", "portals", "access"],
+                    "properties": {
+                        "iqn": {"type": "string", "example": "iqn.2026-11.org.ironstor:vmware"},
+                        "portals": {"type": "array", "items": {"type": "string", "example": "10.0.10.5:3260"}},
+                        "luns": {"type": "array", "items": {
+                            "type": "object",
+                            "required": ["number", "zvol"],
+                            "properties": {
+                                "number": {"type": "integer"},
+                                "zvol": {"type": "string", "example": "tank/vm1"},
+                                "block_size": {"type": "integer", "enum": [512, 4096], "default": 512},
+                                "read_only": {"type": "boolean", "default": false},
+                            },
+                        }},
+                        "access": {"type": "object", "description": "`mode` initiators (with `acls`) or allow_all (with optional `chap`)."},
+                    },
+                }),
+            ),
+            (
+                "IscsiTargetView",
+                json!({"type": "object", "description": "The target as declared (secrets hidden), each LUN's serial and naa, and esxcli lines."}),
+            ),
+            (
+                "IscsiTargetList",
+                json!({"type": "object", "properties": {"targets": {"type": "array", "items": {"$ref": "#/components/schemas/IscsiTargetView"}}}}),
+            ),
+            (
+                "DiscoveryChapRequest",
+                json!({"type": "object", "additionalProperties": false, "properties": {"chap": {"type": ["object", "null"]}}}),
+            ),
+            (
+                "IscsiSessionList",
+                json!({"type": "object", "properties": {"sessions": {"type": "array", "items": {"type": "object"}}}}),
+            ),
+        ],
+    }
+}
+
+fn iqn_param(raw: &str) -> Result<Iqn, ApiError> {
+    raw.parse()
+        .map_err(|e: crate::names::NameError| ApiError::invalid("iqn", e.to_string()))
+}
+
+/// One target as the API shows it.
+fn view(app_id: Option<&ApplianceId>, target: &Target) -> Value {
+    let luns: Vec<Value> = target
+        .luns
+        .iter()
+        .map(|lun| {
+            let id = app_id.map(|a| LunIdentity::derive(a, &lun.zvol));
+            json!({
+                "number": lun.number,
+                "zvol": lun.zvol,
+                "block_size": lun.block_size.bytes(),
+                "read_only": lun.read_only,
+                "serial": id.as_ref().map(|i| i.serial.clone()),
+                "naa": id.as_ref().map(|i| i.naa.clone()),
+            })
+        })
+        .collect();
+    let esx = esxcli_lines(target, ESXI_ADAPTER);
+    let mut declared = redact_secrets(serde_json::to_value(target).unwrap_or(Value::Null));
+    declared["luns"] = Value::Array(luns);
+    declared["esxcli"] = json!({
+        "adapter_placeholder": ESXI_ADAPTER,
+        "dynamic_discovery": esx.dynamic_discovery,
+        "static_discovery": esx.static_discovery,
+        "rescan": esx.rescan,
+        "claim_rule": esx.claim_rule,
+    });
+    declared
+}
+
+async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let targets = app
+        .blocking(|app| {
+            let declared = Declared::load(app)?;
+            let state = &declared.state;
+            let views: Vec<Value> = state
+                .iscsi()
+                .targets()
+                .iter()
+                .map(|t| view(state.appliance_id(), t))
+                .collect();
+            Ok::<_, ApiError>(views)
+        })
+        .await??;
+    Ok(Json(json!({ "targets": targets })))
+}
+
+async fn show(
+    State(app): State<AppState>,
+    Path(iqn): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let iqn = iqn_param(&iqn)?;
+    let found = app
+        .blocking(move |app| {
+            let declared = Declared::load(app)?;
+            let state = &declared.state;
+            let target = state
+                .iscsi_target(&iqn)
+                .ok_or(MutationError::TargetNotDeclared(iqn.clone()))?;
+            Ok::<_, ApiError>(view(state.appliance_id(), target))
+        })
+        .await??;
+    Ok(Json(found))
+}
+
+/// A random appliance id, made when the first target is declared.
+fn new_appliance_id() -> Result<ApplianceId, ApiError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal {
+        message: format!("no randomness for the appliance id: {e}"),
+    })?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    hex.parse()
+        .map_err(|e: crate::names::NameError| ApiError::Internal {
+            message: e.to_string(),
+        })
+}
+
+/// A validation error about `targets[i].x` of the whole configuration,
+/// said about the request's own `x`.
+fn about_request(err: ApiError) -> ApiError {
+    match err {
+        ApiError::Invalid {
+            field: Some(field),
+            message,
+        } if field.starts_with("targets[") => {
+            let inner = field
+                .split_once("].")
+                .map_or(String::new(), |(_, rest)| rest.to_string());
+            let prefix = field.trim_end_matches(&inner).trim_end_matches('.');
+            ApiError::Invalid {
+                field: Some(if inner.is_empty() { "iqn".into() } else { inner }),
+                message: message.replacen(&format!("{prefix}."), "", 1),
+            }
+        }
+        other => other,
+    }
+}
+
+fn put_target(app: &Shared, target: Target, must_exist: bool) -> Result<Applied, ApiError> {
+    let declared = Declared::load(app)?;
+    let exists = declared.state.iscsi_target(&target.iqn).is_some();
+    if must_exist && !exists {
+        return Err(MutationError::TargetNotDeclared(target.iqn).into());
+    }
+    if !must_exist && exists {
+        return Err(ApiError::Conflict {
+            message: format!("iSCSI target {} is declared already", target.iqn),
+        });
+    }
+    let with_id = declared.state.with_appliance_id(new_appliance_id()?);
+    let iqn = target.iqn.clone();
+    let next = with_id
+        .put_iscsi_target(target)
+        .map_err(|e| about_request(e.into()))?;
+    apply_and_commit(app, declared, &next, &format!("iSCSI target {iqn} is served"))
+}
+
+async fn create(
+    State(app): State<AppState>,
+    ApiJson(target): ApiJson<Target>,
+) -> Result<(StatusCode, Json<Applied>), ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let applied = app
+        .blocking(move |app| put_target(app, target, false))
+        .await??;
+    Ok((StatusCode::CREATED, Json(applied)))
+}
+
+async fn replace(
+    State(app): State<AppState>,
+    Path(iqn): Path<String>,
+    ApiJson(target): ApiJson<Target>,
+) -> Result<Json<Applied>, ApiError> {
+    let iqn = iqn_param(&iqn)?;
+    if target.iqn != iqn {
+        return Err(ApiError::invalid(
+            "iqn",
+            format!("the body's iqn {} is not the path's {iqn}", target.iqn),
+        ));
+    }
+    let _one_at_a_time = app.mutations.lock().await;
+    let applied = app
+        .blocking(move |app| put_target(app, target, true))
+        .await??;
+    Ok(Json(applied))
+}
+
+async fn destroy(
+    State(app): State<AppState>,
+    Path(iqn): Path<String>,
+) -> Result<Json<Applied>, ApiError> {
+    let iqn = iqn_param(&iqn)?;
+    let _one_at_a_time = app.mutations.lock().await;
+    let applied = app
+        .blocking(move |app| {
+            let declared = Declared::load(app)?;
+            let next = declared.state.remove_iscsi_target(&iqn)?;
+            apply_and_commit(app, declared, &next, &format!("iSCSI target {iqn} was removed"))
+        })
+        .await??;
+    Ok(Json(applied))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscoveryChap {
+    chap: Option<Chap>,
+}
+
+async fn discovery_chap(
+    State(app): State<AppState>,
+    ApiJson(request): ApiJson<DiscoveryChap>,
+) -> Result<Json<Applied>, ApiError> {
+    let _one_at_a_time = app.mutations.lock().await;
+    let applied = app
+        .blocking(move |app| {
+            let declared = Declared::load(app)?;
+            let with_id = declared.state.with_appliance_id(new_appliance_id()?);
+            let next = with_id.set_discovery_chap(request.chap)?;
+            apply_and_commit(app, declared, &next, "discovery CHAP was set")
+        })
+        .await??;
+    Ok(Json(applied))
+}
+
+async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let sessions = app
+        .blocking(|app| app.sharing.with_configfs(crate::sharing::sessions::iscsi_sessions))
+        .await?;
+    Ok(Json(json!({ "sessions": sessions })))
+}

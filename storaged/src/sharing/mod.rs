@@ -1,0 +1,343 @@
+//! Bringing the machine's sharing services to the desired state: the LIO
+//! tree in configfs, the exports and `nfs.conf` nfsd reads, the `smb.conf`
+//! smbd reads, and the Unix accounts SMB users run as.
+//!
+//! [`apply_sharing`] is idempotent and writes only what differs: an
+//! unchanged configfs value is never rewritten (live iSCSI sessions
+//! survive), an unchanged file is not rewritten and its service not
+//! reloaded. It runs at every start (after the pools are imported) and
+//! after every sharing change through the API.
+//!
+//! The files live under `/run` (the root is read-only): the image links
+//! `/etc/exports.d/storaged.exports`, `/etc/nfs.conf.d/storaged.conf` and
+//! `/etc/samba/smb.conf` to them, and orders nfs-server and smbd after
+//! storaged so they are there when the services start.
+
+mod accounts;
+pub mod sessions;
+
+#[cfg(test)]
+mod tests;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::lio::fake::FakeConfigfs;
+use crate::lio::{self, Configfs, LioSettings, RealConfigfs};
+use crate::samba::fake::FakeSamba;
+use crate::samba::{UserToolRunner, ViaCommandRunner};
+use crate::nfs::{self, NfsSettings};
+use crate::runner::CommandRunner;
+use crate::samba;
+use crate::state::DesiredState;
+
+pub use accounts::{render_group, render_passwd, USERS_GROUP};
+
+/// Where the sharing files and objects of one machine live.
+#[derive(Debug, Clone)]
+pub struct SharingPaths {
+    /// `/run/storaged`: `nfs/` and `samba/` below it.
+    pub runtime_dir: PathBuf,
+    /// Where pools mount: `<pool_dir>/<pool>`.
+    pub pool_dir: PathBuf,
+    /// libnss-extrausers' directory (`/var/lib/extrausers`): `passwd` and
+    /// `group` of the SMB users, since `/etc` is read-only.
+    pub accounts_dir: PathBuf,
+    /// LIO's persistent directory for reservations and ALUA state.
+    pub lio_dbroot: PathBuf,
+    /// `/dev`, to wait for each LUN's `/dev/zvol/...` link; `None` under
+    /// `--sim`, where there are no devices.
+    pub dev_root: Option<PathBuf>,
+}
+
+impl SharingPaths {
+    pub fn exports_file(&self) -> PathBuf {
+        self.runtime_dir.join("nfs/storaged.exports")
+    }
+
+    pub fn nfs_conf_file(&self) -> PathBuf {
+        self.runtime_dir.join("nfs/nfs.conf")
+    }
+
+    pub fn smb_conf_file(&self) -> PathBuf {
+        self.runtime_dir.join("samba/smb.conf")
+    }
+}
+
+/// The sharing side of one machine: its paths, its configfs and how Samba
+/// users are managed. The real ones, or under `--sim` an in-memory
+/// configfs and a fake passdb.
+pub struct SharingHost {
+    pub paths: SharingPaths,
+    configfs: Mutex<Box<dyn Configfs + Send>>,
+    pub users: Box<dyn UserToolRunner>,
+}
+
+impl SharingHost {
+    pub fn for_config(config: &Config, runner: Arc<dyn CommandRunner>) -> SharingHost {
+        let paths = SharingPaths {
+            runtime_dir: config.runtime_dir.clone(),
+            pool_dir: crate::apply::pool_mount_base(&config.roots.root),
+            accounts_dir: config.roots.root.join(ACCOUNTS_DIR),
+            lio_dbroot: config.state_dir.join(LIO_DBROOT_DIR),
+            dev_root: (!config.sim).then(|| config.roots.dev.clone()),
+        };
+        let (configfs, users): (Box<dyn Configfs + Send>, Box<dyn UserToolRunner>) =
+            if config.sim {
+                let passwd = paths.accounts_dir.join("passwd");
+                (
+                    Box::new(FakeConfigfs::new()),
+                    Box::new(FakeSamba::reading_passwd(passwd)),
+                )
+            } else {
+                (
+                    Box::new(RealConfigfs::new(&config.roots.configfs)),
+                    Box::new(ViaCommandRunner(runner)),
+                )
+            };
+        SharingHost {
+            paths,
+            configfs: Mutex::new(configfs),
+            users,
+        }
+    }
+
+    /// [`apply_sharing`] on this machine.
+    pub fn apply(
+        &self,
+        runner: &dyn CommandRunner,
+        desired: &DesiredState,
+    ) -> Result<SharingReport, SharingError> {
+        let mut fs = self.configfs.lock().unwrap_or_else(|e| e.into_inner());
+        apply_sharing(runner, fs.as_mut(), &self.paths, desired)
+    }
+
+    /// Reads configfs (for sessions).
+    pub fn with_configfs<T>(&self, read: impl FnOnce(&dyn Configfs) -> T) -> T {
+        let fs = self.configfs.lock().unwrap_or_else(|e| e.into_inner());
+        read(fs.as_ref())
+    }
+}
+
+/// The sharing half of the start-up reconcile, as log lines. Never stops
+/// the daemon: a failure is logged and the API still serves.
+pub fn apply_at_start(app: &crate::api::Shared) -> Vec<String> {
+    let state = match crate::state::StateStore::new(&app.state_dir).load() {
+        Ok(loaded) => loaded.state,
+        // reconcile_at_start has said why already.
+        Err(_) => return Vec::new(),
+    };
+    match app.sharing.apply(app.runner.as_ref(), &state) {
+        Ok(report) => {
+            let mut lines = vec![format!(
+                "sharing reconciled: {} targets, {} exports, {} shares, {} users; {} configfs changes",
+                state.iscsi().targets().len(),
+                state.nfs_exports().len(),
+                state.smb().shares().len(),
+                state.users().len(),
+                report.iscsi_changes
+            )];
+            lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
+            lines.extend(report.notes);
+            lines
+        }
+        Err(e) => vec![format!(
+            "ERROR: sharing not reconciled: {}",
+            crate::daemon::error_chain(&e)
+        )],
+    }
+}
+
+/// libnss-extrausers' directory, below the root.
+pub const ACCOUNTS_DIR: &str = "var/lib/extrausers";
+/// LIO's dbroot, below storaged's state directory.
+pub const LIO_DBROOT_DIR: &str = "lio";
+
+/// How long a new zvol's udev link may take to appear.
+const ZVOL_LINK_WAIT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SharingError {
+    #[error("iSCSI")]
+    Lio(#[from] lio::LioError),
+    #[error("iSCSI: {zvol} has no device {} after {} s; is the pool imported?", path.display(), ZVOL_LINK_WAIT.as_secs())]
+    NoZvolDevice { zvol: String, path: PathBuf },
+    #[error("iSCSI targets are declared but the kernel's LIO is missing: {} does not exist (is target_core_mod loaded?)", path.display())]
+    NoLio { path: PathBuf },
+    #[error("NFS")]
+    Nfs(#[from] nfs::NfsError),
+    #[error("SMB")]
+    Samba(#[from] samba::SambaError),
+    #[error("cannot write {}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What one [`apply_sharing`] did, for the log and the API.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SharingReport {
+    /// configfs entries created, written or removed.
+    pub iscsi_changes: usize,
+    pub exports_changed: bool,
+    pub smb_conf_changed: bool,
+    pub accounts_changed: bool,
+    /// Legal but risky choices (async, insecure exports).
+    pub warnings: Vec<String>,
+    /// Things the admin should know that are not errors.
+    pub notes: Vec<String>,
+}
+
+impl SharingReport {
+    pub fn changed(&self) -> bool {
+        self.iscsi_changes > 0
+            || self.exports_changed
+            || self.smb_conf_changed
+            || self.accounts_changed
+    }
+}
+
+/// Brings LIO, nfsd's files and smbd's file to `desired`.
+pub fn apply_sharing(
+    runner: &dyn CommandRunner,
+    configfs: &mut dyn Configfs,
+    paths: &SharingPaths,
+    desired: &DesiredState,
+) -> Result<SharingReport, SharingError> {
+    let mut report = SharingReport {
+        accounts_changed: write_accounts(paths, desired)?,
+        ..SharingReport::default()
+    };
+    report.iscsi_changes = apply_iscsi(configfs, paths, desired)?;
+
+    let exports = desired.nfs_config(&paths.pool_dir);
+    report.warnings = nfs::export_warnings(&exports)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let rendered = nfs::render_exports(&exports)?;
+    let conf = nfs::render_nfs_conf(&NfsSettings::default())?;
+    let conf_changed = write_if_changed(&paths.nfs_conf_file(), &conf)?;
+    report.exports_changed = write_if_changed(&paths.exports_file(), &rendered)?;
+    if conf_changed {
+        // Ports and threads are read when nfs-server starts; at boot that
+        // is after this. A change at run time (a new storaged) waits for
+        // the next start of nfs-server, which the note says.
+        report
+            .notes
+            .push("nfs.conf changed; nfs-server reads it when it next starts".into());
+    }
+    // Always: at start nfsd may have exported the previous boot's etab.
+    nfs::reload(runner)?;
+
+    let smb = samba::render_smb_conf(&desired.samba_config(&paths.pool_dir))?;
+    report.smb_conf_changed = write_if_changed(&paths.smb_conf_file(), &smb)?;
+    if report.smb_conf_changed {
+        reload_smbd(runner)?;
+    }
+    Ok(report)
+}
+
+/// smbd re-reads `smb.conf` on `reload-config`; when smbd is not running
+/// (at boot it starts after storaged) it reads the file when it starts.
+fn reload_smbd(runner: &dyn CommandRunner) -> Result<(), SharingError> {
+    match samba::reload(runner) {
+        Ok(()) => Ok(()),
+        Err(samba::SambaError::Command { source, .. })
+            if source.stderr().contains("Can't find pid") =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn apply_iscsi(
+    configfs: &mut dyn Configfs,
+    paths: &SharingPaths,
+    desired: &DesiredState,
+) -> Result<usize, SharingError> {
+    let config = desired.iscsi_config();
+    let wanted = !config.targets.is_empty() || config.discovery_chap.is_some();
+    let present = configfs.list(Path::new("target")).is_ok();
+    if !present {
+        if wanted {
+            return Err(SharingError::NoLio {
+                path: PathBuf::from("target"),
+            });
+        }
+        return Ok(0);
+    }
+    let Some(appliance) = desired.appliance_id().cloned() else {
+        // No target was ever declared: nothing of ours can be in configfs.
+        return Ok(0);
+    };
+    if let Some(dev) = &paths.dev_root {
+        for target in &config.targets {
+            for lun in &target.luns {
+                wait_for_zvol(dev, lun.zvol.as_str())?;
+            }
+        }
+    }
+    fs::create_dir_all(&paths.lio_dbroot).map_err(|source| SharingError::Write {
+        path: paths.lio_dbroot.clone(),
+        source,
+    })?;
+    let settings = LioSettings {
+        dbroot: paths.lio_dbroot.clone(),
+        appliance,
+    };
+    let report = lio::ensure_lio(configfs, &settings, &config)?;
+    Ok(report.touched().count())
+}
+
+/// udev makes `/dev/zvol/<pool>/<vol>` a moment after the zvol appears.
+fn wait_for_zvol(dev: &Path, zvol: &str) -> Result<(), SharingError> {
+    let path = dev.join("zvol").join(zvol);
+    let start = Instant::now();
+    while !path.exists() {
+        if start.elapsed() > ZVOL_LINK_WAIT {
+            return Err(SharingError::NoZvolDevice {
+                zvol: zvol.to_string(),
+                path,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+fn write_accounts(paths: &SharingPaths, desired: &DesiredState) -> Result<bool, SharingError> {
+    let passwd = render_passwd(desired.users());
+    let group = render_group(desired.users());
+    let a = write_if_changed(&paths.accounts_dir.join("passwd"), &passwd)?;
+    let b = write_if_changed(&paths.accounts_dir.join("group"), &group)?;
+    Ok(a || b)
+}
+
+/// Writes `content` to `path` atomically (temp file, rename) unless it
+/// holds exactly that already. Returns whether it wrote.
+pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError> {
+    if fs::read_to_string(path).is_ok_and(|old| old == content) {
+        return Ok(false);
+    }
+    let err = |source| SharingError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(err)?;
+    }
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, content).map_err(err)?;
+    fs::rename(&tmp, path).map_err(err)?;
+    Ok(true)
+}
