@@ -315,7 +315,9 @@ impl From<MutationError> for ApiError {
                 field: None,
                 message,
             },
-            MutationError::NoApplianceId | MutationError::BadUid { .. } => ApiError::Internal { message },
+            MutationError::NoApplianceId | MutationError::BadUid { .. } => {
+                ApiError::Internal { message }
+            }
         }
     }
 }

@@ -285,7 +285,11 @@ fn about_request(err: ApiError) -> ApiError {
                 .map_or(String::new(), |(_, rest)| rest.to_string());
             let prefix = field.trim_end_matches(&inner).trim_end_matches('.');
             ApiError::Invalid {
-                field: Some(if inner.is_empty() { "iqn".into() } else { inner }),
+                field: Some(if inner.is_empty() {
+                    "iqn".into()
+                } else {
+                    inner
+                }),
                 message: message.replacen(&format!("{prefix}."), "", 1),
             }
         }
@@ -309,7 +313,12 @@ fn put_target(app: &Shared, target: Target, must_exist: bool) -> Result<Applied,
     let next = with_id
         .put_iscsi_target(target)
         .map_err(|e| about_request(e.into()))?;
-    apply_and_commit(app, declared, &next, &format!("iSCSI target {iqn} is served"))
+    apply_and_commit(
+        app,
+        declared,
+        &next,
+        &format!("iSCSI target {iqn} is served"),
+    )
 }
 
 async fn create(
@@ -352,7 +361,12 @@ async fn destroy(
         .blocking(move |app| {
             let declared = Declared::load(app)?;
             let next = declared.state.remove_iscsi_target(&iqn)?;
-            apply_and_commit(app, declared, &next, &format!("iSCSI target {iqn} was removed"))
+            apply_and_commit(
+                app,
+                declared,
+                &next,
+                &format!("iSCSI target {iqn} was removed"),
+            )
         })
         .await??;
     Ok(Json(applied))
@@ -382,7 +396,10 @@ async fn discovery_chap(
 
 async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let sessions = app
-        .blocking(|app| app.sharing.with_configfs(crate::sharing::sessions::iscsi_sessions))
+        .blocking(|app| {
+            app.sharing
+                .with_configfs(crate::sharing::sessions::iscsi_sessions)
+        })
         .await?;
     Ok(Json(json!({ "sessions": sessions })))
 }

@@ -151,11 +151,10 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
                     v
                 })
                 .collect();
-            let warnings: Vec<String> =
-                nfs::export_warnings(&declared.state.nfs_config(pool_dir))
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
+            let warnings: Vec<String> = nfs::export_warnings(&declared.state.nfs_config(pool_dir))
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             Ok::<_, ApiError>(json!({ "exports": exports, "warnings": warnings }))
         })
         .await??;
@@ -198,7 +197,10 @@ async fn replace(
     if export.dataset != dataset {
         return Err(ApiError::invalid(
             "dataset",
-            format!("the body's dataset {} is not the path's {dataset}", export.dataset),
+            format!(
+                "the body's dataset {} is not the path's {dataset}",
+                export.dataset
+            ),
         ));
     }
     let _one_at_a_time = app.mutations.lock().await;
@@ -218,7 +220,12 @@ async fn destroy(
         .blocking(move |app| {
             let declared = Declared::load(app)?;
             let next = declared.state.remove_nfs_export(&dataset)?;
-            apply_and_commit(app, declared, &next, &format!("{dataset} is no longer exported"))
+            apply_and_commit(
+                app,
+                declared,
+                &next,
+                &format!("{dataset} is no longer exported"),
+            )
         })
         .await??;
     Ok(Json(applied))

@@ -265,7 +265,12 @@ async fn delete_share(
         .blocking(move |app| {
             let declared = Declared::load(app)?;
             let next = declared.state.remove_smb_share(&share)?;
-            apply_and_commit(app, declared, &next, &format!("SMB share {share} was removed"))
+            apply_and_commit(
+                app,
+                declared,
+                &next,
+                &format!("SMB share {share} was removed"),
+            )
         })
         .await??;
     Ok(Json(applied))

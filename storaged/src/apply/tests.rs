@@ -498,10 +498,7 @@ fn at_start_logs_one_line_per_action_and_drift() {
             "state reconciled with problems: 2 imported, 4 created, 1 unchanged, 0 failed, 1 drift",
         ]
     );
-    assert_eq!(
-        pool_mount_base(Path::new("/")),
-        Path::new(BASE)
-    );
+    assert_eq!(pool_mount_base(Path::new("/")), Path::new(BASE));
 }
 
 #[test]

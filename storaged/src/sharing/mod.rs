@@ -30,11 +30,11 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::lio::fake::FakeConfigfs;
 use crate::lio::{self, Configfs, LioSettings, RealConfigfs};
-use crate::samba::fake::FakeSamba;
-use crate::samba::{UserToolRunner, ViaCommandRunner};
 use crate::nfs::{self, NfsSettings};
 use crate::runner::CommandRunner;
 use crate::samba;
+use crate::samba::fake::FakeSamba;
+use crate::samba::{UserToolRunner, ViaCommandRunner};
 use crate::state::DesiredState;
 
 pub use accounts::{render_group, render_passwd, USERS_GROUP};
@@ -88,19 +88,18 @@ impl SharingHost {
             lio_dbroot: config.state_dir.join(LIO_DBROOT_DIR),
             dev_root: (!config.sim).then(|| config.roots.dev.clone()),
         };
-        let (configfs, users): (Box<dyn Configfs + Send>, Box<dyn UserToolRunner>) =
-            if config.sim {
-                let passwd = paths.accounts_dir.join("passwd");
-                (
-                    Box::new(FakeConfigfs::new()),
-                    Box::new(FakeSamba::reading_passwd(passwd)),
-                )
-            } else {
-                (
-                    Box::new(RealConfigfs::new(&config.roots.configfs)),
-                    Box::new(ViaCommandRunner(runner)),
-                )
-            };
+        let (configfs, users): (Box<dyn Configfs + Send>, Box<dyn UserToolRunner>) = if config.sim {
+            let passwd = paths.accounts_dir.join("passwd");
+            (
+                Box::new(FakeConfigfs::new()),
+                Box::new(FakeSamba::reading_passwd(passwd)),
+            )
+        } else {
+            (
+                Box::new(RealConfigfs::new(&config.roots.configfs)),
+                Box::new(ViaCommandRunner(runner)),
+            )
+        };
         SharingHost {
             paths,
             configfs: Mutex::new(configfs),

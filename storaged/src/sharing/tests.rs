@@ -100,13 +100,18 @@ fn apply_sharing_writes_everything_once_then_nothing() {
 #[test]
 fn served_datasets_and_volumes_cannot_be_removed_and_unknown_ones_cannot_be_served() {
     let state = served_state();
-    let err = state.remove_volume(&"tank/vm1".parse().unwrap()).unwrap_err();
+    let err = state
+        .remove_volume(&"tank/vm1".parse().unwrap())
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "tank/vm1 cannot be removed: tank/vm1 is served by LUN 0 of iSCSI target iqn.2026-11.org.ironstor:vm; remove that first"
     );
     let err = state
-        .remove_dataset(&"tank/share".parse().unwrap(), crate::state::Removal::Single)
+        .remove_dataset(
+            &"tank/share".parse().unwrap(),
+            crate::state::Removal::Single,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("served by an NFS export"), "{err}");
     let err = state
@@ -144,7 +149,10 @@ fn session_parsers_read_the_kernel_and_samba_formats() {
         "clientid: 0x6c0e3a5f1\naddress: \"127.0.0.1:740\"\nstatus: confirmed\nname: \"Linux NFSv4.2 ironstor\"\nminor version: 2\n",
     )
     .unwrap();
-    assert_eq!((c.address.as_str(), c.version.as_str()), ("127.0.0.1:740", "4.2"));
+    assert_eq!(
+        (c.address.as_str(), c.version.as_str()),
+        ("127.0.0.1:740", "4.2")
+    );
     let v3 = parse_rmtab("10.0.2.2:/var/mnt/tank/share:0x00000001\n10.0.2.3:/x:0x00000000\n");
     assert_eq!(v3.len(), 1);
     assert_eq!(v3[0].path.as_deref(), Some("/var/mnt/tank/share"));

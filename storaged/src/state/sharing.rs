@@ -12,11 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::schema::{
-    is_below, pool_of, DesiredState, NfsExport, SmbShare, User, FIRST_USER_UID,
-};
+use super::schema::{is_below, pool_of, DesiredState, NfsExport, SmbShare, User, FIRST_USER_UID};
 use super::MutationError;
-use crate::lio::{ApplianceId, Chap, IscsiConfig, Iqn, Target};
+use crate::lio::{ApplianceId, Chap, Iqn, IscsiConfig, Target};
 use crate::names::DatasetName;
 use crate::nfs;
 use crate::samba::{self, AccountName, SambaConfig, ShareName};
@@ -226,7 +224,12 @@ impl DesiredState {
         if self.user(name).is_none() {
             return Err(MutationError::UserNotDeclared(name.clone()));
         }
-        if let Some(share) = self.smb.shares.iter().find(|s| s.valid_users.contains(name)) {
+        if let Some(share) = self
+            .smb
+            .shares
+            .iter()
+            .find(|s| s.valid_users.contains(name))
+        {
             return Err(MutationError::UserInUse {
                 user: name.clone(),
                 share: share.name.clone(),

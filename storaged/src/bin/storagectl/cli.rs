@@ -29,6 +29,15 @@
 //!   snapshot create DATASET@NAME
 //!   snapshot rollback DATASET@NAME [--destroy-newer]
 //!   snapshot destroy DATASET@NAME
+//!   iscsi list | show IQN | delete IQN | sessions
+//!   iscsi create IQN --portal IP:PORT... [--lun N=ZVOL]... (--initiator IQN... | --allow-all) [--chap-user U]
+//!   iscsi apply FILE.json        declare or replace a target as the API takes it
+//!   iscsi discovery-chap (--user U | --clear)
+//!   nfs list | clients | delete DATASET
+//!   nfs add DATASET --client C... [--rw] [--squash S] [--async] [--insecure]
+//!   smb share list | share add NAME DATASET [--user U]... [--read-only] | share delete NAME
+//!   smb user list | user add NAME | user passwd NAME | user delete NAME
+//!   smb sessions
 //! ```
 //!
 //! SIZE is bytes, or a number with K, M, G, T or P (powers of 1024): `256M`.
@@ -85,6 +94,15 @@ pub enum Command {
     /// Snapshots of datasets and volumes.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// iSCSI targets, LUNs, sessions and the esxcli lines for ESXi.
+    #[command(subcommand)]
+    Iscsi(crate::sharing::IscsiCommand),
+    /// NFS exports and connected clients.
+    #[command(subcommand)]
+    Nfs(crate::sharing::NfsCommand),
+    /// SMB shares, users and sessions.
+    #[command(subcommand)]
+    Smb(crate::sharing::SmbCommand),
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod dataset;
 mod drives;
 mod pool;
 mod session;
+mod sharing;
 mod snapshot;
 mod system;
 mod table;
@@ -156,6 +157,9 @@ pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Resu
         Command::Dataset(command) => dataset::run(&mut ctl, command),
         Command::Volume(command) => volume::run(&mut ctl, command),
         Command::Snapshot(command) => snapshot::run(&mut ctl, command),
+        Command::Iscsi(command) => sharing::iscsi(&mut ctl, command),
+        Command::Nfs(command) => sharing::nfs(&mut ctl, command),
+        Command::Smb(command) => sharing::smb(&mut ctl, command),
     }
 }
 
