@@ -45,6 +45,11 @@ pub const QEMU: &[Need] = &[
 pub const TEST: &[Need] = &[
     need("/usr/bin/testparm", "samba-common-bin"),
     need("/usr/bin/iscsi-inq", "libiscsi-bin"),
+    // qemu-io's iscsi:// driver, for the read/write loop across a restart.
+    need(
+        "/usr/lib/x86_64-linux-gnu/qemu/block-iscsi.so",
+        "qemu-block-extra",
+    ),
     need("/usr/bin/nfs-cp", "libnfs-utils"),
     need("/usr/bin/smbclient", "smbclient"),
     need("/usr/bin/curl", "curl"),

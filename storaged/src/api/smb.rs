@@ -248,8 +248,19 @@ async fn create_share(
                 });
             }
             let name = share.name.clone();
+            let writable = !share.read_only;
+            let path = dataset_path(&app.sharing.paths.pool_dir, &share.dataset);
             let next = declared.state.put_smb_share(share)?;
-            apply_and_commit(app, declared, &next, &format!("SMB share {name} is served"))
+            let mut applied =
+                apply_and_commit(app, declared, &next, &format!("SMB share {name} is served"))?;
+            if writable && crate::sharing::open_share_dir(&path)? {
+                applied.report.notes.push(format!(
+                    "{} now belongs to group {} (mode 2775), so its users can write",
+                    path.display(),
+                    crate::sharing::USERS_GROUP
+                ));
+            }
+            Ok(applied)
         })
         .await??;
     Ok((StatusCode::CREATED, Json(applied)))

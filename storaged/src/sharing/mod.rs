@@ -322,6 +322,31 @@ fn write_accounts(paths: &SharingPaths, desired: &DesiredState) -> Result<bool, 
     Ok(a || b)
 }
 
+/// Makes a freshly created dataset's directory writable by SMB users: a
+/// new dataset mounts as root's, mode 0755, where no user could write.
+/// Only that exact fresh state is changed (to group storage-users, mode
+/// 2775, so new files keep the group); a directory the admin has set up
+/// otherwise, or one that is not there (`--sim`), is left alone. Returns
+/// whether it changed anything.
+pub fn open_share_dir(path: &Path) -> Result<bool, SharingError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(meta) = fs::metadata(path) else {
+        return Ok(false);
+    };
+    let fresh =
+        meta.is_dir() && meta.uid() == 0 && meta.gid() == 0 && meta.mode() & 0o7777 == 0o755;
+    if !fresh {
+        return Ok(false);
+    }
+    let err = |source| SharingError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::os::unix::fs::chown(path, None, Some(crate::state::USERS_GID)).map_err(err)?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o2775)).map_err(err)?;
+    Ok(true)
+}
+
 /// Writes `content` to `path` atomically (temp file, rename) unless it
 /// holds exactly that already. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError> {

@@ -1,0 +1,483 @@
+//! The appliance serves iSCSI, NFS and SMB to real clients: one boot sets
+//! up a target, two exports, a user and a share through storagectl, then
+//! the host's userspace clients (libiscsi, libnfs, smbclient, qemu-io) and
+//! the guest's own NFS client use them; storaged is restarted under a
+//! read/write loop, and the guest reboots, without the LUNs' identities
+//! changing.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use ironstor_builder::qemu::{Firmware, Forward, TestShell};
+use ironstor_vm_tests::{boot, Booted, BOOT_TIMEOUT, STORAGED_READY};
+use serde_json::Value;
+
+const IQN: &str = "iqn.2026-11.org.ironstor:vmware";
+const CHAP_USER: &str = "esx";
+const CHAP_SECRET: &str = "chapsecret1234";
+const SMB_PASSWORD: &str = "Pa55word-alice";
+/// The iSCSI-test-cu families that cover VAAI: UNMAP, WRITE SAME,
+/// COMPARE AND WRITE (ATS) and EXTENDED COPY (XCOPY).
+const VAAI_FAMILIES: [&str; 7] = [
+    "SCSI.Unmap",
+    "SCSI.GetLBAStatus",
+    "SCSI.WriteSame10",
+    "SCSI.WriteSame16",
+    "SCSI.CompareAndWrite",
+    "SCSI.ExtendedCopy",
+    "SCSI.ReceiveCopyResults",
+];
+
+/// A free TCP port on 127.0.0.1 (other guests may run at the same time).
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+struct Ports {
+    portal_a: u16,
+    portal_b: u16,
+    nfs: u16,
+    mountd: u16,
+    smb: u16,
+}
+
+impl Ports {
+    fn url(&self, port: u16, secret: &str, lun: u8) -> String {
+        format!("iscsi://{CHAP_USER}%{secret}@127.0.0.1:{port}/{IQN}/{lun}")
+    }
+
+    fn lun(&self, lun: u8) -> String {
+        self.url(self.portal_a, CHAP_SECRET, lun)
+    }
+
+    fn nfs_url(&self, path: &str) -> String {
+        format!(
+            "nfs://127.0.0.1{path}?nfsport={}&mountport={}",
+            self.nfs, self.mountd
+        )
+    }
+}
+
+fn host(program: &str, args: &[&str]) -> Result<Output> {
+    Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {program}"))
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn host_ok(program: &str, args: &[&str]) -> Result<String> {
+    let out = host(program, args)?;
+    ensure!(
+        out.status.success(),
+        "{program} {args:?} failed: {}",
+        text(&out)
+    );
+    Ok(text(&out))
+}
+
+/// Unit serial (VPD 0x80) and device identification (VPD 0x83) as
+/// iscsi-inq prints them.
+fn identity(ports: &Ports, lun: u8) -> Result<(String, String)> {
+    let url = ports.lun(lun);
+    let serial = host_ok("iscsi-inq", &["-e", "1", "-c", "0x80", &url])?;
+    let ids = host_ok("iscsi-inq", &["-e", "1", "-c", "0x83", &url])?;
+    Ok((serial, ids))
+}
+
+/// The hex digits of an `naa.6001405…` id, as they appear in iscsi-inq's
+/// designator dump (without the `naa.` prefix).
+fn naa_digits(naa: &str) -> String {
+    naa.trim_start_matches("naa.").to_ascii_lowercase()
+}
+
+fn json(shell: &mut TestShell, command: &str) -> Result<Value> {
+    let out = shell.check(command)?;
+    serde_json::from_str(&out).with_context(|| format!("{command} printed no JSON: {out}"))
+}
+
+/// The NVMe disks storagectl offers, by id.
+fn nvme_ids(shell: &mut TestShell) -> Result<Vec<String>> {
+    let drives = json(shell, "storagectl --json drives")?;
+    Ok(drives["disks"]
+        .as_array()
+        .context("no disks")?
+        .iter()
+        .filter(|d| d["transport"] == "nvme" && d["verdict"] == "usable")
+        .filter_map(|d| d["id"].as_str().map(str::to_string))
+        .collect())
+}
+
+/// Runs one iscsi-test-cu family; returns (ran, skipped) counted from its
+/// output (its own summary counts skipped tests as passed).
+fn conformance(ports: &Ports, family: &str) -> Result<(usize, usize)> {
+    let out = host(
+        "iscsi-test-cu",
+        &["-d", "-n", &format!("--test={family}"), &ports.lun(0)],
+    )?;
+    let log = text(&out);
+    ensure!(
+        out.status.success(),
+        "iscsi-test-cu {family} failed:\n{log}"
+    );
+    let passed = log.matches("passed").count();
+    let skipped = log.matches("[SKIPPED]").count();
+    let tests = log
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Test: "))
+        .count();
+    ensure!(
+        tests > skipped,
+        "iscsi-test-cu {family}: every one of {tests} tests was skipped:\n{log}"
+    );
+    eprintln!("vm tests: iscsi-test-cu {family}: {tests} tests, {skipped} skipped ({passed} 'passed' words)");
+    Ok((tests, skipped))
+}
+
+/// qemu-io writing and verifying patterns through one iSCSI session.
+fn start_rw_loop(ports: &Ports, rounds: usize) -> Result<Child> {
+    let mut args = vec!["-f".to_string(), "raw".to_string()];
+    for i in 0..rounds {
+        let offset = (i % 64) * 256 * 1024;
+        let pattern = 1 + i % 250;
+        args.push("-c".into());
+        args.push(format!("write -P {pattern} {offset} 256k"));
+        args.push("-c".into());
+        args.push(format!("read -P {pattern} {offset} 256k"));
+    }
+    args.push(ports.lun(1));
+    Command::new("qemu-io")
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot start qemu-io")
+}
+
+fn smbclient(ports: &Ports, password: &str, commands: &str, dir: &Path) -> Result<Output> {
+    Command::new("smbclient")
+        .current_dir(dir)
+        .args([
+            "//127.0.0.1/share",
+            "-p",
+            &ports.smb.to_string(),
+            "-m",
+            "SMB3",
+            "-U",
+            &format!("alice%{password}"),
+            "-c",
+            commands,
+        ])
+        .output()
+        .context("cannot run smbclient")
+}
+
+#[test]
+fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
+    let ports = Ports {
+        portal_a: free_port()?,
+        portal_b: free_port()?,
+        nfs: free_port()?,
+        mountd: free_port()?,
+        smb: free_port()?,
+    };
+    let forwards = vec![
+        Forward {
+            host: ports.portal_a,
+            guest: 3260,
+        },
+        Forward {
+            host: ports.portal_b,
+            guest: 3261,
+        },
+        Forward {
+            host: ports.nfs,
+            guest: 2049,
+        },
+        Forward {
+            host: ports.mountd,
+            guest: 20048,
+        },
+        Forward {
+            host: ports.smb,
+            guest: 445,
+        },
+    ];
+    let Booted {
+        mut vm, mut shell, ..
+    } = boot(Firmware::Bios, forwards)?;
+    let work = tempfile::tempdir()?;
+
+    // Set up through storagectl, as an admin would.
+    let nvme = nvme_ids(&mut shell)?;
+    ensure!(nvme.len() >= 2, "expected NVMe drives, got {nvme:?}");
+    shell.check(&format!(
+        "storagectl pool create tank --layout mirror {} {}",
+        nvme[0], nvme[1]
+    ))?;
+    for command in [
+        "storagectl volume create tank/vm1 --size 64M --sparse",
+        "storagectl volume create tank/vm2 --size 64M --sparse",
+        "storagectl dataset create tank/share",
+        "storagectl dataset create tank/private",
+    ] {
+        shell.check(command)?;
+    }
+    let ip = shell
+        .check("ip -4 -o addr show scope global | awk '{print $4}' | cut -d/ -f1 | head -n1")?
+        .trim()
+        .to_string();
+    ensure!(!ip.is_empty(), "the guest has no IPv4 address");
+    shell.check(&format!(
+        "printf '{CHAP_SECRET}\\n' | storagectl iscsi create {IQN} --portal {ip}:3260 \
+         --portal {ip}:3261 --lun 0=tank/vm1 --lun 1=tank/vm2 --allow-all --chap-user {CHAP_USER}"
+    ))?;
+    // QEMU's user network delivers the host's traffic from 10.0.2.2 and
+    // from unprivileged ports: `insecure` is this test's choice.
+    shell.check(
+        "storagectl nfs add tank/share --client 10.0.2.2 --client 127.0.0.1 --rw \
+         --squash no_root_squash --insecure",
+    )?;
+    shell.check("storagectl nfs add tank/private --client 192.0.2.0/24 --rw --insecure")?;
+    shell.check(&format!(
+        "printf '{SMB_PASSWORD}\\n' | storagectl smb user add alice"
+    ))?;
+    shell.check("storagectl smb share add share tank/share --user alice")?;
+
+    // storagectl shows each LUN's identity and the esxcli lines.
+    let target = json(&mut shell, &format!("storagectl --json iscsi show {IQN}"))?;
+    let lun = |n: usize, key: &str| target["luns"][n][key].as_str().map(str::to_string);
+    let (serial0, naa0) = (
+        lun(0, "serial").context("no serial")?,
+        lun(0, "naa").context("no naa")?,
+    );
+    let serial1 = lun(1, "serial").context("no serial of LUN 1")?;
+    ensure!(serial0 != serial1, "two LUNs share serial {serial0}");
+    let esx = shell.check(&format!("storagectl iscsi show {IQN}"))?;
+    ensure!(
+        esx.contains("esxcli iscsi adapter discovery sendtarget add")
+            && esx.contains("esxcli storage nmp satp rule add")
+            && esx.contains("-V IRONSTOR -M ZVOL"),
+        "esxcli lines missing:\n{esx}"
+    );
+
+    // iSCSI from the host.
+    let inq = host_ok("iscsi-inq", &[&ports.lun(0)])?;
+    ensure!(inq.contains("IRONSTOR"), "vendor is not IRONSTOR:\n{inq}");
+    let (serial_page, id_page) = identity(&ports, 0)?;
+    ensure!(
+        serial_page.contains(&serial0),
+        "VPD 0x80 lacks {serial0}:\n{serial_page}"
+    );
+    ensure!(
+        id_page.to_ascii_lowercase().contains(&naa_digits(&naa0)),
+        "VPD 0x83 lacks {naa0}:\n{id_page}"
+    );
+    let cap = host_ok("iscsi-readcapacity16", &[&ports.lun(0)])?;
+    ensure!(
+        cap.replace(' ', "").contains("LBPME:1"),
+        "logical block provisioning is not enabled:\n{cap}"
+    );
+    let wrong = host(
+        "iscsi-inq",
+        &[&ports.url(ports.portal_a, "wrongsecret123", 0)],
+    )?;
+    ensure!(
+        !wrong.status.success(),
+        "a wrong CHAP secret logged in:\n{}",
+        text(&wrong)
+    );
+    let second = host_ok("iscsi-inq", &[&ports.url(ports.portal_b, CHAP_SECRET, 0)])?;
+    ensure!(
+        second.contains("IRONSTOR"),
+        "the second portal does not answer:\n{second}"
+    );
+    let mut summary = Vec::new();
+    for family in VAAI_FAMILIES {
+        let (tests, skipped) = conformance(&ports, family)?;
+        summary.push(format!("{family}: {tests} ran, {skipped} skipped"));
+    }
+    eprintln!(
+        "vm tests: iscsi-test-cu summary:\n  {}",
+        summary.join("\n  ")
+    );
+
+    // NFS v3 from the host with libnfs.
+    let payload: Vec<u8> = (0..(1 << 20)).map(|i: u32| (i * 7 % 251) as u8).collect();
+    let local = work.path().join("payload.bin");
+    std::fs::write(&local, &payload)?;
+    host_ok(
+        "nfs-cp",
+        &[
+            local.to_str().unwrap(),
+            &ports.nfs_url("/var/mnt/tank/share/from-host.bin"),
+        ],
+    )?;
+    let back = work.path().join("back.bin");
+    host_ok(
+        "nfs-cp",
+        &[
+            &ports.nfs_url("/var/mnt/tank/share/from-host.bin"),
+            back.to_str().unwrap(),
+        ],
+    )?;
+    ensure!(
+        std::fs::read(&back)? == payload,
+        "NFS v3 read back different bytes"
+    );
+    let in_guest = shell.check("sha256sum < /var/mnt/tank/share/from-host.bin")?;
+    let refused = host("nfs-ls", &[&ports.nfs_url("/var/mnt/tank/private")])?;
+    ensure!(
+        !refused.status.success(),
+        "a client outside 192.0.2.0/24 could list tank/private:\n{}",
+        text(&refused)
+    );
+    // NFS v4.1 and v4.2 with the guest kernel's client.
+    for vers in ["4.1", "4.2"] {
+        let dir = format!("/run/nfs-v{vers}");
+        shell.check(&format!(
+            "mkdir -p {dir} && mount -t nfs -o vers={vers} 127.0.0.1:/var/mnt/tank/share {dir} \
+             && grep -q ' {dir} nfs4 .*vers={vers}' /proc/mounts \
+             && echo written-over-{vers} > {dir}/v{vers}.txt && sync \
+             && test \"$(cat /var/mnt/tank/share/v{vers}.txt)\" = written-over-{vers} \
+             && test \"$(sha256sum < {dir}/from-host.bin)\" = \"$(sha256sum < /var/mnt/tank/share/from-host.bin)\""
+        ))?;
+        let clients = json(&mut shell, "storagectl --json nfs clients")?.to_string();
+        ensure!(
+            clients.contains(&format!("\"{vers}\"")),
+            "v{vers} client not listed: {clients}"
+        );
+        shell.check(&format!("umount {dir}"))?;
+    }
+
+    // SMB3 from the host.
+    let put = smbclient(
+        &ports,
+        SMB_PASSWORD,
+        "put payload.bin smb.bin; get smb.bin smb-back.bin",
+        work.path(),
+    )?;
+    ensure!(
+        put.status.success(),
+        "smbclient put/get failed:\n{}",
+        text(&put)
+    );
+    ensure!(
+        std::fs::read(work.path().join("smb-back.bin"))? == payload,
+        "SMB read back different bytes"
+    );
+    ensure!(
+        shell.check("sha256sum < /var/mnt/tank/share/smb.bin")? == in_guest,
+        "the file written over SMB differs on the pool"
+    );
+    let bad = smbclient(&ports, "not-the-password", "ls", work.path())?;
+    ensure!(
+        !bad.status.success() && text(&bad).contains("NT_STATUS_LOGON_FAILURE"),
+        "a wrong SMB password was not refused:\n{}",
+        text(&bad)
+    );
+
+    // A read/write loop through one iSCSI session across a storaged restart.
+    let mut rw = start_rw_loop(&ports, 400)?;
+    let started = Instant::now();
+    let mut listed = String::new();
+    while started.elapsed() < Duration::from_secs(20) {
+        listed = shell.check("storagectl iscsi sessions")?;
+        if listed.contains("iqn.") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    ensure!(
+        listed.contains(IQN),
+        "the loop's session is not listed:\n{listed}"
+    );
+    shell.check("systemctl restart storaged && systemctl is-active storaged")?;
+    ensure!(
+        rw.try_wait()?.is_none(),
+        "the read/write loop ended before storaged had restarted; make it longer"
+    );
+    let out = rw.wait_with_output()?;
+    let log = text(&out);
+    ensure!(
+        out.status.success() && !log.contains("failed") && !log.contains("error"),
+        "the read/write loop saw an error across the restart:\n{log}"
+    );
+    ensure!(
+        identity(&ports, 0)? == (serial_page.clone(), id_page.clone()),
+        "LUN 0 changed identity across a storaged restart"
+    );
+    let journal =
+        shell.check("journalctl -b -u storaged -o cat | grep 'sharing reconciled' | tail -n1")?;
+    ensure!(
+        journal.contains("0 configfs changes"),
+        "the restart rewrote configfs: {journal}"
+    );
+
+    // A reboot brings back the same identities, the files and the user.
+    let _ = shell.run("systemctl reboot", Duration::from_secs(10));
+    drop(shell);
+    vm.wait_for_serial_count(STORAGED_READY, 2, BOOT_TIMEOUT)
+        .context("the guest did not come back after the reboot")?;
+    let mut shell = vm.shell(Duration::from_secs(120))?;
+    let after = wait_for(|| identity(&ports, 0), Duration::from_secs(60))?;
+    ensure!(
+        after == (serial_page, id_page),
+        "LUN 0 changed identity across a reboot"
+    );
+    host_ok(
+        "nfs-cp",
+        &[
+            &ports.nfs_url("/var/mnt/tank/share/smb.bin"),
+            back.to_str().unwrap(),
+        ],
+    )?;
+    ensure!(
+        std::fs::read(&back)? == payload,
+        "NFS read after reboot differs"
+    );
+    let get = wait_for(
+        || {
+            let out = smbclient(
+                &ports,
+                SMB_PASSWORD,
+                "get from-host.bin again.bin",
+                work.path(),
+            )?;
+            ensure!(out.status.success(), "{}", text(&out));
+            Ok(())
+        },
+        Duration::from_secs(60),
+    );
+    get.context("smbclient after the reboot")?;
+    let state = shell.check("cat /var/lib/storaged/state.json")?;
+    ensure!(
+        !state.contains(SMB_PASSWORD),
+        "the SMB password is in state.json"
+    );
+    vm.kill();
+    Ok(())
+}
+
+/// Retries `probe` until it succeeds or `limit` passes (services come up
+/// a moment after storaged reports ready).
+fn wait_for<T>(mut probe: impl FnMut() -> Result<T>, limit: Duration) -> Result<T> {
+    let start = Instant::now();
+    loop {
+        match probe() {
+            Ok(v) => return Ok(v),
+            Err(e) if start.elapsed() > limit => bail!("still failing after {limit:?}: {e:#}"),
+            Err(_) => std::thread::sleep(Duration::from_secs(2)),
+        }
+    }
+}
