@@ -20,10 +20,10 @@ const CHAP_USER: &str = "esx";
 const CHAP_SECRET: &str = "chapsecret1234";
 const SMB_PASSWORD: &str = "Pa55word-alice";
 /// The iSCSI-test-cu families that cover VAAI: UNMAP, WRITE SAME,
-/// COMPARE AND WRITE (ATS) and EXTENDED COPY (XCOPY).
-const VAAI_FAMILIES: [&str; 7] = [
+/// COMPARE AND WRITE (ATS) and EXTENDED COPY (XCOPY). (SCSI.GetLBAStatus
+/// is left out: LIO does not implement GET LBA STATUS, so it only skips.)
+const VAAI_FAMILIES: [&str; 6] = [
     "SCSI.Unmap",
-    "SCSI.GetLBAStatus",
     "SCSI.WriteSame10",
     "SCSI.WriteSame16",
     "SCSI.CompareAndWrite",
@@ -86,17 +86,28 @@ fn host_ok(program: &str, args: &[&str]) -> Result<String> {
     Ok(text(&out))
 }
 
-/// Unit serial (VPD 0x80) and device identification (VPD 0x83) as
-/// iscsi-inq prints them.
+/// Unit serial (VPD 0x80, as iscsi-inq prints it) and the NAA designator
+/// of VPD 0x83 in hex.
 fn identity(ports: &Ports, lun: u8) -> Result<(String, String)> {
     let url = ports.lun(lun);
-    let serial = host_ok("iscsi-inq", &["-e", "1", "-c", "0x80", &url])?;
-    let ids = host_ok("iscsi-inq", &["-e", "1", "-c", "0x83", &url])?;
-    Ok((serial, ids))
+    let serial = host_ok("iscsi-inq", &["-e", "1", "-c", "128", &url])?;
+    let out = host("iscsi-inq", &["-e", "1", "-c", "131", &url])?;
+    ensure!(out.status.success(), "iscsi-inq VPD 0x83: {}", text(&out));
+    let naa = naa_from_vpd83(&out.stdout)
+        .with_context(|| format!("no NAA designator in VPD 0x83:\n{}", text(&out)))?;
+    Ok((serial, naa))
 }
 
-/// The hex digits of an `naa.6001405…` id, as they appear in iscsi-inq's
-/// designator dump (without the `naa.` prefix).
+/// iscsi-inq prints a binary designator's bytes raw between `[` and `]`;
+/// an NAA IEEE Registered Extended designator is 16 bytes.
+fn naa_from_vpd83(stdout: &[u8]) -> Option<String> {
+    let marker = b"Designator Type:(3) NAA\nDesignator:[";
+    let at = stdout.windows(marker.len()).position(|w| w == marker)? + marker.len();
+    let bytes = stdout.get(at..at + 16)?;
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The hex digits of an `naa.6001405…` id.
 fn naa_digits(naa: &str) -> String {
     naa.trim_start_matches("naa.").to_ascii_lowercase()
 }
@@ -118,30 +129,117 @@ fn nvme_ids(shell: &mut TestShell) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Runs one iscsi-test-cu family; returns (ran, skipped) counted from its
-/// output (its own summary counts skipped tests as passed).
-fn conformance(ports: &Ports, family: &str) -> Result<(usize, usize)> {
-    let out = host(
-        "iscsi-test-cu",
-        &["-d", "-n", &format!("--test={family}"), &ports.lun(0)],
-    )?;
+/// Conformance tests the kernel's LIO (Debian 13, 6.12) fails, whatever
+/// storaged configures: (test, the failure it shows, why). They still run;
+/// a failure that matches is reported, any other failure fails the test.
+const KNOWN_LIO_GAPS: [(&str, &str, &str); 6] = [
+    (
+        "SCSI.WriteSame10.InvalidDataOutSize",
+        "successful but should have failed",
+        "LIO accepts a WRITE SAME whose data-out is longer than one block",
+    ),
+    (
+        "SCSI.WriteSame16.InvalidDataOutSize",
+        "successful but should have failed",
+        "LIO accepts a WRITE SAME whose data-out is longer than one block",
+    ),
+    (
+        "SCSI.WriteSame16.UnmapUnaligned",
+        "INVALID_FIELD_IN_CDB",
+        "LIO refuses this test's WRITE SAME(16) UNMAP of a partial physical block",
+    ),
+    (
+        "SCSI.CompareAndWrite.Simple",
+        "failed with wrong sense",
+        "LIO refuses a COMPARE AND WRITE over its maximum length with ASC 0x0E03, not INVALID FIELD IN CDB",
+    ),
+    (
+        "SCSI.CompareAndWrite.Miscompare",
+        "failed with wrong sense",
+        "LIO refuses a COMPARE AND WRITE over its maximum length with ASC 0x0E03, not INVALID FIELD IN CDB",
+    ),
+    (
+        "SCSI.ReceiveCopyResults.CopyStatus",
+        "INVALID_FIELD_IN_CDB",
+        "LIO implements RECEIVE COPY RESULTS for OPERATING PARAMETERS only",
+    ),
+];
+
+/// What one iscsi-test-cu test did.
+enum Verdict {
+    Passed,
+    Skipped,
+    Failed(String),
+}
+
+/// Runs one iscsi-test-cu test (FAMILY.SUITE.TEST). Its CUnit summary
+/// counts a skipped test as passed, so skips are read from the log.
+fn conformance_test(ports: &Ports, test: &str) -> Result<Verdict> {
+    let out = host("iscsi-test-cu", &["-d", &format!("--test={test}"), &ports.lun(0)])?;
     let log = text(&out);
-    ensure!(
-        out.status.success(),
-        "iscsi-test-cu {family} failed:\n{log}"
-    );
-    let passed = log.matches("passed").count();
-    let skipped = log.matches("[SKIPPED]").count();
-    let tests = log
+    let summary: Vec<usize> = log
         .lines()
-        .filter(|l| l.trim_start().starts_with("Test: "))
-        .count();
+        .find(|l| l.trim_start().starts_with("tests "))
+        .with_context(|| format!("iscsi-test-cu {test}: no summary:\n{log}"))?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (ran, failed) = match summary[..] {
+        [_total, ran, _passed, failed, ..] => (ran, failed),
+        _ => bail!("iscsi-test-cu {test}: unreadable summary:\n{log}"),
+    };
+    ensure!(ran == 1, "iscsi-test-cu {test} ran {ran} tests:\n{log}");
+    Ok(if failed > 0 || !out.status.success() {
+        Verdict::Failed(log)
+    } else if log.contains("[SKIPPED]") {
+        Verdict::Skipped
+    } else {
+        Verdict::Passed
+    })
+}
+
+/// Runs every test of a suite one by one; returns a summary line, and adds
+/// each failure outside [`KNOWN_LIO_GAPS`] to `unexpected`. Fails when
+/// nothing really ran.
+fn conformance(
+    ports: &Ports,
+    listing: &str,
+    suite: &str,
+    unexpected: &mut Vec<String>,
+) -> Result<String> {
+    let tests: Vec<&str> = listing
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.strip_prefix(suite).is_some_and(|rest| rest.starts_with('.')))
+        .collect();
+    ensure!(!tests.is_empty(), "iscsi-test-cu lists no tests for {suite}");
+    let (mut passed, mut skipped, mut gaps) = (0, 0, Vec::new());
+    for test in &tests {
+        match conformance_test(ports, test)? {
+            Verdict::Passed => passed += 1,
+            Verdict::Skipped => skipped += 1,
+            Verdict::Failed(log) => match KNOWN_LIO_GAPS
+                .iter()
+                .find(|(t, shows, _)| t == test && log.contains(shows))
+            {
+                Some((_, _, why)) => gaps.push(format!("{test} failed as known ({why})")),
+                None => {
+                    let first = log.lines().find(|l| l.contains("[FAILED]")).unwrap_or("");
+                    unexpected.push(format!("{test}: {}", first.trim()));
+                }
+            },
+        }
+    }
     ensure!(
-        tests > skipped,
-        "iscsi-test-cu {family}: every one of {tests} tests was skipped:\n{log}"
+        passed > 0,
+        "iscsi-test-cu {suite}: no test passed ({skipped} skipped, {unexpected:?})"
     );
-    eprintln!("vm tests: iscsi-test-cu {family}: {tests} tests, {skipped} skipped ({passed} 'passed' words)");
-    Ok((tests, skipped))
+    let mut line = format!("{suite}: {} tests, {passed} passed, {skipped} skipped", tests.len());
+    for gap in gaps {
+        line.push_str(&format!("; {gap}"));
+    }
+    Ok(line)
 }
 
 /// qemu-io writing and verifying patterns through one iSCSI session.
@@ -280,8 +378,8 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
         "VPD 0x80 lacks {serial0}:\n{serial_page}"
     );
     ensure!(
-        id_page.to_ascii_lowercase().contains(&naa_digits(&naa0)),
-        "VPD 0x83 lacks {naa0}:\n{id_page}"
+        id_page == naa_digits(&naa0),
+        "VPD 0x83 has NAA {id_page}, storagectl says {naa0}"
     );
     let cap = host_ok("iscsi-readcapacity16", &[&ports.lun(0)])?;
     ensure!(
@@ -302,10 +400,17 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
         second.contains("IRONSTOR"),
         "the second portal does not answer:\n{second}"
     );
-    let mut summary = Vec::new();
-    for family in VAAI_FAMILIES {
-        let (tests, skipped) = conformance(&ports, family)?;
-        summary.push(format!("{family}: {tests} ran, {skipped} skipped"));
+    let listing = host_ok("iscsi-test-cu", &["--list"])?;
+    let (mut summary, mut unexpected) = (Vec::new(), Vec::new());
+    for suite in VAAI_FAMILIES {
+        summary.push(conformance(&ports, &listing, suite, &mut unexpected)?);
+    }
+    if !unexpected.is_empty() {
+        let kernel = shell.check("dmesg | grep -iE 'target|write_same|unmap|xcopy' | tail -n 20")?;
+        bail!(
+            "iscsi-test-cu failures:\n  {}\nguest kernel:\n{kernel}",
+            unexpected.join("\n  ")
+        );
     }
     eprintln!(
         "vm tests: iscsi-test-cu summary:\n  {}",
