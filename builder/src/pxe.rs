@@ -8,8 +8,9 @@
 //! - UEFI PXE: GRUB's network EFI image with `grub/grub.cfg`;
 //! - a client that already is iPXE (QEMU's NIC ROMs): `boot.ipxe`.
 //!
-//! The kernel never gets `root=`: the initrd fetches the squashfs from
-//! `ironstor.root_url`, checks it against `ironstor.root_sha256` and mounts
+//! The kernel never gets `root=`: `boot=ironstor-net` has the initrd
+//! (`rootfs/initramfs/scripts/ironstor-net`) fetch the squashfs from
+//! `ironstor.root_url`, check it against `ironstor.root_sha256` and mount
 //! it. `ironstor.slot=net` tells storaged there is no A/B slot to manage.
 //!
 //! Everything here is pure except [`write_tree`]; the tree is served by TFTP
@@ -27,12 +28,7 @@ use crate::build::ROOT_SQUASHFS;
 use crate::grub::{serial_from_cmdline, GRUB_LIB};
 use crate::run::{Cmd, RunError};
 
-/// Command-line key: where the initrd downloads the root squashfs from.
-pub const ROOT_URL_KEY: &str = "ironstor.root_url";
-/// Command-line key: the SHA-256 the downloaded squashfs must have.
-pub const ROOT_SHA256_KEY: &str = "ironstor.root_sha256";
-/// The `ironstor.slot=` value of a network boot: neither A nor B.
-pub const NET_SLOT: &str = "net";
+pub use ironstor_contract::netboot::{BOOT_SCRIPT, NET_SLOT, ROOT_SHA256_KEY, ROOT_URL_KEY};
 
 // Names inside the tree. Loaders find their configs by these names, so
 // they are fixed, not settings.
@@ -205,7 +201,7 @@ impl PxeBoot {
                 Some("must not hold quotes, `;` or `$` (loader configs would read them)")
             } else if word.starts_with("root=") {
                 Some("is not allowed: a network boot's root comes from ironstor.root_url")
-            } else if [ROOT_URL_KEY, ROOT_SHA256_KEY, CMDLINE_SLOT_KEY]
+            } else if [ROOT_URL_KEY, ROOT_SHA256_KEY, CMDLINE_SLOT_KEY, "boot"]
                 .iter()
                 .any(|k| word.strip_prefix(k).is_some_and(|r| r.starts_with('=')))
             {
@@ -234,6 +230,8 @@ impl PxeBoot {
     /// The kernel parameters every loader passes, as one line.
     pub fn kernel_args(&self) -> String {
         let mut words = vec![
+            // initramfs-tools runs /scripts/ironstor-net's mountroot.
+            format!("boot={BOOT_SCRIPT}"),
             format!("{ROOT_URL_KEY}={}", self.base_url.join(ROOT_SQUASHFS)),
             format!("{ROOT_SHA256_KEY}={}", self.root_sha256.as_str()),
             format!("{CMDLINE_SLOT_KEY}={NET_SLOT}"),

@@ -15,7 +15,7 @@ fn boot() -> PxeBoot {
     .unwrap()
 }
 
-const ARGS: &str = "ironstor.root_url=http://10.0.2.2:8080/root.squashfs \
+const ARGS: &str = "boot=ironstor-net ironstor.root_url=http://10.0.2.2:8080/root.squashfs \
     ironstor.root_sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
     ironstor.slot=net console=ttyS0,115200 quiet";
 
