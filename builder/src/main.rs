@@ -11,6 +11,8 @@ use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
+use ironstor_builder::pxe::serve::{self, ServeOptions};
+use ironstor_builder::pxe::BiosLoader;
 use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, UsbController, Vm};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
@@ -69,12 +71,46 @@ enum Command {
         #[arg(long)]
         sata: Option<u32>,
     },
+    /// Network boot: serve a build's pxe/ tree.
+    Pxe {
+        #[command(subcommand)]
+        command: PxeCommand,
+    },
     /// Install the host packages `build`, `qemu` and the tests need (as root, with apt).
     Setup,
     /// Inspect profiles.
     Profile {
         #[command(subcommand)]
         command: ProfileCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PxeCommand {
+    /// Serve the tree over HTTP and TFTP and print a dnsmasq proxy-DHCP snippet.
+    Serve {
+        /// A build's output directory (or its pxe/ tree); default: out/ironstor-hpe-ml310e.
+        out_dir: Option<PathBuf>,
+        /// Base URL the loaders are told, e.g. http://192.168.1.5:8080/ (this
+        /// host); default: the profile's pxe.base_url. A new URL rewrites the
+        /// tree's loader configs.
+        #[arg(long)]
+        url: Option<String>,
+        /// HTTP listen address; default: 0.0.0.0 and the URL's port.
+        #[arg(long, value_name = "ADDR:PORT")]
+        http: Option<std::net::SocketAddr>,
+        /// TFTP listen address (port 69 needs root).
+        #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:69")]
+        tftp: std::net::SocketAddr,
+        /// This host's LAN address for dnsmasq; default: the URL's host.
+        #[arg(long)]
+        address: Option<std::net::Ipv4Addr>,
+        /// The LAN's network address for dnsmasq; default: ADDRESS as a /24.
+        #[arg(long)]
+        subnet: Option<std::net::Ipv4Addr>,
+        /// Send BIOS clients pxelinux.0 (TFTP only) instead of iPXE's undionly.kpxe.
+        #[arg(long)]
+        pxelinux: bool,
     },
 }
 
@@ -172,6 +208,7 @@ fn run(cli: Cli) -> Result<()> {
                 fresh: !reuse,
                 usb,
                 drives,
+                netboot: None,
             };
             let mut vm = Vm::start(&opts)?;
             eprintln!(
@@ -188,6 +225,37 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Pxe {
+            command:
+                PxeCommand::Serve {
+                    out_dir,
+                    url,
+                    http,
+                    tftp,
+                    address,
+                    subnet,
+                    pxelinux,
+                },
+        } => {
+            let serving = serve::start(&ServeOptions {
+                dir: out_dir.unwrap_or_else(|| Path::new("out").join("ironstor-hpe-ml310e")),
+                url,
+                http,
+                tftp,
+                address,
+                subnet,
+                bios_loader: if pxelinux {
+                    BiosLoader::Pxelinux
+                } else {
+                    BiosLoader::Ipxe
+                },
+            })?;
+            println!("{}", serving.report);
+            eprintln!("ironstor: serving until interrupted (Ctrl-C)");
+            loop {
+                std::thread::park();
+            }
         }
         Command::Setup => {
             let mut needs = host::BUILD.to_vec();

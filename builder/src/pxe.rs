@@ -137,7 +137,37 @@ impl BaseUrl {
         if !url.chars().all(|c| c.is_ascii_graphic()) || url.contains(['"', '\'', '\\']) {
             return err("must be printable ASCII without spaces or quotes");
         }
-        Ok(BaseUrl(url.to_string()))
+        let parsed = BaseUrl(url.to_string());
+        if parsed.authority().contains(['[', ']']) {
+            return err("names an IPv6 literal, which the initramfs cannot split: use an IPv4 address or a host name");
+        }
+        if let Some((_, port)) = parsed.authority().rsplit_once(':') {
+            // The initramfs splits host and port with plain shell.
+            if !port.parse::<u16>().is_ok_and(|p| p > 0) {
+                return err("has a port that is not a number from 1 to 65535");
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// `host[:port]`.
+    fn authority(&self) -> &str {
+        let rest = &self.0["http://".len()..];
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    /// The host name or address the URL names.
+    pub fn host(&self) -> &str {
+        let a = self.authority();
+        a.rsplit_once(':').map_or(a, |(host, _)| host)
+    }
+
+    /// The TCP port, 80 unless the URL names one.
+    pub fn port(&self) -> u16 {
+        self.authority()
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(80)
     }
 
     pub fn as_str(&self) -> &str {
@@ -345,7 +375,6 @@ pub fn render_dnsmasq_proxy_dhcp(info: &ServeInfo) -> String {
 /// Everything [`plan_tree`] needs.
 #[derive(Debug, Clone)]
 pub struct PxeInputs<'a> {
-    pub boot: &'a PxeBoot,
     pub kernel: &'a Path,
     pub initrd: &'a Path,
     pub root_squashfs: &'a Path,
@@ -376,8 +405,9 @@ pub enum Source {
     GrubNetImage { modules_dir: PathBuf },
 }
 
-/// The files of the network-boot tree, in the order [`write_tree`] writes
-/// them.
+/// The files of the network-boot tree that do not depend on where it is
+/// served, in the order [`write_tree`] writes them; [`plan_configs`] has
+/// the rest.
 pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
     let entry = |dest: &str, source| TreeEntry {
         dest: PathBuf::from(dest),
@@ -398,12 +428,6 @@ pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
         entry(KERNEL, image(inputs.kernel)),
         entry(INITRD, image(inputs.initrd)),
         entry(ROOT_SQUASHFS, image(inputs.root_squashfs)),
-        entry(BOOT_IPXE, Source::Text(render_boot_ipxe(inputs.boot))),
-        entry(PXELINUX_CFG, Source::Text(render_pxelinux_cfg(inputs.boot))),
-        entry(
-            GRUB_NET_CFG,
-            Source::Text(render_grub_netboot_cfg(inputs.boot)),
-        ),
         entry(UNDIONLY, host(UNDIONLY_SRC)),
         entry(PXELINUX, host(PXELINUX_SRC)),
         entry(LDLINUX, host(LDLINUX_SRC)),
@@ -414,6 +438,23 @@ pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
             },
         ),
     ]
+}
+
+/// The loader configs: each names the base URL, so they are written when
+/// it is known (at build time from `pxe.base_url`, else by `ironstor pxe
+/// serve --url`).
+pub fn plan_configs(boot: &PxeBoot) -> Vec<TreeEntry> {
+    [
+        (BOOT_IPXE, render_boot_ipxe(boot)),
+        (PXELINUX_CFG, render_pxelinux_cfg(boot)),
+        (GRUB_NET_CFG, render_grub_netboot_cfg(boot)),
+    ]
+    .into_iter()
+    .map(|(dest, text)| TreeEntry {
+        dest: PathBuf::from(dest),
+        source: Source::Text(text),
+    })
+    .collect()
 }
 
 /// The `grub-mkimage` run that makes GRUB's UEFI netboot image at `out`.
@@ -474,6 +515,11 @@ fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+pub mod serve;
+mod tree;
+
+pub use tree::{build_tree, configure, TreeError, TreeInfo, TreeInputs, TREE_INFO};
 
 #[cfg(test)]
 mod tests;

@@ -91,6 +91,7 @@ pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
         fresh: true,
         usb: UsbController::Xhci,
         drives: None,
+        netboot: None,
     };
     for attempt in 1..=2 {
         let mut vm = Vm::start(&opts)?;
