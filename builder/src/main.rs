@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+use ironstor_builder::build::PXE_DIR;
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
 use ironstor_builder::pxe::serve::{self, ServeOptions};
 use ironstor_builder::pxe::BiosLoader;
-use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, UsbController, Vm};
+use ironstor_builder::qemu::{Firmware, Forward, NetBoot, QemuOptions, UsbController, Vm};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
 
@@ -70,6 +71,10 @@ enum Command {
         /// Number of SATA disks (default: the profile's).
         #[arg(long)]
         sata: Option<u32>,
+        /// PXE-boot the build's pxe/ tree (QEMU's TFTP, the tree over HTTP
+        /// from this process) instead of the USB stick.
+        #[arg(long)]
+        pxe: bool,
     },
     /// Network boot: serve a build's pxe/ tree.
     Pxe {
@@ -189,6 +194,7 @@ fn run(cli: Cli) -> Result<()> {
             usb,
             nvme,
             sata,
+            pxe,
         } => {
             let out_dir = out_dir.unwrap_or_else(|| PathBuf::from("out/ironstor-qemu"));
             let firmware = if uefi { Firmware::Uefi } else { Firmware::Bios };
@@ -199,8 +205,20 @@ fn run(cli: Cli) -> Result<()> {
                     Some((nvme.unwrap_or(q.nvme_drives), sata.unwrap_or(q.sata_drives)))
                 }
             };
+            // Kept alive while QEMU runs: the guest fetches from it.
+            let (_http, netboot) = if pxe {
+                let (http, netboot) =
+                    NetBoot::serve_tree(&out_dir.join(PXE_DIR), ironstor_builder::pxe::BOOT_IPXE)?;
+                (Some(http), Some(netboot))
+            } else {
+                (None, None)
+            };
             let opts = QemuOptions {
-                run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
+                run_dir: out_dir.join(format!(
+                    "qemu-{}{}",
+                    firmware.name(),
+                    if pxe { "-pxe" } else { "" }
+                )),
                 out_dir,
                 firmware,
                 forwards,
@@ -208,7 +226,7 @@ fn run(cli: Cli) -> Result<()> {
                 fresh: !reuse,
                 usb,
                 drives,
-                netboot: None,
+                netboot,
             };
             let mut vm = Vm::start(&opts)?;
             eprintln!(

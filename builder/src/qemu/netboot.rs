@@ -14,7 +14,12 @@
 //! `socat` per connection, relaying it to the server.
 
 use std::net::SocketAddrV4;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::http::{HttpHandle, HttpServer};
+use crate::pxe::{BaseUrl, TreeInfo};
 
 /// How the guest boots from the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +34,33 @@ pub struct NetBoot {
 }
 
 impl NetBoot {
+    /// Serves the built `tree` over HTTP on a free port of 127.0.0.1 and
+    /// says how the guest reaches it, booting `bootfile` (`boot.ipxe`, or
+    /// GRUB's EFI image). The tree's base URL must name an IPv4 address in
+    /// QEMU's user network (the qemu profile's is `http://10.0.2.100/`).
+    pub fn serve_tree(tree: &Path, bootfile: &str) -> Result<(HttpHandle, NetBoot)> {
+        let info = TreeInfo::load(tree)?;
+        let url = info.base_url.with_context(|| {
+            format!(
+                "the tree in {} has no base URL: build a profile with pxe.base_url (images/qemu.toml has one)",
+                tree.display()
+            )
+        })?;
+        let base = BaseUrl::parse(&url)?;
+        let ip = base.host().parse().with_context(|| {
+            format!("base URL {url}: QEMU's guestfwd needs an IPv4 address, e.g. 10.0.2.100")
+        })?;
+        let http = HttpServer::bind("127.0.0.1:0", tree)
+            .with_context(|| format!("cannot serve {} over HTTP", tree.display()))?
+            .spawn()?;
+        let netboot = NetBoot {
+            tftp_dir: tree.to_path_buf(),
+            bootfile: bootfile.to_string(),
+            http: Some((SocketAddrV4::new(ip, base.port()), http.local_addr().port())),
+        };
+        Ok((http, netboot))
+    }
+
     /// What goes after `-netdev user,id=net0,restrict=on`.
     pub(super) fn netdev_options(&self) -> String {
         // QEMU's option syntax escapes a comma by doubling it.
