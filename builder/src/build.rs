@@ -1,7 +1,7 @@
 //! `ironstor build`: the whole pipeline on one screen.
 //!
 //! profile → base root (cached) → ZFS modules (cached) → assembled root →
-//! squashfs → GRUB → ESP → data → usb.img → manifest.
+//! squashfs → GRUB → ESP → data → usb.img → manifest → PXE tree.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use crate::disk::Layout;
 use crate::fsutil::{hash_file, hash_tree};
 use crate::image::{self, DiskInputs, EspInputs};
 use crate::profile::{Profile, Qemu};
+use crate::pxe::{self, PxeInputs, TreeInfo, TreeInputs};
 use crate::rootfs;
 
 /// What a build leaves in its output directory, for `ironstor qemu`, the
@@ -23,6 +24,8 @@ use crate::rootfs;
 pub const MANIFEST: &str = "image.toml";
 pub const USB_IMAGE: &str = "usb.img";
 pub const ROOT_SQUASHFS: &str = "root.squashfs";
+/// The network-boot tree, a directory of the output.
+pub const PXE_DIR: &str = "pxe";
 
 /// `image.toml`: who the image is and how to boot it in QEMU.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -111,7 +114,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     let work = out.join(".work");
     fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     let mut st = Stages {
-        total: 9,
+        total: 10,
         done: Vec::new(),
     };
 
@@ -237,6 +240,37 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         fs::write(out.join(MANIFEST), toml::to_string(&manifest)?)?;
         Ok(manifest)
     })?;
+    let tree = out.join(PXE_DIR);
+    let info = st.run(
+        "pxe",
+        "network-boot tree: kernel, initrd, squashfs, iPXE, pxelinux, GRUB",
+        || {
+            Ok(pxe::build_tree(
+                TreeInputs {
+                    files: PxeInputs {
+                        kernel: &out.join(pxe::KERNEL),
+                        initrd: &out.join(pxe::INITRD),
+                        root_squashfs: &squashfs,
+                        host_root: Path::new("/"),
+                    },
+                    info: TreeInfo {
+                        image: manifest.name.clone(),
+                        version: manifest.version.clone(),
+                        build_id: manifest.build_id.clone(),
+                        root_sha256: manifest.root_squashfs_sha256.clone(),
+                        command_line: profile.kernel.command_line.clone(),
+                        base_url: profile.pxe.base_url.as_ref().map(|u| u.to_string()),
+                    },
+                },
+                &tree,
+            )?)
+        },
+    )?;
+    st.note(match &info.base_url {
+        Some(url) => format!("loader configs for {url}"),
+        None => "no pxe.base_url: `ironstor pxe serve --url` writes the loader configs".into(),
+    });
+
     // The root tree is big and rebuilt each time; keep only the logs.
     let _ = fs::remove_dir_all(&assembled.root);
 
@@ -248,9 +282,16 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
 /// still there whole.
 fn up_to_date(out: &Path, build_id: &str) -> Option<Manifest> {
     let manifest = Manifest::load(out).ok()?;
-    let complete = [USB_IMAGE, ROOT_SQUASHFS, "vmlinuz", "initrd.img"]
-        .iter()
-        .all(|name| out.join(name).is_file());
+    let tree_info = format!("{PXE_DIR}/{}", pxe::TREE_INFO);
+    let complete = [
+        USB_IMAGE,
+        ROOT_SQUASHFS,
+        "vmlinuz",
+        "initrd.img",
+        &tree_info,
+    ]
+    .iter()
+    .all(|name| out.join(name).is_file());
     (manifest.build_id == build_id && complete).then_some(manifest)
 }
 

@@ -181,3 +181,41 @@ mod tests {
         assert!(fs::metadata(&img).unwrap().blocks() * 512 <= 2 << 20);
     }
 }
+
+/// Why a name asked of a served tree (TFTP, HTTP) was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("outside the served tree")]
+    Outside,
+    #[error("no such file")]
+    NotFound,
+    #[error("{0}")]
+    Unreadable(io::Error),
+}
+
+/// The file `name` names under `root` (canonical). A leading `/` means the
+/// root, as with `tftpd-hpa --secure`; `..`, and symlinks that lead out of
+/// the root, are refused.
+pub fn resolve_served(root: &Path, name: &str) -> Result<std::path::PathBuf, Refused> {
+    let rel = Path::new(name.trim_start_matches('/'));
+    let escapes = rel.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if escapes {
+        return Err(Refused::Outside);
+    }
+    let path = root.join(rel).canonicalize().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => Refused::NotFound,
+        _ => Refused::Unreadable(e),
+    })?;
+    if !path.starts_with(root) {
+        return Err(Refused::Outside);
+    }
+    if !path.is_file() {
+        return Err(Refused::NotFound);
+    }
+    Ok(path)
+}

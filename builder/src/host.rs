@@ -29,6 +29,13 @@ pub const BUILD: &[Need] = &[
     need("/usr/lib/grub/i386-pc/boot.img", "grub-pc-bin"),
     need("/usr/lib/grub/x86_64-efi/linux.mod", "grub-efi-amd64-bin"),
     need("/usr/bin/tar", "tar"),
+    // The network-boot tree's BIOS loaders.
+    need("/usr/lib/ipxe/undionly.kpxe", "ipxe"),
+    need("/usr/lib/PXELINUX/pxelinux.0", "pxelinux"),
+    need(
+        "/usr/lib/syslinux/modules/bios/ldlinux.c32",
+        "syslinux-common",
+    ),
 ];
 
 /// What `ironstor qemu` runs.
@@ -37,6 +44,9 @@ pub const QEMU: &[Need] = &[
     need("/usr/bin/qemu-img", "qemu-utils"),
     need("/usr/share/OVMF/OVMF_CODE_4M.fd", "ovmf"),
     need("/usr/share/seabios/bios-256k.bin", "seabios"),
+    // iPXE as the virtio NIC's option ROM, for network boots (BIOS, UEFI).
+    need("/usr/lib/ipxe/qemu/pxe-virtio.rom", "ipxe-qemu"),
+    need("/usr/lib/ipxe/qemu/efi-virtio.rom", "ipxe-qemu"),
 ];
 
 /// What the test suite's own checks run on the host: generated smb.conf
@@ -53,6 +63,9 @@ pub const TEST: &[Need] = &[
     need("/usr/bin/nfs-cp", "libnfs-utils"),
     need("/usr/bin/smbclient", "smbclient"),
     need("/usr/bin/curl", "curl"),
+    // Relays the PXE guest's HTTP connections to the test's server
+    // (QEMU guestfwd runs it once per connection).
+    need("/usr/bin/socat", "socat"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -17,6 +17,7 @@ pub mod fsutil;
 pub mod gpt;
 pub mod grub;
 pub mod host;
+pub mod http;
 pub mod image;
 pub mod profile;
 pub mod pxe;

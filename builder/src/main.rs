@@ -7,11 +7,14 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
+use ironstor_builder::build::PXE_DIR;
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
-use ironstor_builder::qemu::{Firmware, Forward, QemuOptions, UsbController, Vm};
+use ironstor_builder::pxe::serve::{self, ServeOptions};
+use ironstor_builder::pxe::BiosLoader;
+use ironstor_builder::qemu::{Firmware, Forward, NetBoot, QemuOptions, UsbController, Vm};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
 
@@ -68,6 +71,15 @@ enum Command {
         /// Number of SATA disks (default: the profile's).
         #[arg(long)]
         sata: Option<u32>,
+        /// PXE-boot the build's pxe/ tree (QEMU's TFTP, the tree over HTTP
+        /// from this process) instead of the USB stick.
+        #[arg(long)]
+        pxe: bool,
+    },
+    /// Network boot: serve a build's pxe/ tree.
+    Pxe {
+        #[command(subcommand)]
+        command: PxeCommand,
     },
     /// Install the host packages `build`, `qemu` and the tests need (as root, with apt).
     Setup,
@@ -75,6 +87,35 @@ enum Command {
     Profile {
         #[command(subcommand)]
         command: ProfileCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PxeCommand {
+    /// Serve the tree over HTTP and TFTP and print a dnsmasq proxy-DHCP snippet.
+    Serve {
+        /// A build's output directory (or its pxe/ tree); default: out/ironstor-hpe-ml310e.
+        out_dir: Option<PathBuf>,
+        /// Base URL the loaders are told, e.g. http://192.168.1.5:8080/ (this
+        /// host); default: the profile's pxe.base_url. A new URL rewrites the
+        /// tree's loader configs.
+        #[arg(long)]
+        url: Option<String>,
+        /// HTTP listen address; default: 0.0.0.0 and the URL's port.
+        #[arg(long, value_name = "ADDR:PORT")]
+        http: Option<std::net::SocketAddr>,
+        /// TFTP listen address (port 69 needs root).
+        #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:69")]
+        tftp: std::net::SocketAddr,
+        /// This host's LAN address for dnsmasq; default: the URL's host.
+        #[arg(long)]
+        address: Option<std::net::Ipv4Addr>,
+        /// The LAN's network address for dnsmasq; default: ADDRESS as a /24.
+        #[arg(long)]
+        subnet: Option<std::net::Ipv4Addr>,
+        /// Send BIOS clients pxelinux.0 (TFTP only) instead of iPXE's undionly.kpxe.
+        #[arg(long)]
+        pxelinux: bool,
     },
 }
 
@@ -153,6 +194,7 @@ fn run(cli: Cli) -> Result<()> {
             usb,
             nvme,
             sata,
+            pxe,
         } => {
             let out_dir = out_dir.unwrap_or_else(|| PathBuf::from("out/ironstor-qemu"));
             let firmware = if uefi { Firmware::Uefi } else { Firmware::Bios };
@@ -163,8 +205,20 @@ fn run(cli: Cli) -> Result<()> {
                     Some((nvme.unwrap_or(q.nvme_drives), sata.unwrap_or(q.sata_drives)))
                 }
             };
+            // Kept alive while QEMU runs: the guest fetches from it.
+            let (_http, netboot) = if pxe {
+                let (http, netboot) =
+                    NetBoot::serve_tree(&out_dir.join(PXE_DIR), ironstor_builder::pxe::BOOT_IPXE)?;
+                (Some(http), Some(netboot))
+            } else {
+                (None, None)
+            };
             let opts = QemuOptions {
-                run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
+                run_dir: out_dir.join(format!(
+                    "qemu-{}{}",
+                    firmware.name(),
+                    if pxe { "-pxe" } else { "" }
+                )),
                 out_dir,
                 firmware,
                 forwards,
@@ -172,6 +226,7 @@ fn run(cli: Cli) -> Result<()> {
                 fresh: !reuse,
                 usb,
                 drives,
+                netboot,
             };
             let mut vm = Vm::start(&opts)?;
             eprintln!(
@@ -188,6 +243,37 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Pxe {
+            command:
+                PxeCommand::Serve {
+                    out_dir,
+                    url,
+                    http,
+                    tftp,
+                    address,
+                    subnet,
+                    pxelinux,
+                },
+        } => {
+            let serving = serve::start(&ServeOptions {
+                dir: out_dir.unwrap_or_else(|| Path::new("out").join("ironstor-hpe-ml310e")),
+                url,
+                http,
+                tftp,
+                address,
+                subnet,
+                bios_loader: if pxelinux {
+                    BiosLoader::Pxelinux
+                } else {
+                    BiosLoader::Ipxe
+                },
+            })?;
+            println!("{}", serving.report);
+            eprintln!("ironstor: serving until interrupted (Ctrl-C)");
+            loop {
+                std::thread::park();
+            }
         }
         Command::Setup => {
             let mut needs = host::BUILD.to_vec();

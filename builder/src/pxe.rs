@@ -8,8 +8,9 @@
 //! - UEFI PXE: GRUB's network EFI image with `grub/grub.cfg`;
 //! - a client that already is iPXE (QEMU's NIC ROMs): `boot.ipxe`.
 //!
-//! The kernel never gets `root=`: the initrd fetches the squashfs from
-//! `ironstor.root_url`, checks it against `ironstor.root_sha256` and mounts
+//! The kernel never gets `root=`: `boot=ironstor-net` has the initrd
+//! (`rootfs/initramfs/scripts/ironstor-net`) fetch the squashfs from
+//! `ironstor.root_url`, check it against `ironstor.root_sha256` and mount
 //! it. `ironstor.slot=net` tells storaged there is no A/B slot to manage.
 //!
 //! Everything here is pure except [`write_tree`]; the tree is served by TFTP
@@ -27,12 +28,7 @@ use crate::build::ROOT_SQUASHFS;
 use crate::grub::{serial_from_cmdline, GRUB_LIB};
 use crate::run::{Cmd, RunError};
 
-/// Command-line key: where the initrd downloads the root squashfs from.
-pub const ROOT_URL_KEY: &str = "ironstor.root_url";
-/// Command-line key: the SHA-256 the downloaded squashfs must have.
-pub const ROOT_SHA256_KEY: &str = "ironstor.root_sha256";
-/// The `ironstor.slot=` value of a network boot: neither A nor B.
-pub const NET_SLOT: &str = "net";
+pub use ironstor_contract::netboot::{BOOT_SCRIPT, NET_SLOT, ROOT_SHA256_KEY, ROOT_URL_KEY};
 
 // Names inside the tree. Loaders find their configs by these names, so
 // they are fixed, not settings.
@@ -141,7 +137,37 @@ impl BaseUrl {
         if !url.chars().all(|c| c.is_ascii_graphic()) || url.contains(['"', '\'', '\\']) {
             return err("must be printable ASCII without spaces or quotes");
         }
-        Ok(BaseUrl(url.to_string()))
+        let parsed = BaseUrl(url.to_string());
+        if parsed.authority().contains(['[', ']']) {
+            return err("names an IPv6 literal, which the initramfs cannot split: use an IPv4 address or a host name");
+        }
+        if let Some((_, port)) = parsed.authority().rsplit_once(':') {
+            // The initramfs splits host and port with plain shell.
+            if !port.parse::<u16>().is_ok_and(|p| p > 0) {
+                return err("has a port that is not a number from 1 to 65535");
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// `host[:port]`.
+    fn authority(&self) -> &str {
+        let rest = &self.0["http://".len()..];
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    /// The host name or address the URL names.
+    pub fn host(&self) -> &str {
+        let a = self.authority();
+        a.rsplit_once(':').map_or(a, |(host, _)| host)
+    }
+
+    /// The TCP port, 80 unless the URL names one.
+    pub fn port(&self) -> u16 {
+        self.authority()
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(80)
     }
 
     pub fn as_str(&self) -> &str {
@@ -205,7 +231,7 @@ impl PxeBoot {
                 Some("must not hold quotes, `;` or `$` (loader configs would read them)")
             } else if word.starts_with("root=") {
                 Some("is not allowed: a network boot's root comes from ironstor.root_url")
-            } else if [ROOT_URL_KEY, ROOT_SHA256_KEY, CMDLINE_SLOT_KEY]
+            } else if [ROOT_URL_KEY, ROOT_SHA256_KEY, CMDLINE_SLOT_KEY, "boot"]
                 .iter()
                 .any(|k| word.strip_prefix(k).is_some_and(|r| r.starts_with('=')))
             {
@@ -234,6 +260,8 @@ impl PxeBoot {
     /// The kernel parameters every loader passes, as one line.
     pub fn kernel_args(&self) -> String {
         let mut words = vec![
+            // initramfs-tools runs /scripts/ironstor-net's mountroot.
+            format!("boot={BOOT_SCRIPT}"),
             format!("{ROOT_URL_KEY}={}", self.base_url.join(ROOT_SQUASHFS)),
             format!("{ROOT_SHA256_KEY}={}", self.root_sha256.as_str()),
             format!("{CMDLINE_SLOT_KEY}={NET_SLOT}"),
@@ -347,7 +375,6 @@ pub fn render_dnsmasq_proxy_dhcp(info: &ServeInfo) -> String {
 /// Everything [`plan_tree`] needs.
 #[derive(Debug, Clone)]
 pub struct PxeInputs<'a> {
-    pub boot: &'a PxeBoot,
     pub kernel: &'a Path,
     pub initrd: &'a Path,
     pub root_squashfs: &'a Path,
@@ -378,8 +405,9 @@ pub enum Source {
     GrubNetImage { modules_dir: PathBuf },
 }
 
-/// The files of the network-boot tree, in the order [`write_tree`] writes
-/// them.
+/// The files of the network-boot tree that do not depend on where it is
+/// served, in the order [`write_tree`] writes them; [`plan_configs`] has
+/// the rest.
 pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
     let entry = |dest: &str, source| TreeEntry {
         dest: PathBuf::from(dest),
@@ -400,12 +428,6 @@ pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
         entry(KERNEL, image(inputs.kernel)),
         entry(INITRD, image(inputs.initrd)),
         entry(ROOT_SQUASHFS, image(inputs.root_squashfs)),
-        entry(BOOT_IPXE, Source::Text(render_boot_ipxe(inputs.boot))),
-        entry(PXELINUX_CFG, Source::Text(render_pxelinux_cfg(inputs.boot))),
-        entry(
-            GRUB_NET_CFG,
-            Source::Text(render_grub_netboot_cfg(inputs.boot)),
-        ),
         entry(UNDIONLY, host(UNDIONLY_SRC)),
         entry(PXELINUX, host(PXELINUX_SRC)),
         entry(LDLINUX, host(LDLINUX_SRC)),
@@ -416,6 +438,23 @@ pub fn plan_tree(inputs: &PxeInputs) -> Vec<TreeEntry> {
             },
         ),
     ]
+}
+
+/// The loader configs: each names the base URL, so they are written when
+/// it is known (at build time from `pxe.base_url`, else by `ironstor pxe
+/// serve --url`).
+pub fn plan_configs(boot: &PxeBoot) -> Vec<TreeEntry> {
+    [
+        (BOOT_IPXE, render_boot_ipxe(boot)),
+        (PXELINUX_CFG, render_pxelinux_cfg(boot)),
+        (GRUB_NET_CFG, render_grub_netboot_cfg(boot)),
+    ]
+    .into_iter()
+    .map(|(dest, text)| TreeEntry {
+        dest: PathBuf::from(dest),
+        source: Source::Text(text),
+    })
+    .collect()
 }
 
 /// The `grub-mkimage` run that makes GRUB's UEFI netboot image at `out`.
@@ -476,6 +515,11 @@ fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+pub mod serve;
+mod tree;
+
+pub use tree::{build_tree, configure, TreeError, TreeInfo, TreeInputs, TREE_INFO};
 
 #[cfg(test)]
 mod tests;

@@ -9,13 +9,18 @@
 //! profile, a root shell on a virtio port lets tests run commands inside.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+
+mod netboot;
+mod shell;
+
+pub use netboot::NetBoot;
+pub use shell::{Output, TestShell};
 
 use crate::build::{Manifest, USB_IMAGE};
 use crate::run::Cmd;
@@ -86,6 +91,9 @@ pub struct QemuOptions {
     pub usb: UsbController,
     /// Override the profile's drive counts: (NVMe, SATA).
     pub drives: Option<(u32, u32)>,
+    /// Boot from the network instead of the USB stick (which is then not
+    /// attached).
+    pub netboot: Option<NetBoot>,
 }
 
 /// Where the boot stick is attached. SeaBIOS loads the kernel from an EHCI
@@ -174,14 +182,15 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
         UsbController::Xhci => ("qemu-xhci,id=usb", "usb.0"),
         UsbController::Ehci => ("usb-ehci,id=usb", "usb.0"),
     };
-    args.extend([
-        "-device".into(),
-        controller.into(),
-        "-drive".into(),
-        format!("if=none,id=stick,format=qcow2,file={}", p("stick.qcow2")),
-        "-device".into(),
-        format!("usb-storage,bus={bus},drive=stick,bootindex=1"),
-    ]);
+    args.extend(["-device".into(), controller.into()]);
+    if opts.netboot.is_none() {
+        args.extend([
+            "-drive".into(),
+            format!("if=none,id=stick,format=qcow2,file={}", p("stick.qcow2")),
+            "-device".into(),
+            format!("usb-storage,bus={bus},drive=stick,bootindex=1"),
+        ]);
+    }
     for i in 0..q.nvme_drives {
         args.extend([
             "-drive".into(),
@@ -208,6 +217,11 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
         ]);
     }
     let mut netdev = "user,id=net0,restrict=on".to_string();
+    let mut nic = "virtio-net-pci,netdev=net0".to_string();
+    if let Some(n) = &opts.netboot {
+        netdev += &n.netdev_options();
+        nic += ",bootindex=1";
+    }
     for f in &opts.forwards {
         netdev += &format!(",hostfwd=tcp:127.0.0.1:{}-:{}", f.host, f.guest);
     }
@@ -215,7 +229,7 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
         "-netdev".into(),
         netdev,
         "-device".into(),
-        "virtio-net-pci,netdev=net0".into(),
+        nic,
         "-device".into(),
         "virtio-serial-pci,id=vser".into(),
         "-chardev".into(),
@@ -255,7 +269,9 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
         cmd.arg(&path).arg(format!("{size_mib}M")).run()?;
         Ok(())
     };
-    create("stick.qcow2", q.stick_size_mib, Some(&usb))?;
+    if opts.netboot.is_none() {
+        create("stick.qcow2", q.stick_size_mib, Some(&usb))?;
+    }
     for i in 0..q.nvme_drives {
         create(&format!("nvme{i}.qcow2"), q.drive_size_mib, None)?;
     }
@@ -372,10 +388,7 @@ impl Vm {
         loop {
             match UnixStream::connect(&self.shell_socket) {
                 Ok(stream) => {
-                    let mut shell = TestShell {
-                        stream: BufReader::new(stream),
-                        next: 0,
-                    };
+                    let mut shell = TestShell::new(stream);
                     // The shell may still be starting: retry a no-op until it answers.
                     loop {
                         match shell.run("true", Duration::from_secs(5)) {
@@ -422,87 +435,6 @@ pub enum BootFailure {
         before_userspace: bool,
         tail: String,
     },
-}
-
-/// A root shell inside the guest, over the virtio port.
-pub struct TestShell {
-    stream: BufReader<UnixStream>,
-    next: u64,
-}
-
-/// What a command in the guest did.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub status: i32,
-    pub text: String,
-}
-
-impl TestShell {
-    /// Runs `command` with bash in the guest; stdout and stderr together.
-    pub fn run(&mut self, command: &str, timeout: Duration) -> Result<Output> {
-        self.next += 1;
-        let n = self.next;
-        // The marker is assembled by printf so the command text never
-        // contains it.
-        let script =
-            format!("{{\n{command}\n}} </dev/null 2>&1; printf '%s_%s:%s\\n' __IRONSTOR {n} $?\n");
-        self.stream.get_mut().write_all(script.as_bytes())?;
-        let marker = format!("__IRONSTOR_{n}:");
-        let deadline = Instant::now() + timeout;
-        let mut buf = Vec::new();
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                bail!(
-                    "guest command {command:?} did not finish within {}s; output so far: {}",
-                    timeout.as_secs(),
-                    String::from_utf8_lossy(&buf)
-                );
-            }
-            self.stream
-                .get_ref()
-                .set_read_timeout(Some(left.min(Duration::from_secs(1))))?;
-            let mut line = Vec::new();
-            match self.stream.read_until(b'\n', &mut line) {
-                Ok(0) => bail!("the guest's test shell closed the connection"),
-                Ok(_) => buf.extend_from_slice(&line),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    buf.extend_from_slice(&line);
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
-            let text = String::from_utf8_lossy(&buf).into_owned();
-            if let Some(at) = text.find(&marker) {
-                let rest = &text[at + marker.len()..];
-                if let Some(end) = rest.find('\n') {
-                    let status = rest[..end].trim().parse().unwrap_or(-1);
-                    return Ok(Output {
-                        status,
-                        text: text[..at].to_string(),
-                    });
-                }
-            }
-        }
-    }
-
-    /// Runs `command` and fails unless it exits 0; returns its output.
-    pub fn check(&mut self, command: &str) -> Result<String> {
-        let out = self.run(command, Duration::from_secs(120))?;
-        if out.status != 0 {
-            bail!(
-                "guest command {command:?} exited {}:\n{}",
-                out.status,
-                out.text
-            );
-        }
-        Ok(out.text)
-    }
 }
 
 #[cfg(test)]
@@ -558,6 +490,7 @@ mod tests {
             fresh: true,
             usb: UsbController::Xhci,
             drives: None,
+            netboot: None,
         };
         let args = command_line(&opts, &manifest()).join(" ");
         assert!(args.contains("-accel tcg"));
@@ -582,11 +515,26 @@ mod tests {
             &QemuOptions {
                 usb: UsbController::Ehci,
                 drives: Some((3, 0)),
-                ..opts
+                ..opts.clone()
             },
             &manifest(),
         )
         .join(" ");
+        let netboot = command_line(
+            &QemuOptions {
+                netboot: Some(NetBoot {
+                    tftp_dir: "/o/pxe".into(),
+                    bootfile: "boot.ipxe".into(),
+                    http: None,
+                }),
+                ..opts.clone()
+            },
+            &manifest(),
+        )
+        .join(" ");
+        assert!(!netboot.contains("drive=stick"), "no stick: {netboot}");
+        assert!(netboot.contains("restrict=on,tftp=/o/pxe,bootfile=boot.ipxe,hostfwd="));
+        assert!(netboot.contains("virtio-net-pci,netdev=net0,bootindex=1"));
         assert!(ehci_more_drives.contains("usb-ehci,id=usb"));
         assert!(ehci_more_drives.contains("serial=IRONSTORNVME0002"));
         assert!(!ehci_more_drives.contains("ahci"));

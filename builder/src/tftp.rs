@@ -12,11 +12,13 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::fsutil::{resolve_served, Refused};
 
 const RRQ: u16 = 1;
 const WRQ: u16 = 2;
@@ -240,24 +242,13 @@ fn parse_request(packet: &[u8]) -> Result<Request, &'static str> {
 /// The file `name` names under `root` (already canonical), or the error to
 /// send.
 fn resolve(root: &Path, name: &str) -> Result<PathBuf, (u16, String)> {
-    let rel = Path::new(name.trim_start_matches('/'));
-    let escapes = rel
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir));
-    if escapes {
-        return Err((ERR_ACCESS, format!("{name}: outside the served tree")));
-    }
-    let path = root.join(rel).canonicalize().map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => (ERR_NOT_FOUND, format!("{name}: no such file")),
-        _ => (ERR_ACCESS, format!("{name}: {e}")),
-    })?;
-    if !path.starts_with(root) {
-        return Err((ERR_ACCESS, format!("{name}: outside the served tree")));
-    }
-    if !path.is_file() {
-        return Err((ERR_NOT_FOUND, format!("{name}: not a file")));
-    }
-    Ok(path)
+    resolve_served(root, name).map_err(|refused| {
+        let code = match refused {
+            Refused::NotFound => ERR_NOT_FOUND,
+            Refused::Outside | Refused::Unreadable(_) => ERR_ACCESS,
+        };
+        (code, format!("{name}: {refused}"))
+    })
 }
 
 enum Ended {

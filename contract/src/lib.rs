@@ -3,13 +3,15 @@
 //! Everything both halves must agree on byte for byte lives here and only
 //! here: the partition table of an ironstor boot medium (names, type GUIDs,
 //! order), the names of the A/B root slots and how the booted slot reaches
-//! the kernel command line, and the GRUB environment block with the keys that
-//! drive boot counting.
+//! the kernel command line, the GRUB environment block with the keys that
+//! drive boot counting, and what a network boot puts on the command line
+//! and leaves under `/run`.
 //!
 //! This crate does no I/O beyond what a caller hands it: it owns formats, not
 //! devices.
 
 pub mod grubenv;
+pub mod netboot;
 pub mod partition;
 pub mod slot;
 

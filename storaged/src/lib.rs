@@ -23,4 +23,5 @@ pub mod samba;
 pub mod sharing;
 pub mod state;
 pub mod tls;
+pub mod var_source;
 pub mod zfs;

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         "storaged {} starting on {platform}",
         env!("CARGO_PKG_VERSION")
     );
+    let var = storaged::var_source::VarSource::detect(&config.roots.root);
+    println!("storaged: {}", storaged::var_source::describe(var.as_ref()));
     match daemon::run(config, platform) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -25,6 +25,7 @@ pub struct Profile {
     pub rootfs: Rootfs,
     pub disk: Disk,
     pub qemu: Qemu,
+    pub pxe: Pxe,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,14 @@ pub struct Qemu {
     pub sata_drives: u32,
     pub drive_size: u64,
     pub stick_size: u64,
+}
+
+/// The network-boot tree's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pxe {
+    /// Where the tree will be served over HTTP; `None`: decided when it is
+    /// served (`ironstor pxe serve --url`).
+    pub base_url: Option<crate::pxe::BaseUrl>,
 }
 
 impl Profile {

@@ -14,6 +14,8 @@ pub struct RawProfile {
     pub disk: RawDisk,
     #[serde(default)]
     pub qemu: RawQemu,
+    #[serde(default)]
+    pub pxe: RawPxe,
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +140,12 @@ impl Default for RawQemu {
             stick_size: default_qemu_grow(),
         }
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPxe {
+    pub base_url: Option<String>,
 }
 
 pub fn default_hostname() -> String {

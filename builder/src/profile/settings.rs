@@ -48,7 +48,7 @@ pub const SETTINGS: &[Setting] = &[
     s("kernel.modules", "list of strings", Some("[]"), "[\"nvme\", \"hpwdt\"]",
       "Modules loaded at every boot (modules-load.d). Each must exist in the image's kernel; checked during assembly."),
     s("kernel.command_line", "list of strings", Some("[]"), "[\"console=ttyS0,115200\"]",
-      "Extra kernel parameters, one per item. root=, rootfstype=, init= and ironstor.slot= belong to the builder. The last console=ttyS<n>,<baud> is also GRUB's serial console."),
+      "Extra kernel parameters, one per item. root=, rootfstype=, init=, boot= and ironstor.slot= belong to the builder. The last console=ttyS<n>,<baud> is also GRUB's serial console."),
     s("kernel.zfs", "boolean", Some("true"), "true",
       "Build ZFS modules with zfs-dkms for the image's kernel (needs zfsutils-linux in a package set)."),
     s("rootfs.packages_dir", "path", Some("\"../rootfs/packages\""), "\"../rootfs/packages\"",
@@ -75,6 +75,8 @@ pub const SETTINGS: &[Setting] = &[
     s("qemu.drive_size", "size", Some("\"1G\""), "\"1G\"", "Size of each emulated drive (at least 64M)."),
     s("qemu.stick_size", "size", Some("\"4G\""), "\"3G\"",
       "Size of the emulated USB stick; at least the image, larger to exercise /var growing."),
+    s("pxe.base_url", "URL", Some("none: given to `ironstor pxe serve --url`"), "\"http://192.168.1.5:8080/\"",
+      "Where the network-boot tree (out/<image>/pxe) is served over HTTP: http://, ending in /. The loaders fetch the kernel and initrd from it and the kernel command line names <base_url>root.squashfs with its SHA-256. Unset: the tree's loader configs are written when `ironstor pxe serve --url` names the server."),
 ];
 
 /// The settings as a Markdown reference.

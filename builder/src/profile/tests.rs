@@ -70,6 +70,7 @@ fn minimal_profile_gets_documented_defaults() {
     assert_eq!(p.rootfs.compression, Compression::Zstd);
     assert_eq!(p.disk.slot_size, 512 * MIB);
     assert_eq!(p.qemu.nvme_drives, 4);
+    assert_eq!(p.pxe.base_url, None);
 }
 
 /// Each bad profile, the line the error must point at (if any) and words
@@ -112,6 +113,15 @@ fn bad_profiles_fail_naming_line_and_key() {
             with("esp_size = \"128M\"", "esp_size = \"lots\""),
             Some(14),
             "\"lots\" is not a size",
+        ),
+        (
+            "PXE base URL that is not plain HTTP",
+            with(
+                "[disk]",
+                "[pxe]\nbase_url = \"https://boot.lan/\"\n\n[disk]",
+            ),
+            Some(14),
+            "pxe.base_url: \"https://boot.lan/\" must start with http://",
         ),
         (
             "size not whole MiB",

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use super::raw::{RawProfile, RawSize};
 use super::{
-    line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Qemu, Rootfs,
+    line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Pxe, Qemu,
+    Rootfs,
 };
+use crate::pxe::{BaseUrl, PxeError};
 
 pub const MIB: u64 = 1024 * 1024;
 
@@ -17,7 +19,7 @@ const MIN_ESP: u64 = 64 * MIB;
 const MIN_SLOT: u64 = 128 * MIB;
 const MIN_DATA: u64 = 32 * MIB;
 /// The builder owns these kernel parameters.
-const RESERVED_CMDLINE: [&str; 4] = ["root=", "rootfstype=", "ironstor.slot=", "init="];
+const RESERVED_CMDLINE: [&str; 5] = ["root=", "rootfstype=", "ironstor.slot=", "init=", "boot="];
 const KNOWN_COMPONENTS: [&str; 4] = ["main", "contrib", "non-free", "non-free-firmware"];
 
 /// squashfs compressors the kernel can mount.
@@ -290,6 +292,18 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
         ));
     }
 
+    // [pxe]
+    let base_url = match &raw.pxe.base_url {
+        None => None,
+        Some(url) => Some(BaseUrl::parse(url).map_err(|e| match e {
+            PxeError::BaseUrl { reason, .. } => c.err(
+                "pxe.base_url",
+                format!("{url:?} {reason}, e.g. \"http://192.168.1.5:8080/\""),
+            ),
+            other => c.err("pxe.base_url", other.to_string()),
+        })?),
+    };
+
     Ok(Profile {
         path: c.dir.join(path.file_name().unwrap_or_default()),
         image: Image {
@@ -318,6 +332,7 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
         },
         disk,
         qemu,
+        pxe: Pxe { base_url },
     })
 }
 

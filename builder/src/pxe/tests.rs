@@ -15,7 +15,7 @@ fn boot() -> PxeBoot {
     .unwrap()
 }
 
-const ARGS: &str = "ironstor.root_url=http://10.0.2.2:8080/root.squashfs \
+const ARGS: &str = "boot=ironstor-net ironstor.root_url=http://10.0.2.2:8080/root.squashfs \
     ironstor.root_sha256=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \
     ironstor.slot=net console=ttyS0,115200 quiet";
 
@@ -99,6 +99,13 @@ fn pxe_validation_names_what_is_wrong() {
     assert_eq!(bad_url("http://h:8080"), "must end with /");
     assert_eq!(bad_url("http:///"), "has no host");
     assert!(bad_url("http://h/a b/").contains("without spaces"));
+    assert!(bad_url("http://h:0/").contains("port"));
+    assert!(bad_url("http://h:http/").contains("port"));
+    assert!(bad_url("http://[::1]:80/").contains("IPv6"));
+    let u = BaseUrl::parse("http://192.168.1.5:8080/ironstor/").unwrap();
+    assert_eq!((u.host(), u.port()), ("192.168.1.5", 8080));
+    let u = BaseUrl::parse("http://boot.lan/").unwrap();
+    assert_eq!((u.host(), u.port()), ("boot.lan", 80));
 
     for sha in [&SHA[1..], "g".repeat(64).as_str(), ""] {
         assert_eq!(
@@ -139,14 +146,13 @@ fn fixture() -> (tempfile::TempDir, Vec<TreeEntry>) {
     for name in ["vmlinuz", "initrd.img", "root.squashfs"] {
         fs::write(d.join(name), format!("{name} bytes")).unwrap();
     }
-    let b = boot();
-    let plan = plan_tree(&PxeInputs {
-        boot: &b,
+    let mut plan = plan_tree(&PxeInputs {
         kernel: &d.join("vmlinuz"),
         initrd: &d.join("initrd.img"),
         root_squashfs: &d.join("root.squashfs"),
         host_root: &host,
     });
+    plan.extend(plan_configs(&boot()));
     (dir, plan)
 }
 
@@ -160,24 +166,24 @@ fn pxe_plan_lists_every_file_with_its_source() {
             "vmlinuz",
             "initrd.img",
             "root.squashfs",
-            "boot.ipxe",
-            "pxelinux.cfg/default",
-            "grub/grub.cfg",
             "undionly.kpxe",
             "pxelinux.0",
             "ldlinux.c32",
             "grubnetx64.efi",
+            "boot.ipxe",
+            "pxelinux.cfg/default",
+            "grub/grub.cfg",
         ]
     );
     assert_eq!(
-        plan[6].source,
+        plan[3].source,
         Source::Copy {
             from: dir.path().join("host/usr/lib/ipxe/undionly.kpxe"),
             package: Some("ipxe"),
         }
     );
     assert_eq!(
-        plan[9].source,
+        plan[6].source,
         Source::GrubNetImage {
             modules_dir: dir.path().join("host/usr/lib/grub/x86_64-efi")
         }

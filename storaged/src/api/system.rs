@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::openapi::json_response;
 use super::{Access, AppState, Endpoint, Group};
+use crate::var_source::VarSource;
 
 pub fn group() -> Group {
     Group {
@@ -53,6 +54,8 @@ pub struct Status {
     pub image: ImageInfo,
     /// The boot slot (`a` or `b`) from the kernel command line.
     pub slot: Option<String>,
+    /// Where `/var` lives this boot, as the initramfs recorded it.
+    pub var: Option<VarSource>,
     pub uptime_seconds: u64,
     /// Running with `--sim`.
     pub sim: bool,
@@ -85,6 +88,7 @@ async fn status(State(app): State<AppState>) -> Json<Status> {
             build: platform.build_id.clone(),
         },
         slot: platform.slot.map(|s| s.name().to_string()),
+        var: VarSource::detect(&app.roots.root),
         uptime_seconds: app.started.elapsed().as_secs(),
         sim: app.sim,
         setup_required: app.auth.setup_required(),
@@ -103,12 +107,21 @@ fn status_schema() -> Value {
     json!({
         "type": "object",
         "additionalProperties": false,
-        "required": ["version", "image", "slot", "uptime_seconds", "sim", "setup_required",
+        "required": ["version", "image", "slot", "var", "uptime_seconds", "sim", "setup_required",
                      "drives", "pools", "services"],
         "properties": {
             "version": {"type": "string", "example": "0.1.0"},
             "image": {"$ref": "#/components/schemas/Image"},
             "slot": {"type": "string", "enum": ["a", "b"], "nullable": true},
+            "var": {
+                "type": "object", "nullable": true, "additionalProperties": false,
+                "required": ["source"],
+                "description": "Where /var lives this boot: the data partition, or a tmpfs whose contents are gone at the next boot; null when the initramfs left no record.",
+                "properties": {
+                    "source": {"type": "string", "enum": ["partition", "tmpfs"]},
+                    "device": {"type": "string", "example": "/dev/sda5", "description": "Only for a partition."},
+                },
+            },
             "uptime_seconds": {"type": "integer", "minimum": 0},
             "sim": {"type": "boolean", "description": "Running with --sim (no disks)."},
             "setup_required": {"type": "boolean", "description": "No admin password yet."},

@@ -13,7 +13,7 @@ use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
 use ironstor_builder::profile;
 use ironstor_builder::qemu::{
-    BootFailure, Firmware, Forward, QemuOptions, TestShell, UsbController, Vm,
+    BootFailure, Firmware, Forward, NetBoot, QemuOptions, TestShell, UsbController, Vm,
 };
 
 /// What storaged prints once it has told systemd it is ready.
@@ -76,29 +76,59 @@ pub struct Booted {
     _lock: MutexGuard<'static, ()>,
 }
 
-/// Boots the test image under `firmware` until storaged is ready. A kernel
-/// panic before userspace (a known TCG flake, not our code) is retried once,
-/// and said so.
-pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
-    let out_dir = built_image()?;
-    let lock = BOOTS.lock().unwrap_or_else(|p| p.into_inner());
-    let opts = QemuOptions {
-        run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
+/// Holds the boot lock: one guest at a time.
+pub fn boot_lock() -> MutexGuard<'static, ()> {
+    BOOTS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The harness options for the test image under `firmware`, from the USB
+/// stick or, with `netboot`, from the network (run directory `qemu-<name>`).
+pub fn options(
+    out_dir: PathBuf,
+    firmware: Firmware,
+    netboot: Option<NetBoot>,
+    name: &str,
+) -> QemuOptions {
+    QemuOptions {
+        run_dir: out_dir.join(format!("qemu-{name}")),
         out_dir,
         firmware,
-        forwards,
+        forwards: Vec::new(),
         console_to_terminal: false,
         fresh: true,
         usb: UsbController::Xhci,
         drives: None,
+        netboot,
+    }
+}
+
+/// Boots the test image under `firmware` from the USB stick until storaged
+/// is ready.
+pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
+    let out_dir = built_image()?;
+    let opts = QemuOptions {
+        forwards,
+        ..options(out_dir, firmware, None, firmware.name())
     };
+    boot_with(opts)
+}
+
+/// Boots with `opts` until storaged is ready. A kernel panic before
+/// userspace (a known TCG flake, not our code) is retried once, and said so.
+pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
+    let lock = boot_lock();
+    let firmware = opts.firmware;
+    let label = opts
+        .run_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_start_matches("qemu-").to_string())
+        .unwrap_or_default();
     for attempt in 1..=2 {
         let mut vm = Vm::start(&opts)?;
         match vm.wait_for_serial(STORAGED_READY, BOOT_TIMEOUT) {
             Ok(boot_time) => {
                 eprintln!(
-                    "vm tests: {} boot reached storaged in {:.0}s",
-                    firmware.name(),
+                    "vm tests: {label} boot reached storaged in {:.0}s",
                     boot_time.as_secs_f64()
                 );
                 let shell = vm
@@ -125,7 +155,7 @@ pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
                     );
                     continue;
                 }
-                return Err(e.context(format!("{} boot failed", firmware.name())));
+                return Err(e.context(format!("{label} boot failed ({})", firmware.name())));
             }
         }
     }

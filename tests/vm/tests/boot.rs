@@ -80,6 +80,17 @@ fn check_boot(firmware: Firmware) -> Result<()> {
         source.trim()
     );
     ensure!(fields[1] == "ext4", "/var is {}", fields[1]);
+    // The initramfs recorded it, and storaged says so.
+    let marker = shell.check("cat /run/ironstor/var")?;
+    let marked = marker.trim().strip_prefix("partition ").unwrap_or_default();
+    ensure!(
+        shell.check(&format!("readlink -f {marked}"))?.trim() == data.trim(),
+        "/run/ironstor/var says {marker:?}, not the data partition"
+    );
+    ensure!(
+        serial.contains(&format!("storaged: /var is the data partition {marked}")),
+        "storaged did not say /var is the data partition {marked}"
+    );
     let size: u64 = fields[2].parse()?;
     ensure!(
         size > 8 * DATA_SIZE_AT_BUILD,

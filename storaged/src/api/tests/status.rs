@@ -13,6 +13,8 @@ fn status_over_the_socket_reports_version_image_and_slot() {
         )
         .unwrap();
         std::fs::write(root.join("proc/cmdline"), "ro ironstor.slot=b\n").unwrap();
+        std::fs::create_dir_all(root.join("run/ironstor")).unwrap();
+        std::fs::write(root.join("run/ironstor/var"), "partition /dev/sda5\n").unwrap();
     });
     let status = h.unix().get("/status").unwrap();
     assert_eq!(status["version"], env!("CARGO_PKG_VERSION"));
@@ -20,13 +22,19 @@ fn status_over_the_socket_reports_version_image_and_slot() {
     assert_eq!(status["image"]["version"], "1.2.3");
     assert_eq!(status["image"]["build"], "abc");
     assert_eq!(status["slot"], "b");
+    assert_eq!(
+        status["var"],
+        serde_json::json!({"source": "partition", "device": "/dev/sda5"})
+    );
     assert_eq!(status["sim"], true);
     assert_eq!(status["setup_required"], true);
     assert!(status["uptime_seconds"].as_u64().is_some());
     for later in ["drives", "pools", "services"] {
         assert!(status[later].is_null(), "{later}: {status}");
     }
-    // The answer parses as the documented type, with no field left over.
+    // The answer has the documented shape and parses as the documented
+    // type, with no field left over.
+    assert_documented("GET", "/status", 200, &status);
     serde_json::from_value::<crate::api::Status>(status).unwrap();
 }
 

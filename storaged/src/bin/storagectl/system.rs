@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use storaged::api::Status;
+use storaged::var_source::VarSource;
 
 use crate::table::{duration, key_values};
 use crate::Ctl;
@@ -39,6 +40,14 @@ fn render_status(s: &Status) -> String {
             ),
         ),
         ("slot", s.slot.clone().unwrap_or_else(|| "none".into())),
+        (
+            "/var",
+            match &s.var {
+                Some(VarSource::Partition { device }) => format!("data partition {device}"),
+                Some(VarSource::Tmpfs) => "tmpfs: nothing persists across a reboot".into(),
+                None => "unknown".into(),
+            },
+        ),
         ("uptime", duration(s.uptime_seconds)),
     ];
     if s.sim {
@@ -78,6 +87,7 @@ mod tests {
                 build: None,
             },
             slot: Some("b".into()),
+            var: Some(VarSource::Tmpfs),
             uptime_seconds: 3661,
             sim: false,
             setup_required: true,
@@ -89,6 +99,7 @@ mod tests {
         assert!(text.starts_with("version         0.1.0\n"), "{text}");
         assert!(text.contains("image           ironstor-qemu 1.2.3 (build unknown)\n"));
         assert!(text.contains("slot            b\n"));
+        assert!(text.contains("/var            tmpfs: nothing persists across a reboot\n"));
         assert!(text.contains("uptime          1h 1m 1s\n"));
         assert!(text.contains("admin password  not set: run `storagectl setup`\n"));
         assert!(text.contains("pools           not reported yet\n"));
