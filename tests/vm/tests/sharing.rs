@@ -175,7 +175,10 @@ enum Verdict {
 /// Runs one iscsi-test-cu test (FAMILY.SUITE.TEST). Its CUnit summary
 /// counts a skipped test as passed, so skips are read from the log.
 fn conformance_test(ports: &Ports, test: &str) -> Result<Verdict> {
-    let out = host("iscsi-test-cu", &["-d", &format!("--test={test}"), &ports.lun(0)])?;
+    let out = host(
+        "iscsi-test-cu",
+        &["-d", &format!("--test={test}"), &ports.lun(0)],
+    )?;
     let log = text(&out);
     let summary: Vec<usize> = log
         .lines()
@@ -211,9 +214,15 @@ fn conformance(
     let tests: Vec<&str> = listing
         .lines()
         .map(str::trim)
-        .filter(|l| l.strip_prefix(suite).is_some_and(|rest| rest.starts_with('.')))
+        .filter(|l| {
+            l.strip_prefix(suite)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
         .collect();
-    ensure!(!tests.is_empty(), "iscsi-test-cu lists no tests for {suite}");
+    ensure!(
+        !tests.is_empty(),
+        "iscsi-test-cu lists no tests for {suite}"
+    );
     let (mut passed, mut skipped, mut gaps) = (0, 0, Vec::new());
     for test in &tests {
         match conformance_test(ports, test)? {
@@ -235,7 +244,10 @@ fn conformance(
         passed > 0,
         "iscsi-test-cu {suite}: no test passed ({skipped} skipped, {unexpected:?})"
     );
-    let mut line = format!("{suite}: {} tests, {passed} passed, {skipped} skipped", tests.len());
+    let mut line = format!(
+        "{suite}: {} tests, {passed} passed, {skipped} skipped",
+        tests.len()
+    );
     for gap in gaps {
         line.push_str(&format!("; {gap}"));
     }
@@ -406,7 +418,8 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
         summary.push(conformance(&ports, &listing, suite, &mut unexpected)?);
     }
     if !unexpected.is_empty() {
-        let kernel = shell.check("dmesg | grep -iE 'target|write_same|unmap|xcopy' | tail -n 20")?;
+        let kernel =
+            shell.check("dmesg | grep -iE 'target|write_same|unmap|xcopy' | tail -n 20")?;
         bail!(
             "iscsi-test-cu failures:\n  {}\nguest kernel:\n{kernel}",
             unexpected.join("\n  ")
@@ -540,15 +553,17 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
         after == (serial_page, id_page),
         "LUN 0 changed identity across a reboot"
     );
+    // nfs-cp never overwrites a local file: a fresh name.
+    let again = work.path().join("after-reboot.bin");
     host_ok(
         "nfs-cp",
         &[
             &ports.nfs_url("/var/mnt/tank/share/smb.bin"),
-            back.to_str().unwrap(),
+            again.to_str().unwrap(),
         ],
     )?;
     ensure!(
-        std::fs::read(&back)? == payload,
+        std::fs::read(&again)? == payload,
         "NFS read after reboot differs"
     );
     let get = wait_for(
@@ -556,7 +571,7 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
             let out = smbclient(
                 &ports,
                 SMB_PASSWORD,
-                "get from-host.bin again.bin",
+                "get from-host.bin smb-after-reboot.bin",
                 work.path(),
             )?;
             ensure!(out.status.success(), "{}", text(&out));
