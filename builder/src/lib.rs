@@ -11,6 +11,7 @@
 
 pub mod assemble;
 pub mod build;
+pub mod bundle;
 pub mod cache;
 pub mod disk;
 pub mod fsutil;
@@ -18,6 +19,7 @@ pub mod gpt;
 pub mod grub;
 pub mod host;
 pub mod image;
+pub mod keys;
 pub mod profile;
 pub mod pxe;
 pub mod qemu;

@@ -14,6 +14,14 @@ pub struct RawProfile {
     pub disk: RawDisk,
     #[serde(default)]
     pub qemu: RawQemu,
+    #[serde(default)]
+    pub update: RawUpdate,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpdate {
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

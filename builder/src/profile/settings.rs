@@ -75,6 +75,8 @@ pub const SETTINGS: &[Setting] = &[
     s("qemu.drive_size", "size", Some("\"1G\""), "\"1G\"", "Size of each emulated drive (at least 64M)."),
     s("qemu.stick_size", "size", Some("\"4G\""), "\"3G\"",
       "Size of the emulated USB stick; at least the image, larger to exercise /var growing."),
+    s("update.public_key", "path", Some("none: the image refuses every update bundle"), "\"../tests/keys/TEST-ONLY-qemu.pub\"",
+      "The ed25519 public key (from `ironstor keygen`) the image checks update bundles against; baked into the image. `ironstor build --signing-key` signs the bundle with the matching private key."),
 ];
 
 /// The settings as a Markdown reference.

@@ -58,6 +58,7 @@ fn build_image() -> Result<PathBuf> {
         out_dir: image_dir(),
         cache: Cache::new(Cache::default_root()),
         storaged,
+        signing_key: None,
     };
     let start = Instant::now();
     build::build(&profile, &opts)?;
