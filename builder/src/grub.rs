@@ -21,8 +21,7 @@ use crate::run::{Cmd, RunError};
 
 /// Where Debian installs GRUB's platform files.
 pub const GRUB_LIB: &str = "/usr/lib/grub";
-/// Most boots `next` gets before GRUB falls back to `active`.
-pub const MAX_TRIES: u32 = 9;
+pub use ironstor_contract::grubenv::MAX_TRIES;
 
 const MODULES: &[&str] = &[
     "part_gpt",

@@ -529,13 +529,29 @@ fn unchanged(desired: &DesiredState, observed: &Observed, touched: &BTreeSet<Str
 /// is one loud line and no reconcile (nothing is guessed from a file that
 /// does not load); it never stops the daemon.
 pub fn reconcile_at_start(runner: &dyn CommandRunner, state_dir: &Path) -> Vec<String> {
+    reconcile_at_start_report(runner, state_dir).lines
+}
+
+/// What the start-up reconcile did: the lines to log, and the report
+/// (`None` when the state file did not load), which the upgrade's health
+/// check reads.
+pub struct StartReport {
+    pub lines: Vec<String>,
+    pub report: Option<ReconcileReport>,
+}
+
+/// [`reconcile_at_start`], keeping the report.
+pub fn reconcile_at_start_report(runner: &dyn CommandRunner, state_dir: &Path) -> StartReport {
     let loaded = match StateStore::new(state_dir).load() {
         Ok(loaded) => loaded,
         Err(e) => {
-            return vec![format!(
-                "ERROR: {}; nothing was reconciled (no pool imported); the API still serves: fix the file or reset the state",
-                error_chain(&e)
-            )]
+            return StartReport {
+                lines: vec![format!(
+                    "ERROR: {}; nothing was reconciled (no pool imported); the API still serves: fix the file or reset the state",
+                    error_chain(&e)
+                )],
+                report: None,
+            }
         }
     };
     let mut lines: Vec<String> = loaded
@@ -550,7 +566,10 @@ pub fn reconcile_at_start(runner: &dyn CommandRunner, state_dir: &Path) -> Vec<S
         .collect();
     let report = reconcile(runner, &loaded.state, &pool_mount_base(state_dir));
     lines.extend(report.lines());
-    lines
+    StartReport {
+        lines,
+        report: Some(report),
+    }
 }
 
 #[cfg(test)]

@@ -147,7 +147,9 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
+        let upgrade = crate::upgrade::Upgrader::for_config(config, &platform);
         let app = AppState::new(Shared {
+            upgrade,
             runner,
             roots: config.roots.clone(),
             state_dir: config.state_dir.clone(),
@@ -314,16 +316,27 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         let runner = Arc::clone(&daemon.app().runner);
         let state_dir = config.state_dir.clone();
         let reconciled = tokio::task::spawn_blocking(move || {
-            crate::apply::reconcile_at_start(runner.as_ref(), &state_dir)
+            crate::apply::reconcile_at_start_report(runner.as_ref(), &state_dir)
         });
-        match reconciled.await {
-            Ok(lines) => lines.iter().for_each(|l| println!("storaged: {l}")),
-            Err(e) => println!("storaged: ERROR: the reconcile at start failed: {e}"),
-        }
+        let start = match reconciled.await {
+            Ok(start) => {
+                start.lines.iter().for_each(|l| println!("storaged: {l}"));
+                Some(start)
+            }
+            Err(e) => {
+                println!("storaged: ERROR: the reconcile at start failed: {e}");
+                None
+            }
+        };
         Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;
         println!("storaged ready");
+        // A trial boot of an upgraded slot is blessed or given up on now.
+        tokio::spawn(crate::upgrade::boot::after_ready(
+            daemon.app().clone(),
+            start,
+        ));
 
         daemon
             .serve(async move {

@@ -22,4 +22,5 @@ pub mod runner;
 pub mod samba;
 pub mod state;
 pub mod tls;
+pub mod upgrade;
 pub mod zfs;

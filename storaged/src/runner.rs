@@ -20,10 +20,12 @@ pub enum Program {
     Exportfs,
     Smbcontrol,
     Networkctl,
+    /// `systemctl reboot`, for upgrades.
+    Systemctl,
 }
 
 impl Program {
-    pub const ALL: [Program; 7] = [
+    pub const ALL: [Program; 8] = [
         Program::Zpool,
         Program::Zfs,
         Program::Blkid,
@@ -31,6 +33,7 @@ impl Program {
         Program::Exportfs,
         Program::Smbcontrol,
         Program::Networkctl,
+        Program::Systemctl,
     ];
 
     pub fn name(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Program {
             Program::Exportfs => "exportfs",
             Program::Smbcontrol => "smbcontrol",
             Program::Networkctl => "networkctl",
+            Program::Systemctl => "systemctl",
         }
     }
 }

@@ -39,6 +39,7 @@ mod query;
 pub mod snapshots;
 mod state;
 mod system;
+pub mod upgrade;
 pub mod volumes;
 
 #[cfg(test)]
@@ -127,6 +128,7 @@ pub fn groups() -> Vec<Group> {
         datasets::group(),
         volumes::group(),
         snapshots::group(),
+        upgrade::group(),
     ]
 }
 

@@ -37,6 +37,8 @@ pub struct Shared {
     /// take it.
     pub mutations: tokio::sync::Mutex<()>,
     pub auth: Auth,
+    /// A/B upgrades: install progress, one install at a time.
+    pub upgrade: crate::upgrade::Upgrader,
 }
 
 impl AppState {

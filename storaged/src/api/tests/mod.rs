@@ -379,6 +379,10 @@ pub fn app_state(dir: &Path) -> AppState {
     std::fs::create_dir_all(&config.state_dir).unwrap();
     std::fs::create_dir_all(&config.runtime_dir).unwrap();
     AppState::new(Shared {
+        upgrade: crate::upgrade::Upgrader::for_config(
+            &config,
+            &Platform::detect(&config.roots.root),
+        ),
         runner: Arc::new(SystemRunner::new(&config.roots.root)),
         roots: config.roots.clone(),
         state_dir: config.state_dir.clone(),
