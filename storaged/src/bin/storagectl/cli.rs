@@ -29,6 +29,10 @@
 //!   snapshot create DATASET@NAME
 //!   snapshot rollback DATASET@NAME [--destroy-newer]
 //!   snapshot destroy DATASET@NAME
+//!   upgrade status               both slots, progress, the last outcome
+//!   upgrade install PATH [--force] [--tries N]
+//!   upgrade rollback | reboot
+//!   upgrade await-blessed [--timeout S]
 //! ```
 //!
 //! SIZE is bytes, or a number with K, M, G, T or P (powers of 1024): `256M`.
@@ -76,6 +80,9 @@ pub enum Command {
     /// ZFS pools.
     #[command(subcommand)]
     Pool(PoolCommand),
+    /// A/B upgrades: slots, install a bundle, roll back, reboot.
+    #[command(subcommand)]
+    Upgrade(crate::upgrade::UpgradeCommand),
     /// Filesystem datasets (for NFS and SMB).
     #[command(subcommand)]
     Dataset(DatasetCommand),

@@ -11,6 +11,7 @@ mod session;
 mod snapshot;
 mod system;
 mod table;
+mod upgrade;
 mod volume;
 
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -156,6 +157,7 @@ pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Resu
         Command::Dataset(command) => dataset::run(&mut ctl, command),
         Command::Volume(command) => volume::run(&mut ctl, command),
         Command::Snapshot(command) => snapshot::run(&mut ctl, command),
+        Command::Upgrade(command) => upgrade::run(&mut ctl, command),
     }
 }
 
