@@ -41,6 +41,7 @@ mod state;
 mod system;
 pub mod upgrade;
 pub mod volumes;
+mod web;
 
 #[cfg(test)]
 mod tests;
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         }
     }
     router
+        .merge(web::pages())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

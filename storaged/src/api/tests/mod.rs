@@ -16,6 +16,7 @@ mod snapshots;
 mod status;
 mod storage_bad_requests;
 mod tls;
+mod upgrade;
 mod volumes;
 
 use std::net::TcpStream;

@@ -114,10 +114,9 @@ fn render(s: &UpgradeStatus) -> String {
     }
     out += "SLOT  IMAGE                     STATE\n";
     for slot in &s.slots {
-        let image = slot
-            .image
-            .as_ref()
-            .map_or("(empty)".to_string(), |r| format!("{} {}", r.image, r.version));
+        let image = slot.image.as_ref().map_or("(empty)".to_string(), |r| {
+            format!("{} {}", r.image, r.version)
+        });
         let mut state = Vec::new();
         if slot.running {
             state.push("running");
@@ -131,15 +130,26 @@ fn render(s: &UpgradeStatus) -> String {
         out += &format!("{:<5} {:<25} {}\n", slot.slot, image, state.join(", "));
     }
     if let Some(tries) = s.tries {
-        out += &format!("tries     {tries} left for slot {}\n", s.next.clone().unwrap_or_default());
+        out += &format!(
+            "tries     {tries} left for slot {}\n",
+            s.next.clone().unwrap_or_default()
+        );
     }
     out += &format!(
         "blessed   {}\n",
-        if s.blessed { "yes" } else { "no: this boot is on trial" }
+        if s.blessed {
+            "yes"
+        } else {
+            "no: this boot is on trial"
+        }
     );
     out += &format!("install   {:?}", s.progress.phase).to_lowercase();
     if s.progress.total > 0 {
-        out += &format!(" ({} of {} MiB)", s.progress.done >> 20, s.progress.total >> 20);
+        out += &format!(
+            " ({} of {} MiB)",
+            s.progress.done >> 20,
+            s.progress.total >> 20
+        );
     }
     out += "\n";
     if let Some(o) = &s.last_outcome {
