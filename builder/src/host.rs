@@ -48,6 +48,10 @@ pub const TEST: &[Need] = &[
     need("/usr/bin/nfs-cp", "libnfs-utils"),
     need("/usr/bin/smbclient", "smbclient"),
     need("/usr/bin/curl", "curl"),
+    // The upgrade test drives the web page in headless Chromium over
+    // WebDriver.
+    need("/usr/bin/chromium", "chromium"),
+    need("/usr/bin/chromedriver", "chromium-driver"),
 ];
 
 #[derive(Debug, thiserror::Error)]

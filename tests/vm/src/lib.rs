@@ -4,6 +4,9 @@
 //! Boots are serialised: two TCG guests on a two-core machine only make
 //! each other time out.
 
+pub mod browser;
+pub mod upgrade;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -82,14 +85,25 @@ pub struct Booted {
 /// and said so.
 pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
     let out_dir = built_image()?;
+    boot_dir(&out_dir, firmware, forwards, true)
+}
+
+/// Boots the image built in `out_dir` (fresh disks, or the previous run's
+/// when `fresh` is false) until storaged is ready.
+pub fn boot_dir(
+    out_dir: &Path,
+    firmware: Firmware,
+    forwards: Vec<Forward>,
+    fresh: bool,
+) -> Result<Booted> {
     let lock = BOOTS.lock().unwrap_or_else(|p| p.into_inner());
     let opts = QemuOptions {
         run_dir: out_dir.join(format!("qemu-{}", firmware.name())),
-        out_dir,
+        out_dir: out_dir.to_path_buf(),
         firmware,
         forwards,
         console_to_terminal: false,
-        fresh: true,
+        fresh,
         usb: UsbController::Xhci,
         drives: None,
     };
@@ -131,4 +145,10 @@ pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
         }
     }
     unreachable!("the loop returns on its second attempt")
+}
+
+/// A free TCP port on 127.0.0.1 for a host forward (others run VMs too).
+pub fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
 }
