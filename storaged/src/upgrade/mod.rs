@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ironstor_contract::bundle::{BundleError, SlotRecord};
-use ironstor_contract::grubenv::GrubEnvError;
+use ironstor_contract::grubenv::{GrubEnv, GrubEnvError};
 use ironstor_contract::keys::{KeyError, PublicKey, IMAGE_PUBLIC_KEY};
 use ironstor_contract::slot::Booted;
 use ironstor_contract::Slot;
@@ -180,6 +180,9 @@ pub struct Outcome {
     pub at: u64,
 }
 
+/// grubenv and what each slot holds, as read from the ESP.
+type EspView = (GrubEnv, Vec<(Slot, Option<SlotRecord>)>);
+
 /// storaged's upgrade state; one per daemon, shared with the API.
 pub struct Upgrader {
     pub layout: Layout,
@@ -195,6 +198,9 @@ pub struct Upgrader {
     busy: Arc<AtomicBool>,
     /// One ESP operation at a time (install, bless, rollback, status).
     esp: Mutex<()>,
+    /// grubenv and the slot records as last read, for status requests
+    /// while an install holds the ESP.
+    seen: Mutex<Option<EspView>>,
 }
 
 /// Holds the one install slot; frees it when dropped.
@@ -244,6 +250,7 @@ impl Upgrader {
             progress: Mutex::new(Progress::idle()),
             busy: Arc::new(AtomicBool::new(false)),
             esp: Mutex::new(()),
+            seen: Mutex::new(None),
         }
     }
 
@@ -333,14 +340,23 @@ impl Upgrader {
             status.problem = self.running_slot().err().map(|e| e.to_string());
             return status;
         }
-        let _esp = self.esp_lock();
-        let read = self.layout.with_esp(|esp| {
-            let env = esp.read_grubenv()?;
-            let records: Vec<_> = Slot::ALL.iter().map(|&s| (s, esp.slot_record(s))).collect();
-            Ok((env, records))
-        });
+        // An install holds the ESP for minutes: answer from what was last
+        // read rather than wait (the progress is what matters then).
+        let read = match self.esp.try_lock() {
+            Err(std::sync::TryLockError::WouldBlock) => self
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .ok_or_else(|| "an install is writing the ESP".to_string()),
+            Ok(_guard) => self.read_view(),
+            Err(std::sync::TryLockError::Poisoned(p)) => {
+                let _guard = p.into_inner();
+                self.read_view()
+            }
+        };
         match read {
-            Err(e) => status.problem = Some(crate::daemon::error_chain(&e)),
+            Err(problem) => status.problem = Some(problem),
             Ok((env, records)) => {
                 let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).map(str::to_string);
                 status.active = get(ironstor_contract::grubenv::KEY_ACTIVE);
@@ -361,6 +377,23 @@ impl Upgrader {
             }
         }
         status
+    }
+}
+
+impl Upgrader {
+    /// grubenv and both slots' records, read from the ESP (the caller holds
+    /// the ESP lock) and remembered.
+    fn read_view(&self) -> Result<EspView, String> {
+        let view = self
+            .layout
+            .with_esp(|esp| {
+                let env = esp.read_grubenv()?;
+                let records: Vec<_> = Slot::ALL.iter().map(|&s| (s, esp.slot_record(s))).collect();
+                Ok((env, records))
+            })
+            .map_err(|e| crate::daemon::error_chain(&e))?;
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
+        Ok(view)
     }
 }
 

@@ -453,3 +453,17 @@ fn rollback_on_demand_checks_the_other_slot() {
         "{err}"
     );
 }
+
+#[test]
+fn status_does_not_wait_for_an_install_holding_the_esp() {
+    let f = steady();
+    let first = f.up.status();
+    assert!(first.problem.is_none(), "{:?}", first.problem);
+    let _held = f.up.esp.lock().unwrap();
+    let during = f.up.status();
+    assert_eq!(
+        during.slots, first.slots,
+        "answered from what was last read"
+    );
+    assert_eq!(during.active.as_deref(), Some("a"));
+}

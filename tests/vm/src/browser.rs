@@ -27,7 +27,10 @@ fn answer(response: Result<ureq::Response, ureq::Error>, what: &str) -> Result<V
         Ok(r) => r.into_json()?,
         Err(ureq::Error::Status(code, r)) => {
             let body: Value = r.into_json().unwrap_or(Value::Null);
-            bail!("WebDriver {what} failed ({code}): {}", body["value"]["message"]);
+            bail!(
+                "WebDriver {what} failed ({code}): {}",
+                body["value"]["message"]
+            );
         }
         Err(e) => return Err(anyhow!(e).context(format!("WebDriver {what}"))),
     };
@@ -41,7 +44,9 @@ impl Browser {
     pub fn start(profile: &Path) -> Result<Browser> {
         for path in [CHROMIUM, CHROMEDRIVER] {
             if !Path::new(path).exists() {
-                bail!("{path} is missing: run `ironstor setup` (packages chromium, chromium-driver)");
+                bail!(
+                    "{path} is missing: run `ironstor setup` (packages chromium, chromium-driver)"
+                );
             }
         }
         let _ = std::fs::remove_dir_all(profile);
@@ -131,7 +136,8 @@ impl Browser {
 
     pub fn click(&self, css: &str) -> Result<()> {
         let id = self.find(css, Duration::from_secs(20))?;
-        self.post(&format!("/element/{id}/click"), json!({})).map(drop)
+        self.post(&format!("/element/{id}/click"), json!({}))
+            .map(drop)
     }
 
     /// Runs `script` (a function body) in the page and returns its value.
@@ -191,7 +197,10 @@ fn base64_decode(text: &str) -> Result<Vec<u8>> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
         let v = ALPHABET
             .iter()
             .position(|&a| a == c)

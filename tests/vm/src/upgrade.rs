@@ -54,7 +54,12 @@ pub fn build_version(name: &str, version: &str, extra_overlay: Option<&str>) -> 
     std::fs::write(&path, text)?;
     let built = (|| {
         let profile = profile::load(&path)?;
-        let public = profile.update.public_key.clone().context("no update key")?.1;
+        let public = profile
+            .update
+            .public_key
+            .clone()
+            .context("no update key")?
+            .1;
         let key = ironstor_builder::keys::load_signing_key(&test_key_path(), &public)?;
         ironstor_builder::host::ensure(ironstor_builder::host::BUILD)?;
         let storaged = std::env::var_os("IRONSTOR_STORAGED")
@@ -71,7 +76,10 @@ pub fn build_version(name: &str, version: &str, extra_overlay: Option<&str>) -> 
                 signing_key: Some(key),
             },
         )?;
-        eprintln!("vm tests: {name} ({version}) built in {:.0}s", start.elapsed().as_secs_f64());
+        eprintln!(
+            "vm tests: {name} ({version}) built in {:.0}s",
+            start.elapsed().as_secs_f64()
+        );
         Ok(out_dir)
     })();
     let _ = std::fs::remove_file(&path);
@@ -96,8 +104,14 @@ pub fn crafted_bundle(image: &str, version: &str, root_size: usize, key: &Secret
     };
     let mut out = Vec::new();
     let [a, b, c] = &payloads;
-    write_bundle(&mut out, &manifest, key, &mut [&mut &a[..], &mut &b[..], &mut &c[..]], &mut |_| {})
-        .expect("in memory");
+    write_bundle(
+        &mut out,
+        &manifest,
+        key,
+        &mut [&mut &a[..], &mut &b[..], &mut &c[..]],
+        &mut |_| {},
+    )
+    .expect("in memory");
     out
 }
 
@@ -135,7 +149,10 @@ fn curl(args: &[String]) -> Result<Answer> {
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
     let status = code.trim().parse().unwrap_or(0);
     if status == 0 {
-        bail!("curl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "curl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(Answer {
         status,

@@ -42,7 +42,11 @@ fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
          sha256sum /dev/disk/by-partlabel/ironstor-root-a /dev/disk/by-partlabel/ironstor-root-b",
         Duration::from_secs(600),
     )?;
-    ensure!(out.status == 0, "hashing the boot medium failed: {}", out.text);
+    ensure!(
+        out.status == 0,
+        "hashing the boot medium failed: {}",
+        out.text
+    );
     Ok(out.text)
 }
 
@@ -89,19 +93,49 @@ fn refusals(shell: &mut TestShell, https: &Https, dir: &Path) -> Result<()> {
     let small = crafted_bundle("ironstor-qemu", "9.0.0", 3 << 20, &key);
     // The manifest's version, in the manifest (the first "9.0.0").
     let mut tampered_manifest = small.clone();
-    let at = small.windows(5).position(|w| w == b"9.0.0").context("version")?;
+    let at = small
+        .windows(5)
+        .position(|w| w == b"9.0.0")
+        .context("version")?;
     tampered_manifest[at] = b'8';
     let mut big = crafted_bundle("ironstor-qemu", "9.0.0", 48 << 20, &key);
     // A byte of the root payload, near its end.
     let flip = big.len() - 1024 * 3 - 64 * 1024;
     big[flip] ^= 0x40;
-    let garbage: Vec<u8> = (0..(1u32 << 20)).map(|i| (i.wrapping_mul(2654435761) >> 11) as u8).collect();
+    let garbage: Vec<u8> = (0..(1u32 << 20))
+        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+        .collect();
     let cases = [
-        ("tampered-manifest", tampered_manifest, "signature does not match"),
-        ("other-key", crafted_bundle("ironstor-qemu", "9.0.0", 1 << 20, &SecretKey::from_seed([0x5e; 32])), "signed by another key"),
-        ("truncated", small[..small.len() * 2 / 3].to_vec(), "ends early"),
-        ("wrong-image", crafted_bundle("ironstor-hpe-ml310e", "9.0.0", 1 << 20, &key), "is for image \"ironstor-hpe-ml310e\""),
-        ("downgrade", crafted_bundle("ironstor-qemu", "0.0.1", 1 << 20, &key), "lower than the running 1.0.0"),
+        (
+            "tampered-manifest",
+            tampered_manifest,
+            "signature does not match",
+        ),
+        (
+            "other-key",
+            crafted_bundle(
+                "ironstor-qemu",
+                "9.0.0",
+                1 << 20,
+                &SecretKey::from_seed([0x5e; 32]),
+            ),
+            "signed by another key",
+        ),
+        (
+            "truncated",
+            small[..small.len() * 2 / 3].to_vec(),
+            "ends early",
+        ),
+        (
+            "wrong-image",
+            crafted_bundle("ironstor-hpe-ml310e", "9.0.0", 1 << 20, &key),
+            "is for image \"ironstor-hpe-ml310e\"",
+        ),
+        (
+            "downgrade",
+            crafted_bundle("ironstor-qemu", "0.0.1", 1 << 20, &key),
+            "lower than the running 1.0.0",
+        ),
         ("garbage", garbage.clone(), "not a tar archive"),
     ];
 
@@ -110,38 +144,82 @@ fn refusals(shell: &mut TestShell, https: &Https, dir: &Path) -> Result<()> {
     for (name, bytes, needle) in cases {
         let answer = https.upload(&write(name, &bytes)?, "", None)?;
         eprintln!("vm tests: {name}: {} {}", answer.status, answer.message());
-        ensure!(answer.status == 422, "{name}: {} {}", answer.status, answer.text);
-        ensure!(answer.message().contains(needle), "{name}: {}", answer.message());
+        ensure!(
+            answer.status == 422,
+            "{name}: {} {}",
+            answer.status,
+            answer.text
+        );
+        ensure!(
+            answer.message().contains(needle),
+            "{name}: {}",
+            answer.message()
+        );
     }
 
     // A tampered payload, uploaded slowly; a second upload meanwhile.
     let slow = write("tampered-payload", &big)?;
     let garbage_path = dir.join("garbage");
     let (port, token) = (https.port, https.token.clone());
-    let first = std::thread::spawn(move || {
-        Https { port, token }.upload(&slow, "", Some("4M"))
-    });
+    let first = std::thread::spawn(move || Https { port, token }.upload(&slow, "", Some("4M")));
     let start = Instant::now();
     loop {
         let s = https.get("/upgrade")?;
-        if s.body["progress"]["phase"] == "verifying" && s.body["progress"]["done"].as_u64() > Some(0) {
+        if s.body["progress"]["phase"] == "verifying"
+            && s.body["progress"]["done"].as_u64() > Some(0)
+        {
             break;
         }
-        ensure!(start.elapsed() < Duration::from_secs(60), "the slow upload never started: {}", s.text);
+        ensure!(
+            start.elapsed() < Duration::from_secs(60),
+            "the slow upload never started: {}",
+            s.text
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
     let second = https.upload(&garbage_path, "", None)?;
-    eprintln!("vm tests: second upload: {} {}", second.status, second.message());
-    ensure!(second.status == 409, "second upload: {} {}", second.status, second.text);
-    ensure!(second.message().contains("already installing"), "{}", second.message());
+    eprintln!(
+        "vm tests: second upload: {} {}",
+        second.status,
+        second.message()
+    );
+    ensure!(
+        second.status == 409,
+        "second upload: {} {}",
+        second.status,
+        second.text
+    );
+    ensure!(
+        second.message().contains("already installing"),
+        "{}",
+        second.message()
+    );
     let first = first.join().expect("upload thread")?;
-    eprintln!("vm tests: tampered-payload: {} {}", first.status, first.message());
-    ensure!(first.status == 422, "tampered payload: {} {}", first.status, first.text);
-    ensure!(first.message().contains("payload root.squashfs has SHA-256"), "{}", first.message());
+    eprintln!(
+        "vm tests: tampered-payload: {} {}",
+        first.status,
+        first.message()
+    );
+    ensure!(
+        first.status == 422,
+        "tampered payload: {} {}",
+        first.status,
+        first.text
+    );
+    ensure!(
+        first
+            .message()
+            .contains("payload root.squashfs has SHA-256"),
+        "{}",
+        first.message()
+    );
 
     ensure!(grubenv(shell)? == env_before, "grubenv changed");
     let after = boot_medium_hashes(shell)?;
-    ensure!(after == before, "the boot medium changed:\nbefore:\n{before}\nafter:\n{after}");
+    ensure!(
+        after == before,
+        "the boot medium changed:\nbefore:\n{before}\nafter:\n{after}"
+    );
     Ok(())
 }
 
@@ -151,10 +229,15 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
     browser.goto(&format!("https://127.0.0.1:{port}/"))?;
     browser.type_into("#password", PASSWORD)?;
     browser.click("#login-button")?;
-    let v = browser.wait_text("#slot-a .version", Duration::from_secs(30), |t| !t.is_empty())?;
+    let v = browser.wait_text("#slot-a .version", Duration::from_secs(30), |t| {
+        !t.is_empty()
+    })?;
     ensure!(v == "1.0.0", "slot A shows {v}");
     let state = browser.text("#slot-a .state")?;
-    ensure!(state.contains("running") && state.contains("active"), "slot A: {state}");
+    ensure!(
+        state.contains("running") && state.contains("active"),
+        "slot A: {state}"
+    );
     let b = browser.text("#slot-b")?;
     ensure!(b.contains("(empty)"), "slot B: {b}");
     browser.type_into("#bundle", &bundle.display().to_string())?;
@@ -167,7 +250,10 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
         let bars = browser.eval(
             "return [document.getElementById('upload-progress').value, document.getElementById('install-progress').value];",
         )?;
-        let (u, i) = (bars[0].as_f64().unwrap_or(0.0), bars[1].as_f64().unwrap_or(0.0));
+        let (u, i) = (
+            bars[0].as_f64().unwrap_or(0.0),
+            bars[1].as_f64().unwrap_or(0.0),
+        );
         if uploads.last() != Some(&u) {
             uploads.push(u);
         }
@@ -175,17 +261,32 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
             installs.push(i);
         }
         let message = browser.text("#message")?;
-        if message.contains("installed") || message.contains("Refused") || message.contains("failed") {
+        if message.contains("installed")
+            || message.contains("Refused")
+            || message.contains("failed")
+        {
             break message;
         }
-        ensure!(start.elapsed() < Duration::from_secs(1200), "no answer to the upload: {message}");
+        ensure!(
+            start.elapsed() < Duration::from_secs(1200),
+            "no answer to the upload: {message}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     browser.screenshot(&out.join("upgrade-installed.png"))?;
     eprintln!("vm tests: page says {message:?}; upload bar {uploads:?}; install bar {installs:?}");
-    ensure!(message.contains("installed ironstor-qemu 2.0.0 into slot b"), "{message}");
-    ensure!(uploads.iter().any(|&u| u > 0.0 && u < 100.0), "the upload bar never moved: {uploads:?}");
-    ensure!(installs.iter().any(|&i| i > 0.0 && i < 100.0), "the install bar never moved: {installs:?}");
+    ensure!(
+        message.contains("installed ironstor-qemu 2.0.0 into slot b"),
+        "{message}"
+    );
+    ensure!(
+        uploads.iter().any(|&u| u > 0.0 && u < 100.0),
+        "the upload bar never moved: {uploads:?}"
+    );
+    ensure!(
+        installs.iter().any(|&i| i > 0.0 && i < 100.0),
+        "the install bar never moved: {installs:?}"
+    );
     let bars = browser.eval(
         "return [document.getElementById('upload-progress').value, document.getElementById('install-progress').value];",
     )?;
@@ -195,7 +296,9 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
 
     browser.click("#reboot")?;
     browser.click("#reboot-yes")?;
-    browser.wait_text("#message", Duration::from_secs(30), |t| t.contains("Rebooting"))?;
+    browser.wait_text("#message", Duration::from_secs(30), |t| {
+        t.contains("Rebooting")
+    })?;
     Ok(())
 }
 
@@ -209,8 +312,13 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
     std::fs::create_dir_all(&scratch)?;
 
     let port = free_port()?;
-    let forwards = vec![Forward { host: port, guest: 443 }];
-    let Booted { mut vm, mut shell, .. } = boot_dir(&v1, Firmware::Bios, forwards.clone(), true)?;
+    let forwards = vec![Forward {
+        host: port,
+        guest: 443,
+    }];
+    let Booted {
+        mut vm, mut shell, ..
+    } = boot_dir(&v1, Firmware::Bios, forwards.clone(), true)?;
     running(&mut shell, "a", "1.0.0")?;
     shell.check(&format!("printf '%s\\n' '{PASSWORD}' | storagectl setup"))?;
     // A pool, so that health means something: v3 cannot import it.
@@ -222,7 +330,10 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
         .filter(|d| d["transport"] == "nvme")
         .map(|d| d["id"].as_str().unwrap_or_default().to_string())
         .collect();
-    shell.check(&format!("storagectl pool create tank --layout stripe {}", nvme.join(" ")))?;
+    shell.check(&format!(
+        "storagectl pool create tank --layout stripe {}",
+        nvme.join(" ")
+    ))?;
     let https = Https::login(port, PASSWORD)?;
 
     // 1. Refusals change nothing.
@@ -249,7 +360,12 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
     // 3. v3 never becomes healthy: two tries, then v2 again.
     let https = Https::login(port, PASSWORD)?;
     let answer = https.upload(&bundle(&v3), "?tries=2", None)?;
-    ensure!(answer.status == 200, "v3: {} {}", answer.status, answer.text);
+    ensure!(
+        answer.status == 200,
+        "v3: {} {}",
+        answer.status,
+        answer.text
+    );
     ensure!(answer.body["slot"] == "a", "{}", answer.text);
     let _ = shell.run("storagectl upgrade reboot", Duration::from_secs(20));
     drop(shell);
@@ -260,10 +376,16 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
     let serial = vm.serial();
     let tries = serial.matches(UNHEALTHY).count();
     ensure!(tries == 2, "v3 was tried {tries} times, expected 2");
-    ensure!(serial.matches("ironstor.slot=a").count() >= 3, "v3's boots are not on the console");
+    ensure!(
+        serial.matches("ironstor.slot=a").count() >= 3,
+        "v3's boots are not on the console"
+    );
     let s = wait_blessed(&mut shell, "b")?;
     let outcome = &s["last_outcome"];
-    ensure!(outcome["kind"] == "rolled_back", "no rollback reported: {s}");
+    ensure!(
+        outcome["kind"] == "rolled_back",
+        "no rollback reported: {s}"
+    );
     let text = outcome["message"].as_str().unwrap_or_default();
     ensure!(text.contains("slot a (ironstor-qemu 3.0.0)"), "{text}");
     eprintln!("vm tests: storaged reports: {text}");
@@ -278,26 +400,49 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
         let s = https.get("/upgrade")?;
         let p = &s.body["progress"];
         if p["phase"] == "writing" && p["done"].as_u64().unwrap_or(0) > 48 << 20 {
-            eprintln!("vm tests: killing QEMU at {} MiB of slot A", p["done"].as_u64().unwrap_or(0) >> 20);
+            eprintln!(
+                "vm tests: killing QEMU at {} MiB of slot A",
+                p["done"].as_u64().unwrap_or(0) >> 20
+            );
             break;
         }
-        ensure!(p["phase"] != "installed", "the install finished before it could be killed");
-        ensure!(start.elapsed() < Duration::from_secs(900), "the install never wrote: {}", s.text);
+        ensure!(
+            p["phase"] != "installed",
+            "the install finished before it could be killed"
+        );
+        ensure!(
+            start.elapsed() < Duration::from_secs(900),
+            "the install never wrote: {}",
+            s.text
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(shell);
     vm.kill();
     let _ = upload.join();
     drop(vm);
-    let Booted { vm: _vm, mut shell, .. } = boot_dir(&v1, Firmware::Bios, forwards, false)?;
+    let Booted {
+        vm: _vm, mut shell, ..
+    } = boot_dir(&v1, Firmware::Bios, forwards, false)?;
     running(&mut shell, "b", "2.0.0")?;
     let s = wait_blessed(&mut shell, "b")?;
     ensure!(s["next"].is_null(), "next set after the kill: {s}");
-    ensure!(s["slots"][0]["image"].is_null(), "slot A claims an image after the kill: {s}");
+    ensure!(
+        s["slots"][0]["image"].is_null(),
+        "slot A claims an image after the kill: {s}"
+    );
     let https = Https::login(port, PASSWORD)?;
     let answer = https.upload(&bundle(&v2), "", None)?;
-    ensure!(answer.status == 200, "upload after the kill: {} {}", answer.status, answer.text);
+    ensure!(
+        answer.status == 200,
+        "upload after the kill: {} {}",
+        answer.status,
+        answer.text
+    );
     let s = status(&mut shell)?;
-    ensure!(s["next"] == "a" && s["slots"][0]["image"]["version"] == "2.0.0", "{s}");
+    ensure!(
+        s["next"] == "a" && s["slots"][0]["image"]["version"] == "2.0.0",
+        "{s}"
+    );
     Ok(())
 }
