@@ -9,6 +9,10 @@ use crate::PartitionRole;
 /// Kernel command-line parameter that carries the slot GRUB booted.
 pub const CMDLINE_SLOT_KEY: &str = "ironstor.slot";
 
+/// Kernel command-line flag GRUB adds when it boots `next` on trial (not
+/// when it boots `active`): the bless deadline applies only to such boots.
+pub const CMDLINE_TRIAL_FLAG: &str = "ironstor.trial";
+
 /// The `ironstor.slot=` value of an appliance booted from the network: its
 /// root comes from the PXE server, which is also where its upgrades happen.
 pub const CMDLINE_NETWORK: &str = "net";

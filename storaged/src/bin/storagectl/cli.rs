@@ -32,7 +32,7 @@
 //!   upgrade status               both slots, progress, the last outcome
 //!   upgrade install PATH [--force] [--tries N]
 //!   upgrade rollback | reboot
-//!   upgrade await-blessed [--timeout S]
+//!   upgrade await-blessed [--within S]
 //! ```
 //!
 //! SIZE is bytes, or a number with K, M, G, T or P (powers of 1024): `256M`.

@@ -20,7 +20,7 @@ pub enum UpgradeCommand {
     Rollback,
     /// Reboot into the slot grubenv picks.
     Reboot,
-    /// Wait until the running slot is blessed; fail after --timeout. For
+    /// Wait until the running slot is blessed; fail after --within. For
     /// ironstor-bless-deadline.service, whose failure reboots the machine.
     AwaitBlessed(AwaitArgs),
 }
@@ -38,9 +38,9 @@ pub struct InstallArgs {
 
 #[derive(Debug, Args)]
 pub struct AwaitArgs {
-    /// Seconds to wait.
-    #[arg(long, default_value_t = 600)]
-    pub timeout: u64,
+    /// Seconds to wait (`--timeout` is how long one API call may take).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub within: u64,
 }
 
 pub fn run(ctl: &mut Ctl<'_>, command: UpgradeCommand) -> anyhow::Result<()> {
@@ -67,7 +67,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: UpgradeCommand) -> anyhow::Result<()> {
             let answer = ctl.client.post("/upgrade/reboot", &json!({}))?;
             ctl.show(&answer, "Rebooting.\n")
         }
-        UpgradeCommand::AwaitBlessed(args) => await_blessed(ctl, Duration::from_secs(args.timeout)),
+        UpgradeCommand::AwaitBlessed(args) => await_blessed(ctl, Duration::from_secs(args.within)),
     }
 }
 
