@@ -35,7 +35,10 @@ import os, socket, sys, time
 sock_path, bundle = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX)
 s.connect(sock_path)
-f = s.makefile("rwb", buffering=0)
+class _F:
+    def write(self, b):
+        s.sendall(b)
+f = _F()
 n = 0
 def run(cmd, timeout=1800):
     global n

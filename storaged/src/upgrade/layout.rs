@@ -1,10 +1,10 @@
 //! Where the upgrade machinery reads and writes: the ESP (grubenv, each
 //! slot's kernel, initrd and record) and the two root partitions.
 //!
-//! On an appliance the ESP is not mounted (systemd's gpt-auto-generator
-//! only mounts it on UEFI boots, and a Gen8 boots legacy BIOS): storaged
-//! mounts it at `/run/storaged/esp` for each operation and unmounts it
-//! after, so the FAT file system is clean whenever GRUB reads it and a
+//! On an appliance nothing else mounts the ESP (the image masks the
+//! `/boot` and `/efi` automounts systemd's gpt-auto-generator would make):
+//! storaged mounts it at `/run/storaged/esp` for each operation and
+//! unmounts it after, so the FAT file system is clean whenever GRUB reads it and a
 //! power cut outside an upgrade cannot leave it dirty. Partitions are found
 //! by their GPT names, as GRUB's `root=PARTLABEL=` finds the root.
 //! Tests point the layout at a plain directory and two files.

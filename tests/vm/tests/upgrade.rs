@@ -33,15 +33,23 @@ fn status(shell: &mut TestShell) -> Result<Value> {
     serde_json::from_str(&text).with_context(|| format!("not JSON: {text}"))
 }
 
-/// SHA-256 of grubenv, every file of both slots on the ESP, and both root
-/// partitions whole.
+/// SHA-256 of grubenv, every file of both slots on the ESP, and the first
+/// 256 MiB of each root partition: where any install starts writing (a
+/// root payload is written from offset 0), and more than a whole root
+/// squashfs of the qemu profile. (Whole 640 MiB partitions take minutes
+/// to read through TCG's emulated USB.)
 fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
+    let start = Instant::now();
     let out = shell.run(
-        "set -e; mkdir -p /run/t-esp; mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp; \
-         (cd /run/t-esp && find grub/grubenv a b -type f | sort | xargs sha256sum); umount /run/t-esp; \
-         sha256sum /dev/disk/by-partlabel/ironstor-root-a /dev/disk/by-partlabel/ironstor-root-b",
-        Duration::from_secs(600),
+        "mkdir -p /run/t-esp && mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
+         (cd /run/t-esp && find grub/grubenv a b -type f | sort | xargs sha256sum) && umount /run/t-esp && \
+         for s in a b; do printf '%s ' root-$s; head -c 256M /dev/disk/by-partlabel/ironstor-root-$s | sha256sum; done",
+        Duration::from_secs(900),
     )?;
+    eprintln!(
+        "vm tests: boot medium hashed in {:.0}s",
+        start.elapsed().as_secs_f64()
+    );
     ensure!(
         out.status == 0,
         "hashing the boot medium failed: {}",
@@ -302,6 +310,22 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
     Ok(())
 }
 
+/// The web page's "last upgrade" says what GRUB did.
+fn page_shows_the_rollback(port: u16, out: &Path) -> Result<()> {
+    let browser = Browser::start(&out.join("chromium-profile"))?;
+    browser.goto(&format!("https://127.0.0.1:{port}/"))?;
+    browser.type_into("#password", PASSWORD)?;
+    browser.click("#login-button")?;
+    let text = browser.wait_text("#outcome", Duration::from_secs(30), |t| {
+        t.contains("rolled back")
+    })?;
+    ensure!(text.contains("3.0.0"), "{text}");
+    let b = browser.text("#slot-b .state")?;
+    ensure!(b.contains("running") && b.contains("active"), "slot B: {b}");
+    browser.screenshot(&out.join("upgrade-rolled-back.png"))?;
+    Ok(())
+}
+
 #[test]
 fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Result<()> {
     let v1 = build_version("upgrade-v1", "1.0.0", None)?;
@@ -377,8 +401,8 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
     let tries = serial.matches(UNHEALTHY).count();
     ensure!(tries == 2, "v3 was tried {tries} times, expected 2");
     ensure!(
-        serial.matches("ironstor.slot=a").count() >= 3,
-        "v3's boots are not on the console"
+        serial.contains("ironstor.slot=a console=ttyS0,115200 panic=10 ironstor.trial"),
+        "GRUB did not boot slot A on trial"
     );
     let s = wait_blessed(&mut shell, "b")?;
     let outcome = &s["last_outcome"];
@@ -389,6 +413,7 @@ fn vm_upgrade_through_the_page_rolls_back_a_bad_slot_and_survives_a_kill() -> Re
     let text = outcome["message"].as_str().unwrap_or_default();
     ensure!(text.contains("slot a (ironstor-qemu 3.0.0)"), "{text}");
     eprintln!("vm tests: storaged reports: {text}");
+    page_shows_the_rollback(port, &scratch)?;
 
     // 4. Killed while writing slot A.
     let https = Https::login(port, PASSWORD)?;
