@@ -54,6 +54,10 @@ impl Browser {
         let port = crate::free_port()?;
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                profile.with_extension("chromedriver.log").display()
+            ))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -93,10 +97,26 @@ impl Browser {
             session: String::new(),
             _profile: profile.to_path_buf(),
         };
-        let value = answer(
-            ureq::post(&format!("{}/session", browser.base)).send_json(caps),
-            "new session",
-        )?;
+        // Chromium can be slow to come up on a loaded machine, and then
+        // chromedriver gives up on it ("could not read in devtools port
+        // number"): try a few times, each with a clean profile.
+        let mut attempt = 1;
+        let value = loop {
+            match answer(
+                ureq::post(&format!("{}/session", browser.base)).send_json(caps.clone()),
+                "new session",
+            ) {
+                Ok(value) => break value,
+                Err(e) if attempt < 3 => {
+                    eprintln!("vm tests: Chromium did not start (attempt {attempt}): {e:#}");
+                    attempt += 1;
+                    let _ = std::fs::remove_dir_all(profile);
+                    std::fs::create_dir_all(profile)?;
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         browser.session = value["sessionId"]
             .as_str()
             .context("no session id")?
