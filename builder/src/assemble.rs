@@ -239,6 +239,12 @@ fn write_generated(root: &Path, profile: &Profile, build_id: &str) -> Result<(),
     ));
     fs::write(&os_release, text).map_err(io("cannot write /usr/lib/os-release"))?;
 
+    // The key update bundles must be signed with (none: every bundle is
+    // refused, and storaged says why).
+    if let Some((_, public)) = &profile.update.public_key {
+        write(ironstor_contract::keys::IMAGE_PUBLIC_KEY, public.to_text())?;
+    }
+
     // systemd writes the machine id through this link on first boot; the
     // initramfs has mounted /var (and made /var/lib) by then.
     let machine_id = root.join("etc/machine-id");

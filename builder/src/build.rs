@@ -1,7 +1,8 @@
 //! `ironstor build`: the whole pipeline on one screen.
 //!
 //! profile → base root (cached) → ZFS modules (cached) → assembled root →
-//! squashfs → GRUB → ESP → data → usb.img → manifest → PXE tree.
+//! squashfs → GRUB → ESP → data → usb.img → manifest → PXE tree → update
+//! bundle.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use ironstor_contract::bundle::{SlotRecord, BUNDLE_FILE};
+use ironstor_contract::keys::SecretKey;
+
 use crate::assemble::{self, Inputs};
+use crate::bundle::{self, BundleInputs};
 use crate::cache::{Cache, KeyBuilder};
 use crate::disk::Layout;
 use crate::fsutil::{hash_file, hash_tree};
@@ -36,6 +41,9 @@ pub struct Manifest {
     pub kernel_version: String,
     pub usb_image_sha256: String,
     pub root_squashfs_sha256: String,
+    /// SHA-256 of `update.bundle`, when the build was given a signing key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_sha256: Option<String>,
     pub qemu: QemuSettings,
 }
 
@@ -75,6 +83,9 @@ pub struct BuildOptions {
     pub out_dir: PathBuf,
     pub cache: Cache,
     pub storaged: PathBuf,
+    /// Signs `update.bundle`; already checked against the profile's
+    /// `update.public_key`. `None`: no bundle.
+    pub signing_key: Option<SecretKey>,
 }
 
 /// Progress: one line as a stage starts and its time when it ends.
@@ -114,7 +125,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     let work = out.join(".work");
     fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
     let mut st = Stages {
-        total: 10,
+        total: 10 + usize::from(opts.signing_key.is_some()),
         done: Vec::new(),
     };
 
@@ -150,7 +161,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     });
 
     let build_id = build_id(profile, &base, zfs.as_ref(), &opts.storaged)?;
-    if let Some(manifest) = up_to_date(out, &build_id) {
+    if let Some(manifest) = up_to_date(out, &build_id, opts.signing_key.is_some()) {
         eprintln!("image {build_id} in {} is up to date", out.display());
         return Ok(manifest);
     }
@@ -176,6 +187,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         Ok(image::squashfs(profile, &assembled.root, &squashfs)?)
     })?;
     st.note(format!("{} MiB", squashfs_size >> 20));
+    let root_sha256 = hash_file(&squashfs)?;
 
     let (bios_core, efi_image) = st.run("grub", "core images for BIOS and UEFI", || {
         Ok(image::grub_images(&build_id, &work)?)
@@ -193,6 +205,13 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                     kernel: &assembled.kernel,
                     initrd: &assembled.initrd,
                     efi_image: &efi_image,
+                    slot_record: &SlotRecord {
+                        image: profile.image.name.clone(),
+                        version: profile.image.version.clone(),
+                        build_id: build_id.clone(),
+                        root_size: squashfs_size,
+                        root_sha256: root_sha256.clone(),
+                    },
                 },
                 &work,
                 &esp,
@@ -234,10 +253,10 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
             build_id: build_id.clone(),
             kernel_version: base.kernel_version.clone(),
             usb_image_sha256: hash_file(&usb)?,
-            root_squashfs_sha256: hash_file(&squashfs)?,
+            root_squashfs_sha256: root_sha256.clone(),
+            bundle_sha256: None,
             qemu: profile.qemu.into(),
         };
-        fs::write(out.join(MANIFEST), toml::to_string(&manifest)?)?;
         Ok(manifest)
     })?;
     let tree = out.join(PXE_DIR);
@@ -271,6 +290,22 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         None => "no pxe.base_url: `ironstor pxe serve --url` writes the loader configs".into(),
     });
 
+    // Without a signing key an old bundle would not match this image.
+    let _ = fs::remove_file(out.join(BUNDLE_FILE));
+    let mut manifest = manifest;
+    if let Some(key) = &opts.signing_key {
+        let path = st.run("bundle", "signed update bundle", || {
+            let inputs = BundleInputs {
+                image: &profile.image.name,
+                version: &profile.image.version,
+                build_id: &build_id,
+                out_dir: out,
+            };
+            Ok(bundle::emit(&inputs, key)?.0)
+        })?;
+        manifest.bundle_sha256 = Some(hash_file(&path)?);
+    }
+    fs::write(out.join(MANIFEST), toml::to_string(&manifest)?)?;
     // The root tree is big and rebuilt each time; keep only the logs.
     let _ = fs::remove_dir_all(&assembled.root);
 
@@ -280,7 +315,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
 
 /// The manifest of an earlier build of the same inputs, if its image is
 /// still there whole.
-fn up_to_date(out: &Path, build_id: &str) -> Option<Manifest> {
+fn up_to_date(out: &Path, build_id: &str, bundle: bool) -> Option<Manifest> {
     let manifest = Manifest::load(out).ok()?;
     let tree_info = format!("{PXE_DIR}/{}", pxe::TREE_INFO);
     let complete = [
@@ -291,7 +326,8 @@ fn up_to_date(out: &Path, build_id: &str) -> Option<Manifest> {
         &tree_info,
     ]
     .iter()
-    .all(|name| out.join(name).is_file());
+    .all(|name| out.join(name).is_file())
+        && (!bundle || (manifest.bundle_sha256.is_some() && out.join(BUNDLE_FILE).is_file()));
     (manifest.build_id == build_id && complete).then_some(manifest)
 }
 
@@ -319,6 +355,9 @@ fn build_id(
         );
     }
     key.add_str("units", &hash_tree(&profile.rootfs.units_dir)?);
+    if let Some((_, public)) = &profile.update.public_key {
+        key.add_str("update key", &public.to_text());
+    }
     for overlay in &profile.rootfs.overlays {
         key.add_str("overlay", &hash_tree(overlay)?);
     }
@@ -333,7 +372,11 @@ fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Resu
         (ROOT_SQUASHFS, Some(&m.root_squashfs_sha256)),
         ("vmlinuz", None),
         ("initrd.img", None),
+        (BUNDLE_FILE, m.bundle_sha256.as_ref()),
     ] {
+        if name == BUNDLE_FILE && sum.is_none() {
+            continue;
+        }
         let size = fs::metadata(out.join(name))?.len();
         let sum = match sum {
             Some(s) => s.clone(),

@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_ROLLED_BACK, KEY_TRIES};
 use ironstor_contract::partition::esp_marker_path;
+use ironstor_contract::slot::CMDLINE_TRIAL_FLAG;
 use ironstor_contract::{PartitionRole, Slot};
 
 use crate::run::{Cmd, RunError};
 
 /// Where Debian installs GRUB's platform files.
 pub const GRUB_LIB: &str = "/usr/lib/grub";
-/// Most boots `next` gets before GRUB falls back to `active`.
-pub const MAX_TRIES: u32 = 9;
+pub use ironstor_contract::grubenv::MAX_TRIES;
 
 const MODULES: &[&str] = &[
     "part_gpt",
@@ -213,12 +213,12 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
         a = Slot::A,
         b = Slot::B
     );
-    s += &format!("set slot=${KEY_ACTIVE}\n");
+    s += &format!("set slot=${KEY_ACTIVE}\nset trial=\n");
     s += &format!("if [ -n \"${KEY_NEXT}\" ]; then\n");
     for n in (1..=MAX_TRIES).rev() {
         let kw = if n == MAX_TRIES { "if" } else { "elif" };
         s += &format!(
-            "  {kw} [ \"${KEY_TRIES}\" = {n} ]; then set {KEY_TRIES}={}; set slot=${KEY_NEXT}\n",
+            "  {kw} [ \"${KEY_TRIES}\" = {n} ]; then set {KEY_TRIES}={}; set slot=${KEY_NEXT}; set trial={CMDLINE_TRIAL_FLAG}\n",
             n - 1
         );
     }
@@ -227,12 +227,15 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
     );
     s += &format!("  save_env {KEY_ACTIVE} {KEY_NEXT} {KEY_TRIES} {KEY_ROLLED_BACK}\nfi\n");
     s += "if [ ! -f /$slot/vmlinuz ]; then\n  echo \"ironstor: slot $slot has no kernel, booting the active slot\"\n";
-    s += &format!("  set slot=${KEY_ACTIVE}\nfi\n\n");
+    s += &format!("  set slot=${KEY_ACTIVE}\n  set trial=\nfi\n\n");
     let extra = cfg.command_line.join(" ");
-    for (title, var) in [("ironstor", "slot"), ("ironstor, active slot", KEY_ACTIVE)] {
+    for (title, var, trial) in [
+        ("ironstor", "slot", " $trial"),
+        ("ironstor, active slot", KEY_ACTIVE, ""),
+    ] {
         s += &format!("menuentry \"{title} (slot ${var})\" {{\n");
         s += &format!(
-            "  linux /${var}/vmlinuz root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}\n",
+            "  linux /${var}/vmlinuz root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}{trial}\n",
             prefix = root_label_prefix(),
             key = ironstor_contract::slot::CMDLINE_SLOT_KEY,
         );
@@ -339,11 +342,18 @@ mod tests {
             timeout_secs: 1,
         });
         assert!(cfg.contains("load_env active next tries"));
-        assert!(cfg.contains("if [ \"$tries\" = 9 ]; then set tries=8; set slot=$next"));
-        assert!(cfg.contains("elif [ \"$tries\" = 1 ]; then set tries=0; set slot=$next"));
+        assert!(cfg.contains(
+            "if [ \"$tries\" = 9 ]; then set tries=8; set slot=$next; set trial=ironstor.trial"
+        ));
+        assert!(cfg.contains(
+            "elif [ \"$tries\" = 1 ]; then set tries=0; set slot=$next; set trial=ironstor.trial"
+        ));
         assert!(cfg.contains("else set rolled_back=$next; set next=; set tries="));
         assert!(cfg.contains(
-            "linux /$slot/vmlinuz root=PARTLABEL=ironstor-root-$slot rootfstype=squashfs ro ironstor.slot=$slot console=ttyS0,115200"
+            "linux /$slot/vmlinuz root=PARTLABEL=ironstor-root-$slot rootfstype=squashfs ro ironstor.slot=$slot console=ttyS0,115200 $trial"
+        ));
+        assert!(cfg.contains(
+            "linux /$active/vmlinuz root=PARTLABEL=ironstor-root-$active rootfstype=squashfs ro ironstor.slot=$active console=ttyS0,115200\n"
         ));
         assert!(cfg.contains("serial --unit=0 --speed=115200"));
     }

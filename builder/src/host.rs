@@ -66,6 +66,10 @@ pub const TEST: &[Need] = &[
     // Relays the PXE guest's HTTP connections to the test's server
     // (QEMU guestfwd runs it once per connection).
     need("/usr/bin/socat", "socat"),
+    // The upgrade test drives the web page in headless Chromium over
+    // WebDriver.
+    need("/usr/bin/chromium", "chromium"),
+    need("/usr/bin/chromedriver", "chromium-driver"),
 ];
 
 #[derive(Debug, thiserror::Error)]

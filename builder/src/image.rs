@@ -5,6 +5,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
+use ironstor_contract::bundle::{SlotRecord, SLOT_RECORD};
 use ironstor_contract::grubenv::{GrubEnv, KEY_ACTIVE};
 use ironstor_contract::partition::esp_marker_path;
 use ironstor_contract::{PartitionRole, Slot, PARTITIONS};
@@ -91,10 +92,12 @@ pub struct EspInputs<'a> {
     pub kernel: &'a Path,
     pub initrd: &'a Path,
     pub efi_image: &'a Path,
+    /// What slot A holds, for storaged (`/a/image.json`).
+    pub slot_record: &'a SlotRecord,
 }
 
 /// Makes the ESP file system: GRUB for UEFI, grub.cfg, grubenv (slot A
-/// active) and slot A's kernel and initrd.
+/// active), slot A's kernel and initrd and its record.
 pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), ImageError> {
     let profile = inputs.profile;
     let boot_bytes = fs::metadata(inputs.kernel).map_err(io("no kernel"))?.len()
@@ -126,6 +129,9 @@ pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), ImageError
         format!("{} {}\n", profile.image.name, profile.image.version),
     )
     .map_err(io("cannot write the ESP marker"))?;
+    let record = work.join(SLOT_RECORD);
+    let record_json = serde_json::to_vec_pretty(inputs.slot_record).expect("serialises");
+    fs::write(&record, record_json).map_err(io("cannot write the slot record"))?;
 
     let _ = fs::remove_file(out);
     Cmd::new("mkfs.vfat")
@@ -151,13 +157,15 @@ pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), ImageError
     mtools("mmd", &["::/EFI", "::/EFI/BOOT", "::/grub", "::/ironstor"])?;
     mtools("mmd", &[&format!("::/{a}"), &format!("::/{b}")])?;
     let marker_dest = format!("::{}", esp_marker_path(inputs.build_id));
-    let copies: [(&Path, String); 6] = [
+    let copies: [(&Path, String); 7] = [
         (inputs.efi_image, "::/EFI/BOOT/BOOTX64.EFI".into()),
         (&cfg_path, "::/grub/grub.cfg".into()),
         (&env_path, "::/grub/grubenv".into()),
         (&marker, marker_dest),
         (inputs.kernel, format!("::/{a}/vmlinuz")),
         (inputs.initrd, format!("::/{a}/initrd.img")),
+        // Last: a slot with a record holds a whole image.
+        (&record, format!("::/{a}/{SLOT_RECORD}")),
     ];
     for (src, dest) in copies {
         mtools("mcopy", &[&src.display().to_string(), &dest])?;

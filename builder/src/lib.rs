@@ -11,6 +11,7 @@
 
 pub mod assemble;
 pub mod build;
+pub mod bundle;
 pub mod cache;
 pub mod disk;
 pub mod fsutil;
@@ -19,6 +20,7 @@ pub mod grub;
 pub mod host;
 pub mod http;
 pub mod image;
+pub mod keys;
 pub mod profile;
 pub mod pxe;
 pub mod qemu;

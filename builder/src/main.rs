@@ -10,11 +10,11 @@ use clap::{Parser, Subcommand};
 use ironstor_builder::build::PXE_DIR;
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
-use ironstor_builder::host;
 use ironstor_builder::profile::{self, settings};
 use ironstor_builder::pxe::serve::{self, ServeOptions};
 use ironstor_builder::pxe::BiosLoader;
 use ironstor_builder::qemu::{Firmware, Forward, NetBoot, QemuOptions, UsbController, Vm};
+use ironstor_builder::{host, keys};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
 
@@ -45,6 +45,17 @@ enum Command {
         /// default: the ones beside this ironstor.
         #[arg(long)]
         storaged: Option<PathBuf>,
+        /// Private key (from `ironstor keygen`) to sign update.bundle with;
+        /// it must match the profile's update.public_key. Without it no
+        /// bundle is made.
+        #[arg(long, value_name = "KEYFILE")]
+        signing_key: Option<PathBuf>,
+    },
+    /// Make an ed25519 key pair for signing update bundles: PREFIX.key
+    /// (private, mode 0600) and PREFIX.pub (for a profile's update.public_key).
+    Keygen {
+        /// Path and name of the key files, without extension.
+        prefix: PathBuf,
     },
     /// Boot a built image in QEMU as the HPE Gen8 boots it (SeaBIOS, USB stick).
     Qemu {
@@ -153,6 +164,7 @@ fn run(cli: Cli) -> Result<()> {
             out,
             cache,
             storaged,
+            signing_key,
         } => {
             let path = profile.unwrap_or_else(|| PathBuf::from(DEFAULT_PROFILE));
             if !path.exists() && path == Path::new(DEFAULT_PROFILE) {
@@ -173,6 +185,17 @@ fn run(cli: Cli) -> Result<()> {
                     storaged.display()
                 );
             }
+            let signing_key = match (signing_key, &profile.update.public_key) {
+                (None, _) => None,
+                (Some(_), None) => bail!(
+                    "--signing-key given, but {} names no update.public_key: the image would trust no key",
+                    path.display()
+                ),
+                (Some(key), Some((_, public))) => Some(keys::load_signing_key(&key, public)?),
+            };
+            if signing_key.is_none() && profile.update.public_key.is_some() {
+                eprintln!("ironstor: no --signing-key: building no update bundle");
+            }
             if !host::is_root() {
                 return Err(host::HostError::NotRoot("build").into());
             }
@@ -181,8 +204,19 @@ fn run(cli: Cli) -> Result<()> {
                 out_dir: out.unwrap_or_else(|| Path::new("out").join(&profile.image.name)),
                 cache: Cache::new(cache.unwrap_or_else(Cache::default_root)),
                 storaged,
+                signing_key,
             };
             build::build(&profile, &opts)?;
+            Ok(())
+        }
+        Command::Keygen { prefix } => {
+            let (private, public, key) = keys::keygen(&prefix)?;
+            println!(
+                "private key {} (mode 0600: keep it secret, off the appliance)\npublic key  {} (fingerprint {}): name it in a profile as [update] public_key",
+                private.display(),
+                public.display(),
+                key.fingerprint()
+            );
             Ok(())
         }
         Command::Qemu {

@@ -450,6 +450,7 @@ mod tests {
             kernel_version: "k".into(),
             usb_image_sha256: String::new(),
             root_squashfs_sha256: String::new(),
+            bundle_sha256: None,
             qemu: QemuSettings {
                 memory_mib: 2048,
                 nvme_drives: 2,

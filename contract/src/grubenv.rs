@@ -19,6 +19,9 @@ pub const KEY_ACTIVE: &str = "active";
 pub const KEY_NEXT: &str = "next";
 /// How many more boots `next` gets before GRUB falls back to `active`.
 pub const KEY_TRIES: &str = "tries";
+/// Most boots `next` can be given: `grub.cfg` counts down with one string
+/// comparison per value (GRUB has no arithmetic).
+pub const MAX_TRIES: u32 = 9;
 /// Left by `grub.cfg` when `next` ran out of tries: the slot given up on.
 pub const KEY_ROLLED_BACK: &str = "rolled_back";
 

@@ -4,16 +4,20 @@
 //! here: the partition table of an ironstor boot medium (names, type GUIDs,
 //! order), the names of the A/B root slots and how the booted slot reaches
 //! the kernel command line, the GRUB environment block with the keys that
-//! drive boot counting, and what a network boot puts on the command line
-//! and leaves under `/run`.
+//! drive boot counting, what a network boot puts on the command line and
+//! leaves under `/run`, the update bundle format with its signature check,
+//! the signing key files, and how versions compare.
 //!
 //! This crate does no I/O beyond what a caller hands it: it owns formats, not
 //! devices.
 
+pub mod bundle;
 pub mod grubenv;
+pub mod keys;
 pub mod netboot;
 pub mod partition;
 pub mod slot;
+pub mod version;
 
 pub use grubenv::{GrubEnv, GrubEnvError};
 pub use partition::{PartitionRole, PARTITIONS};

@@ -4,7 +4,7 @@
 //! The initramfs side is shell (`rootfs/initramfs/scripts/ironstor-net`
 //! and `ironstor-functions`); these constants are the same strings.
 
-use crate::slot::CMDLINE_SLOT_KEY;
+use crate::slot::Booted;
 
 /// Command-line key: where the initramfs downloads the root squashfs.
 pub const ROOT_URL_KEY: &str = "ironstor.root_url";
@@ -12,7 +12,7 @@ pub const ROOT_URL_KEY: &str = "ironstor.root_url";
 pub const ROOT_SHA256_KEY: &str = "ironstor.root_sha256";
 /// The `ironstor.slot=` value of a network boot: neither A nor B. There is
 /// no slot to upgrade: the server's tree is the machine's upgrade.
-pub const NET_SLOT: &str = "net";
+pub const NET_SLOT: &str = crate::slot::CMDLINE_NETWORK;
 /// initramfs-tools' `boot=` value selecting `/scripts/ironstor-net`.
 pub const BOOT_SCRIPT: &str = "ironstor-net";
 
@@ -23,11 +23,7 @@ pub const VAR_SOURCE_FILE: &str = "run/ironstor/var";
 /// Whether `cmdline` (`/proc/cmdline`) is a network boot's: its last
 /// `ironstor.slot=` is `net`.
 pub fn is_network_boot(cmdline: &str) -> bool {
-    cmdline
-        .split_whitespace()
-        .filter_map(|word| word.strip_prefix(CMDLINE_SLOT_KEY)?.strip_prefix('='))
-        .next_back()
-        == Some(NET_SLOT)
+    Booted::from_cmdline(cmdline) == Booted::Network
 }
 
 #[cfg(test)]

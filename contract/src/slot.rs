@@ -9,6 +9,37 @@ use crate::PartitionRole;
 /// Kernel command-line parameter that carries the slot GRUB booted.
 pub const CMDLINE_SLOT_KEY: &str = "ironstor.slot";
 
+/// Kernel command-line flag GRUB adds when it boots `next` on trial (not
+/// when it boots `active`): the bless deadline applies only to such boots.
+pub const CMDLINE_TRIAL_FLAG: &str = "ironstor.trial";
+
+/// The `ironstor.slot=` value of an appliance booted from the network: its
+/// root comes from the PXE server, which is also where its upgrades happen.
+pub const CMDLINE_NETWORK: &str = "net";
+
+/// Where the running system booted from, by its kernel command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booted {
+    Slot(Slot),
+    Network,
+    /// No (or an unknown) `ironstor.slot=`: not an ironstor boot medium.
+    Unknown,
+}
+
+impl Booted {
+    pub fn from_cmdline(cmdline: &str) -> Booted {
+        let value = cmdline
+            .split_whitespace()
+            .filter_map(|word| word.strip_prefix(CMDLINE_SLOT_KEY)?.strip_prefix('='))
+            .next_back();
+        match value {
+            Some(CMDLINE_NETWORK) => Booted::Network,
+            Some(v) => v.parse().map_or(Booted::Unknown, Booted::Slot),
+            None => Booted::Unknown,
+        }
+    }
+}
+
 /// One of the two A/B root slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Slot {
@@ -92,6 +123,12 @@ mod tests {
         assert_eq!(Slot::from_cmdline("ro quiet"), None);
         assert_eq!(Slot::from_cmdline("ironstor.slot=c"), None);
         assert_eq!(Slot::from_cmdline("ironstor.slotx=a"), None);
+        assert_eq!(Booted::from_cmdline(cmdline), Booted::Slot(Slot::B));
+        assert_eq!(
+            Booted::from_cmdline("ro ironstor.slot=net"),
+            Booted::Network
+        );
+        assert_eq!(Booted::from_cmdline("ro"), Booted::Unknown);
     }
 
     #[test]

@@ -535,13 +535,37 @@ pub fn reconcile_at_start(
     state_dir: &Path,
     root: &Path,
 ) -> Vec<String> {
+    reconcile_at_start_report(runner, state_dir, root).lines
+}
+
+/// What the start-up reconcile did: the lines to log, the report (`None`
+/// when the state file did not load), and whether the sharing services took
+/// the state (set by the daemon after [`crate::sharing::apply_at_start`]),
+/// which the upgrade's health check reads.
+pub struct StartReport {
+    pub lines: Vec<String>,
+    pub report: Option<ReconcileReport>,
+    /// `Err` says why targets, exports or shares are not being served.
+    pub sharing: Result<(), String>,
+}
+
+/// [`reconcile_at_start`], keeping the report.
+pub fn reconcile_at_start_report(
+    runner: &dyn CommandRunner,
+    state_dir: &Path,
+    root: &Path,
+) -> StartReport {
     let loaded = match StateStore::new(state_dir).load() {
         Ok(loaded) => loaded,
         Err(e) => {
-            return vec![format!(
-                "ERROR: {}; nothing was reconciled (no pool imported); the API still serves: fix the file or reset the state",
-                error_chain(&e)
-            )]
+            return StartReport {
+                lines: vec![format!(
+                    "ERROR: {}; nothing was reconciled (no pool imported); the API still serves: fix the file or reset the state",
+                    error_chain(&e)
+                )],
+                report: None,
+                sharing: Err("the state file did not load".into()),
+            }
         }
     };
     let mut lines: Vec<String> = loaded
@@ -556,7 +580,11 @@ pub fn reconcile_at_start(
         .collect();
     let report = reconcile(runner, &loaded.state, &pool_mount_base(root));
     lines.extend(report.lines());
-    lines
+    StartReport {
+        lines,
+        report: Some(report),
+        sharing: Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -148,8 +148,10 @@ impl Daemon {
         let unix = bind_unix(&config.socket)?;
 
         let sharing = crate::sharing::SharingHost::for_config(config, Arc::clone(&runner));
+        let upgrade = crate::upgrade::Upgrader::for_config(config, &platform);
         let app = AppState::new(Shared {
             sharing,
+            upgrade,
             runner,
             roots: config.roots.clone(),
             state_dir: config.state_dir.clone(),
@@ -315,22 +317,37 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         // not load is logged and skipped; it never stops the API.
         // Then the sharing services: LIO, exports, smb.conf, accounts.
         let reconciled = daemon.app().blocking(|app| {
-            let mut lines = crate::apply::reconcile_at_start(
+            let mut start = crate::apply::reconcile_at_start_report(
                 app.runner.as_ref(),
                 &app.state_dir,
                 &app.roots.root,
             );
-            lines.extend(crate::sharing::apply_at_start(app));
-            lines
+            if start.report.is_some() {
+                let (lines, sharing) = crate::sharing::apply_at_start(app);
+                start.lines.extend(lines);
+                start.sharing = sharing;
+            }
+            start
         });
-        match reconciled.await {
-            Ok(lines) => lines.iter().for_each(|l| println!("storaged: {l}")),
-            Err(e) => println!("storaged: ERROR: the reconcile at start failed: {e}"),
-        }
+        let start = match reconciled.await {
+            Ok(start) => {
+                start.lines.iter().for_each(|l| println!("storaged: {l}"));
+                Some(start)
+            }
+            Err(e) => {
+                println!("storaged: ERROR: the reconcile at start failed: {e}");
+                None
+            }
+        };
         Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;
         println!("storaged ready");
+        // A trial boot of an upgraded slot is blessed or given up on now.
+        tokio::spawn(crate::upgrade::boot::after_ready(
+            daemon.app().clone(),
+            start,
+        ));
 
         daemon
             .serve(async move {

@@ -23,5 +23,6 @@ pub mod samba;
 pub mod sharing;
 pub mod state;
 pub mod tls;
+pub mod upgrade;
 pub mod var_source;
 pub mod zfs;

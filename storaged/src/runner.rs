@@ -23,10 +23,12 @@ pub enum Program {
     Pdbedit,
     Smbstatus,
     Networkctl,
+    /// `systemctl reboot`, for upgrades.
+    Systemctl,
 }
 
 impl Program {
-    pub const ALL: [Program; 10] = [
+    pub const ALL: [Program; 11] = [
         Program::Zpool,
         Program::Zfs,
         Program::Blkid,
@@ -37,6 +39,7 @@ impl Program {
         Program::Pdbedit,
         Program::Smbstatus,
         Program::Networkctl,
+        Program::Systemctl,
     ];
 
     pub fn name(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Program {
             Program::Pdbedit => "pdbedit",
             Program::Smbstatus => "smbstatus",
             Program::Networkctl => "networkctl",
+            Program::Systemctl => "systemctl",
         }
     }
 }

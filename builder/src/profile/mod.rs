@@ -26,6 +26,15 @@ pub struct Profile {
     pub disk: Disk,
     pub qemu: Qemu,
     pub pxe: Pxe,
+    pub update: Update,
+}
+
+/// How the image's upgrades are signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    /// The public key file, and the key in it. `None`: the image refuses
+    /// every update bundle and no bundle is built.
+    pub public_key: Option<(PathBuf, ironstor_contract::keys::PublicKey)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

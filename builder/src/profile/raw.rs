@@ -16,6 +16,14 @@ pub struct RawProfile {
     pub qemu: RawQemu,
     #[serde(default)]
     pub pxe: RawPxe,
+    #[serde(default)]
+    pub update: RawUpdate,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUpdate {
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -77,6 +77,8 @@ pub const SETTINGS: &[Setting] = &[
       "Size of the emulated USB stick; at least the image, larger to exercise /var growing."),
     s("pxe.base_url", "URL", Some("none: given to `ironstor pxe serve --url`"), "\"http://192.168.1.5:8080/\"",
       "Where the network-boot tree (out/<image>/pxe) is served over HTTP: http://, ending in /. The loaders fetch the kernel and initrd from it and the kernel command line names <base_url>root.squashfs with its SHA-256. Unset: the tree's loader configs are written when `ironstor pxe serve --url` names the server."),
+    s("update.public_key", "path", Some("none: the image refuses every update bundle"), "\"../tests/keys/TEST-ONLY-qemu.pub\"",
+      "The ed25519 public key (from `ironstor keygen`) the image checks update bundles against; baked into the image. `ironstor build --signing-key` signs the bundle with the matching private key."),
 ];
 
 /// The settings as a Markdown reference.

@@ -196,6 +196,21 @@ fn bad_profiles_fail_naming_line_and_key() {
             "invalid table header",
         ),
         (
+            "private key named as the public key",
+            with(
+                "[disk]",
+                "[update]\npublic_key = \"../tests/keys/TEST-ONLY-qemu.key\"\n\n[disk]",
+            ),
+            Some(14),
+            "update.public_key: \"../tests/keys/TEST-ONLY-qemu.key\": this is a private key file",
+        ),
+        (
+            "missing public key",
+            with("[disk]", "[update]\npublic_key = \"nope.pub\"\n\n[disk]"),
+            Some(14),
+            "update.public_key: cannot read \"nope.pub\"",
+        ),
+        (
             "bad unit name",
             with("[disk]", "[rootfs]\nenable_units = [\"sshd\"]\n\n[disk]"),
             Some(14),
@@ -231,6 +246,7 @@ fn every_documented_key_parses_from_its_example() {
             "rootfs.overlays" => "[\"../rootfs/overlay\"]",
             "kernel.command_line" => "[\"console=ttyS0,115200\"]",
             "qemu.stick_size" => "\"4G\"",
+            "update.public_key" => "\"../tests/keys/TEST-ONLY-qemu.pub\"",
             _ => s.example,
         };
         text += &format!("{key} = {example}\n");

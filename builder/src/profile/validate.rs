@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use super::raw::{RawProfile, RawSize};
 use super::{
     line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Pxe, Qemu,
-    Rootfs,
+    Rootfs, Update,
 };
 use crate::pxe::{BaseUrl, PxeError};
 
@@ -304,6 +304,24 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
         })?),
     };
 
+    // [update]
+    let public_key = match &raw.update.public_key {
+        None => None,
+        Some(rel) => {
+            let key = "update.public_key";
+            let path = c.dir.join(rel);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                c.err(
+                    key,
+                    format!("cannot read {rel:?} ({}): {e}", path.display()),
+                )
+            })?;
+            let public = ironstor_contract::keys::PublicKey::parse(&text)
+                .map_err(|e| c.err(key, format!("{rel:?}: {e}")))?;
+            Some((path, public))
+        }
+    };
+
     Ok(Profile {
         path: c.dir.join(path.file_name().unwrap_or_default()),
         image: Image {
@@ -333,6 +351,7 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
         disk,
         qemu,
         pxe: Pxe { base_url },
+        update: Update { public_key },
     })
 }
 

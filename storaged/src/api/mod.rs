@@ -43,7 +43,9 @@ pub mod smb;
 pub mod snapshots;
 mod state;
 mod system;
+pub mod upgrade;
 pub mod volumes;
+mod web;
 
 #[cfg(test)]
 mod tests;
@@ -134,6 +136,7 @@ pub fn groups() -> Vec<Group> {
         iscsi::group(),
         nfs::group(),
         smb::group(),
+        upgrade::group(),
     ]
 }
 
@@ -158,6 +161,7 @@ pub fn router(state: AppState) -> Router {
         }
     }
     router
+        .merge(web::pages())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -39,6 +39,8 @@ pub struct Shared {
     pub auth: Auth,
     /// configfs, the generated service files, Samba's users.
     pub sharing: crate::sharing::SharingHost,
+    /// A/B upgrades: install progress, one install at a time.
+    pub upgrade: crate::upgrade::Upgrader,
 }
 
 impl AppState {

@@ -124,15 +124,17 @@ impl SharingHost {
     }
 }
 
-/// The sharing half of the start-up reconcile, as log lines. Never stops
-/// the daemon: a failure is logged and the API still serves.
-pub fn apply_at_start(app: &crate::api::Shared) -> Vec<String> {
+/// The sharing half of the start-up reconcile: log lines, and whether
+/// every declared target, export and share is now served (the upgrade's
+/// health check reads it). Never stops the daemon: a failure is logged and
+/// the API still serves.
+pub fn apply_at_start(app: &crate::api::Shared) -> (Vec<String>, Result<(), String>) {
     let state = match crate::state::StateStore::new(&app.state_dir).load() {
         Ok(loaded) => loaded.state,
         // reconcile_at_start has said why already.
-        Err(_) => return Vec::new(),
+        Err(e) => return (Vec::new(), Err(crate::daemon::error_chain(&e))),
     };
-    match app.sharing.apply(app.runner.as_ref(), &state) {
+    let lines = match app.sharing.apply(app.runner.as_ref(), &state) {
         Ok(report) => {
             let mut lines = vec![format!(
                 "sharing reconciled: {} targets, {} exports, {} shares, {} users; {} configfs changes",
@@ -146,11 +148,12 @@ pub fn apply_at_start(app: &crate::api::Shared) -> Vec<String> {
             lines.extend(report.notes);
             lines
         }
-        Err(e) => vec![format!(
-            "ERROR: sharing not reconciled: {}",
-            crate::daemon::error_chain(&e)
-        )],
-    }
+        Err(e) => {
+            let why = format!("sharing not reconciled: {}", crate::daemon::error_chain(&e));
+            return (vec![format!("ERROR: {why}")], Err(why));
+        }
+    };
+    (lines, Ok(()))
 }
 
 /// libnss-extrausers' directory, below the root.

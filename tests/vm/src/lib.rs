@@ -4,6 +4,9 @@
 //! Boots are serialised: two TCG guests on a two-core machine only make
 //! each other time out.
 
+pub mod browser;
+pub mod upgrade;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -58,6 +61,7 @@ fn build_image() -> Result<PathBuf> {
         out_dir: image_dir(),
         cache: Cache::new(Cache::default_root()),
         storaged,
+        signing_key: None,
     };
     let start = Instant::now();
     build::build(&profile, &opts)?;
@@ -113,6 +117,21 @@ pub fn boot(firmware: Firmware, forwards: Vec<Forward>) -> Result<Booted> {
     boot_with(opts)
 }
 
+/// Boots the image built in `out_dir` (fresh disks, or the previous run's
+/// when `fresh` is false) until storaged is ready.
+pub fn boot_dir(
+    out_dir: &Path,
+    firmware: Firmware,
+    forwards: Vec<Forward>,
+    fresh: bool,
+) -> Result<Booted> {
+    boot_with(QemuOptions {
+        forwards,
+        fresh,
+        ..options(out_dir.to_path_buf(), firmware, None, firmware.name())
+    })
+}
+
 /// Boots with `opts` until storaged is ready. A kernel panic before
 /// userspace (a known TCG flake, not our code) is retried once, and said so.
 pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
@@ -160,4 +179,10 @@ pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
         }
     }
     unreachable!("the loop returns on its second attempt")
+}
+
+/// A free TCP port on 127.0.0.1 for a host forward (others run VMs too).
+pub fn free_port() -> Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
 }

@@ -16,6 +16,7 @@ mod snapshots;
 mod status;
 mod storage_bad_requests;
 mod tls;
+mod upgrade;
 mod volumes;
 
 use std::net::TcpStream;
@@ -382,6 +383,10 @@ pub fn app_state(dir: &Path) -> AppState {
         Arc::new(SystemRunner::new(&config.roots.root));
     AppState::new(Shared {
         sharing: crate::sharing::SharingHost::for_config(&config, Arc::clone(&runner)),
+        upgrade: crate::upgrade::Upgrader::for_config(
+            &config,
+            &Platform::detect(&config.roots.root),
+        ),
         runner,
         roots: config.roots.clone(),
         state_dir: config.state_dir.clone(),

@@ -38,6 +38,10 @@
 //!   smb share list | share add NAME DATASET [--user U]... [--read-only] | share delete NAME
 //!   smb user list | user add NAME | user passwd NAME | user delete NAME
 //!   smb sessions
+//!   upgrade status               both slots, progress, the last outcome
+//!   upgrade install PATH [--force] [--tries N]
+//!   upgrade rollback | reboot
+//!   upgrade await-blessed [--within S]
 //! ```
 //!
 //! SIZE is bytes, or a number with K, M, G, T or P (powers of 1024): `256M`.
@@ -85,6 +89,9 @@ pub enum Command {
     /// ZFS pools.
     #[command(subcommand)]
     Pool(PoolCommand),
+    /// A/B upgrades: slots, install a bundle, roll back, reboot.
+    #[command(subcommand)]
+    Upgrade(crate::upgrade::UpgradeCommand),
     /// Filesystem datasets (for NFS and SMB).
     #[command(subcommand)]
     Dataset(DatasetCommand),

@@ -12,6 +12,7 @@ mod sharing;
 mod snapshot;
 mod system;
 mod table;
+mod upgrade;
 mod volume;
 
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -160,6 +161,7 @@ pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Resu
         Command::Iscsi(command) => sharing::iscsi(&mut ctl, command),
         Command::Nfs(command) => sharing::nfs(&mut ctl, command),
         Command::Smb(command) => sharing::smb(&mut ctl, command),
+        Command::Upgrade(command) => upgrade::run(&mut ctl, command),
     }
 }
 
