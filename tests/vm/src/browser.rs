@@ -51,6 +51,10 @@ impl Browser {
         }
         let _ = std::fs::remove_dir_all(profile);
         std::fs::create_dir_all(profile)?;
+        // chromedriver will not read DevToolsActivePort through a path
+        // with `..` in it (Chromium's file helpers refuse parent
+        // references), and the workspace path has one.
+        let profile = &std::fs::canonicalize(profile)?;
         let port = crate::free_port()?;
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))

@@ -24,8 +24,11 @@ pub const STORAGED_READY: &str = "storaged ready";
 /// TCG boots take 1-2 minutes; leave room for a loaded machine.
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(480);
 
+/// The repository root, without `..` in it (chromedriver refuses such
+/// paths for file uploads and profiles).
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::canonicalize(&path).unwrap_or(path)
 }
 
 /// Output directory of the test image.
