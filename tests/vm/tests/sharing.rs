@@ -543,9 +543,12 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
     );
 
     // A reboot brings back the same identities, the files and the user.
+    // The restart above printed "storaged ready" once more: wait for the
+    // next one, not any second one.
+    let readies = vm.serial().matches(STORAGED_READY).count();
     let _ = shell.run("systemctl reboot", Duration::from_secs(10));
     drop(shell);
-    vm.wait_for_serial_count(STORAGED_READY, 2, BOOT_TIMEOUT)
+    vm.wait_for_serial_count(STORAGED_READY, readies + 1, BOOT_TIMEOUT)
         .context("the guest did not come back after the reboot")?;
     let mut shell = vm.shell(Duration::from_secs(120))?;
     let after = wait_for(|| identity(&ports, 0), Duration::from_secs(60))?;
