@@ -189,3 +189,34 @@ pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }
+
+/// The readiness checks every boot path shares: storaged is an active
+/// notify service with its watchdog, ZFS userland and our kernel module
+/// are there, the harness's 4 NVMe drives show with distinct serials, and
+/// no unit failed on the way up.
+pub fn check_ready(shell: &mut TestShell) -> Result<()> {
+    let active =
+        shell.check("systemctl show -p ActiveState,SubState,Type,WatchdogUSec storaged")?;
+    for want in [
+        "ActiveState=active",
+        "SubState=running",
+        "Type=notify",
+        "WatchdogUSec=30s",
+    ] {
+        anyhow::ensure!(active.contains(want), "storaged: {active}");
+    }
+    let zpool = shell.check("zpool version")?;
+    anyhow::ensure!(
+        zpool.contains("zfs-kmod-"),
+        "zpool version shows no kernel module: {zpool}"
+    );
+    shell.check("grep -q '^zfs ' /proc/modules")?;
+    let serials = shell.check("cat /sys/class/nvme/nvme*/serial | sort -u | wc -l")?;
+    anyhow::ensure!(
+        serials.trim() == "4",
+        "expected 4 NVMe drives with distinct serials, got {serials}"
+    );
+    let failed = shell.check("systemctl list-units --failed --no-legend --plain")?;
+    anyhow::ensure!(failed.trim().is_empty(), "failed units:\n{failed}");
+    Ok(())
+}

@@ -106,36 +106,8 @@ fn check_boot(firmware: Firmware) -> Result<()> {
         "machine-id is not kept under /var: {machine_id}"
     );
 
-    // storaged is up as a notify service with a watchdog.
-    let active =
-        shell.check("systemctl show -p ActiveState,SubState,Type,WatchdogUSec storaged")?;
-    for want in [
-        "ActiveState=active",
-        "SubState=running",
-        "Type=notify",
-        "WatchdogUSec=30s",
-    ] {
-        ensure!(active.contains(want), "storaged: {active}");
-    }
-
-    // ZFS: userland and the module we built for this kernel.
-    let zpool = shell.check("zpool version")?;
-    ensure!(
-        zpool.contains("zfs-kmod-"),
-        "zpool version shows no kernel module: {zpool}"
-    );
-    shell.check("grep -q '^zfs ' /proc/modules")?;
-
-    // The drives the harness attached, with distinct serials.
-    let serials = shell.check("cat /sys/class/nvme/nvme*/serial | sort -u | wc -l")?;
-    ensure!(
-        serials.trim() == "4",
-        "expected 4 NVMe drives with distinct serials, got {serials}"
-    );
-
-    // Nothing failed on the way up.
-    let failed = shell.check("systemctl list-units --failed --no-legend --plain")?;
-    ensure!(failed.trim().is_empty(), "failed units:\n{failed}");
+    // The readiness checks every boot path shares.
+    ironstor_vm_tests::check_ready(&mut shell)?;
     vm.kill();
     Ok(())
 }

@@ -144,30 +144,8 @@ fn check_network_boot(firmware: Firmware) -> Result<()> {
         "{table}"
     );
 
-    // The USB boot's readiness checks: storaged, ZFS, drives, no failures.
-    let active =
-        shell.check("systemctl show -p ActiveState,SubState,Type,WatchdogUSec storaged")?;
-    for want in [
-        "ActiveState=active",
-        "SubState=running",
-        "Type=notify",
-        "WatchdogUSec=30s",
-    ] {
-        ensure!(active.contains(want), "storaged: {active}");
-    }
-    let zpool = shell.check("zpool version")?;
-    ensure!(
-        zpool.contains("zfs-kmod-"),
-        "zpool version shows no kernel module: {zpool}"
-    );
-    shell.check("grep -q '^zfs ' /proc/modules")?;
-    let serials = shell.check("cat /sys/class/nvme/nvme*/serial | sort -u | wc -l")?;
-    ensure!(
-        serials.trim() == "4",
-        "expected 4 NVMe drives, got {serials}"
-    );
-    let failed = shell.check("systemctl list-units --failed --no-legend --plain")?;
-    ensure!(failed.trim().is_empty(), "failed units:\n{failed}");
+    // The readiness checks every boot path shares.
+    ironstor_vm_tests::check_ready(&mut shell)?;
     vm.kill();
     Ok(())
 }
