@@ -227,7 +227,10 @@ pub fn apply_sharing(
         .collect();
     let rendered = nfs::render_exports(&exports)?;
     let conf = nfs::render_nfs_conf(&NfsSettings::default())?;
-    let conf_changed = write_if_changed(&paths.nfs_conf_file(), &conf)?;
+    // At boot /run is empty, so the file is always new then; only a change
+    // to one nfs-server already read is worth a note.
+    let conf_existed = paths.nfs_conf_file().exists();
+    let conf_changed = write_if_changed(&paths.nfs_conf_file(), &conf)? && conf_existed;
     report.exports_changed = write_if_changed(&paths.exports_file(), &rendered)?;
     if conf_changed {
         // Ports and threads are read when nfs-server starts; at boot that

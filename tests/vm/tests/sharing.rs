@@ -558,12 +558,20 @@ fn vm_sharing_serves_iscsi_nfs_and_smb_to_real_clients() -> Result<()> {
     );
     // nfs-cp never overwrites a local file: a fresh name.
     let again = work.path().join("after-reboot.bin");
-    host_ok(
-        "nfs-cp",
-        &[
-            &ports.nfs_url("/var/mnt/tank/share/smb.bin"),
-            again.to_str().unwrap(),
-        ],
+    // nfs-server starts after storaged reports ready: give it a moment.
+    wait_for(
+        || {
+            // A failed try may leave the file behind; nfs-cp never overwrites.
+            let _ = std::fs::remove_file(&again);
+            host_ok(
+                "nfs-cp",
+                &[
+                    &ports.nfs_url("/var/mnt/tank/share/smb.bin"),
+                    again.to_str().unwrap(),
+                ],
+            )
+        },
+        Duration::from_secs(90),
     )?;
     ensure!(
         std::fs::read(&again)? == payload,
