@@ -12,7 +12,6 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -35,14 +34,8 @@ pub struct HttpServer {
     log: bool,
 }
 
-/// A server running on its own thread; stops on [`HttpHandle::shutdown`]
-/// or when dropped.
-#[derive(Debug)]
-pub struct HttpHandle {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<io::Result<()>>>,
-}
+/// The running HTTP server.
+pub type HttpHandle = crate::served::ServerHandle;
 
 impl HttpServer {
     /// Binds `addr` (port 0 for any free one) to serve the files under `root`.
@@ -105,16 +98,7 @@ impl HttpServer {
     /// Runs the server on a thread of its own.
     pub fn spawn(self) -> io::Result<HttpHandle> {
         let addr = self.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = thread::Builder::new()
-            .name("http".into())
-            .spawn(move || self.serve_until(&flag))?;
-        Ok(HttpHandle {
-            addr,
-            stop,
-            thread: Some(thread),
-        })
+        HttpHandle::spawn("http", addr, move |stop| self.serve_until(stop))
     }
 
     /// Serves one request; returns a line for the log.
@@ -145,33 +129,6 @@ impl HttpServer {
             Ok(status) => format!("{what} {status}"),
             Err(e) => format!("{what} failed: {e}"),
         }
-    }
-}
-
-impl HttpHandle {
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops the server and waits for it and its responses to end.
-    pub fn shutdown(mut self) -> io::Result<()> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> io::Result<()> {
-        self.stop.store(true, Ordering::Relaxed);
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("HTTP server thread panicked"))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for HttpHandle {
-    fn drop(&mut self) {
-        let _ = self.stop_and_join();
     }
 }
 

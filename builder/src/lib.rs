@@ -26,5 +26,6 @@ pub mod pxe;
 pub mod qemu;
 pub mod rootfs;
 pub mod run;
+pub mod served;
 pub mod tftp;
 pub mod units;

@@ -14,7 +14,6 @@ use std::io::{self, Read};
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -72,14 +71,8 @@ pub struct TftpServer {
     config: TftpConfig,
 }
 
-/// A server running on its own thread; stops on [`TftpHandle::shutdown`]
-/// or when dropped.
-#[derive(Debug)]
-pub struct TftpHandle {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<io::Result<()>>>,
-}
+/// The running TFTP server.
+pub type TftpHandle = crate::served::ServerHandle;
 
 impl TftpServer {
     /// Binds `addr` (port 69, or 0 for any) to serve the files under `root`.
@@ -148,43 +141,7 @@ impl TftpServer {
     /// Runs the server on a thread of its own.
     pub fn spawn(self) -> io::Result<TftpHandle> {
         let addr = self.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = thread::Builder::new()
-            .name("tftp".into())
-            .spawn(move || self.serve_until(&flag))?;
-        Ok(TftpHandle {
-            addr,
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl TftpHandle {
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops the server and waits for it and its transfers to end.
-    pub fn shutdown(mut self) -> io::Result<()> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> io::Result<()> {
-        self.stop.store(true, Ordering::Relaxed);
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("TFTP server thread panicked"))),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for TftpHandle {
-    fn drop(&mut self) {
-        let _ = self.stop_and_join();
+        TftpHandle::spawn("tftp", addr, move |stop| self.serve_until(stop))
     }
 }
 
