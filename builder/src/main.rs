@@ -199,7 +199,7 @@ fn run(cli: Cli) -> Result<()> {
             if !host::is_root() {
                 return Err(host::HostError::NotRoot("build").into());
             }
-            host::ensure(host::BUILD)?;
+            host::ensure_host(host::BUILD)?;
             let opts = BuildOptions {
                 out_dir: out.unwrap_or_else(|| Path::new("out").join(&profile.image.name)),
                 cache: Cache::new(cache.unwrap_or_else(Cache::default_root)),
@@ -313,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut needs = host::BUILD.to_vec();
             needs.extend_from_slice(host::QEMU);
             needs.extend_from_slice(host::TEST);
-            host::ensure(&needs)?;
+            host::ensure_host(&needs)?;
             eprintln!("ironstor: host packages present");
             Ok(())
         }

@@ -288,7 +288,7 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
 impl Vm {
     /// Prepares disks and starts QEMU in the background.
     pub fn start(opts: &QemuOptions) -> Result<Vm> {
-        crate::host::ensure(crate::host::QEMU)?;
+        crate::host::ensure_host(crate::host::QEMU)?;
         let manifest = Manifest::load(&opts.out_dir)?;
         prepare_disks(opts, &manifest)?;
         let serial_log = opts.run_dir.join("serial.log");

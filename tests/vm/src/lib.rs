@@ -59,7 +59,7 @@ fn build_image() -> Result<PathBuf> {
         ));
     }
     let profile = profile::load(&ws.join("images/qemu.toml"))?;
-    ironstor_builder::host::ensure(ironstor_builder::host::BUILD)?;
+    ironstor_builder::host::ensure_host(ironstor_builder::host::BUILD)?;
     let opts = BuildOptions {
         out_dir: image_dir(),
         cache: Cache::new(Cache::default_root()),
