@@ -8,21 +8,88 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use ironstor_contract::bundle::{SlotRecord, BUNDLE_FILE};
 use ironstor_contract::keys::SecretKey;
 
-use crate::assemble::{self, Inputs};
-use crate::bundle::{self, BundleInputs};
+use crate::assemble::{self, AssembleError, Inputs};
+use crate::bundle::{self, BundleInputs, BundleStageError};
 use crate::cache::{Cache, KeyBuilder};
 use crate::disk::Layout;
 use crate::fsutil::{hash_file, hash_tree};
-use crate::image::{self, DiskInputs, EspInputs};
+use crate::image::{self, DiskInputs, EspInputs, ImageError};
 use crate::profile::{Profile, Qemu};
-use crate::pxe::{self, PxeInputs, TreeInfo, TreeInputs};
-use crate::rootfs;
+use crate::pxe::{self, PxeInputs, TreeError, TreeInfo, TreeInputs};
+use crate::rootfs::{self, RootfsError};
+
+/// Why a build failed: the stage, and beneath it that stage's own error.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("stage base failed")]
+    Base(#[source] RootfsError),
+    #[error("stage zfs failed")]
+    Zfs(#[source] RootfsError),
+    #[error("stage assemble failed")]
+    Assemble(#[source] AssembleError),
+    #[error("stage {stage} failed")]
+    Image {
+        stage: &'static str,
+        #[source]
+        source: Box<ImageError>,
+    },
+    #[error("stage pxe failed")]
+    Pxe(#[source] TreeError),
+    #[error("stage bundle failed")]
+    Bundle(#[source] BundleStageError),
+    /// Reading inputs, hashing or writing outputs between the stages.
+    #[error("cannot {action} {}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}", .path.display())]
+    Manifest {
+        path: PathBuf,
+        #[source]
+        source: toml::ser::Error,
+    },
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BuildError {
+    let path = path.to_path_buf();
+    move |source| BuildError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+fn image_err(stage: &'static str) -> impl FnOnce(ImageError) -> BuildError {
+    move |source| BuildError::Image {
+        stage,
+        source: Box::new(source),
+    }
+}
+
+/// `image.toml` could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read {}; build the image first", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not an image manifest", .path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+}
 
 /// What a build leaves in its output directory, for `ironstor qemu`, the
 /// tests and (later) bundles.
@@ -70,12 +137,13 @@ impl From<Qemu> for QemuSettings {
 }
 
 impl Manifest {
-    pub fn load(out_dir: &Path) -> Result<Manifest> {
+    pub fn load(out_dir: &Path) -> Result<Manifest, ManifestError> {
         let path = out_dir.join(MANIFEST);
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}; build the image first", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("{} is not an image manifest", path.display()))
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(source) => return Err(ManifestError::Read { path, source }),
+        };
+        toml::from_str(&text).map_err(|source| ManifestError::Parse { path, source })
     }
 }
 
@@ -99,12 +167,12 @@ impl Stages {
         &mut self,
         name: &'static str,
         what: &str,
-        f: impl FnOnce() -> Result<T>,
-    ) -> Result<T> {
+        f: impl FnOnce() -> Result<T, BuildError>,
+    ) -> Result<T, BuildError> {
         let n = self.done.len() + 1;
         eprintln!("[{n}/{}] {name}: {what}", self.total);
         let start = Instant::now();
-        let value = f().with_context(|| format!("stage {name} failed"))?;
+        let value = f()?;
         let took = start.elapsed();
         self.done.push((name, took, String::new()));
         Ok(value)
@@ -119,22 +187,19 @@ impl Stages {
 }
 
 /// Builds `profile` into `opts.out_dir`.
-pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
+pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest, BuildError> {
     let started = Instant::now();
     let out = &opts.out_dir;
     let work = out.join(".work");
-    fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+    fs::create_dir_all(&work).map_err(io_err("create", &work))?;
     let mut st = Stages {
         total: 10 + usize::from(opts.signing_key.is_some()),
         done: Vec::new(),
     };
 
     let base = st.run("base", "Debian root with mmdebstrap (cached)", || {
-        Ok(rootfs::base(
-            profile,
-            &opts.cache,
-            &work.join("mmdebstrap-base.log"),
-        )?)
+        rootfs::base(profile, &opts.cache, &work.join("mmdebstrap-base.log"))
+            .map_err(BuildError::Base)
     })?;
     st.note(format!(
         "{} base {} (kernel {})",
@@ -144,12 +209,13 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
     ));
 
     let zfs = st.run("zfs", "ZFS modules from zfs-dkms (cached)", || {
-        Ok(rootfs::zfs_modules(
+        rootfs::zfs_modules(
             profile,
             &base,
             &opts.cache,
             &work.join("mmdebstrap-zfs.log"),
-        )?)
+        )
+        .map_err(BuildError::Zfs)
     })?;
     st.note(match &zfs {
         Some(z) => format!(
@@ -169,7 +235,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         "assemble",
         "root tree: ZFS, storaged, units, overlays",
         || {
-            Ok(assemble::assemble(
+            assemble::assemble(
                 &Inputs {
                     profile,
                     base: &base,
@@ -178,19 +244,20 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                     build_id: &build_id,
                 },
                 &work,
-            )?)
+            )
+            .map_err(BuildError::Assemble)
         },
     )?;
 
     let squashfs = out.join(ROOT_SQUASHFS);
     let squashfs_size = st.run("squashfs", profile.rootfs.compression.name(), || {
-        Ok(image::squashfs(profile, &assembled.root, &squashfs)?)
+        image::squashfs(profile, &assembled.root, &squashfs).map_err(image_err("squashfs"))
     })?;
     st.note(format!("{} MiB", squashfs_size >> 20));
-    let root_sha256 = hash_file(&squashfs)?;
+    let root_sha256 = hash_file(&squashfs).map_err(io_err("hash", &squashfs))?;
 
     let (bios_core, efi_image) = st.run("grub", "core images for BIOS and UEFI", || {
-        Ok(image::grub_images(&build_id, &work)?)
+        image::grub_images(&build_id, &work).map_err(image_err("grub"))
     })?;
 
     let esp = work.join("esp.img");
@@ -198,7 +265,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         "esp",
         "FAT ESP: GRUB, grub.cfg, grubenv, slot A kernel",
         || {
-            Ok(image::esp(
+            image::esp(
                 &EspInputs {
                     profile,
                     build_id: &build_id,
@@ -215,19 +282,20 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                 },
                 &work,
                 &esp,
-            )?)
+            )
+            .map_err(image_err("esp"))
         },
     )?;
 
     let data = work.join("data.img");
     st.run("data", "ext4 for /var", || {
-        Ok(image::data(profile, &build_id, &data)?)
+        image::data(profile, &build_id, &data).map_err(image_err("data"))
     })?;
 
     let layout = Layout::for_disk(&profile.disk);
     let usb = out.join(USB_IMAGE);
     st.run("disk", "usb.img: GPT, BIOS GRUB, partitions", || {
-        Ok(image::usb_image(
+        image::usb_image(
             &DiskInputs {
                 layout: &layout,
                 build_id: &build_id,
@@ -237,7 +305,8 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                 data: &data,
             },
             &usb,
-        )?)
+        )
+        .map_err(image_err("disk"))
     })?;
 
     let manifest = st.run("manifest", "checksums and image.toml", || {
@@ -245,14 +314,15 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
             (&assembled.kernel, "vmlinuz"),
             (&assembled.initrd, "initrd.img"),
         ] {
-            fs::copy(src, out.join(name)).with_context(|| format!("cannot copy {name}"))?;
+            let to = out.join(name);
+            fs::copy(src, &to).map_err(io_err("write", &to))?;
         }
         let manifest = Manifest {
             name: profile.image.name.clone(),
             version: profile.image.version.clone(),
             build_id: build_id.clone(),
             kernel_version: base.kernel_version.clone(),
-            usb_image_sha256: hash_file(&usb)?,
+            usb_image_sha256: hash_file(&usb).map_err(io_err("hash", &usb))?,
             root_squashfs_sha256: root_sha256.clone(),
             bundle_sha256: None,
             qemu: profile.qemu.into(),
@@ -264,7 +334,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
         "pxe",
         "network-boot tree: kernel, initrd, squashfs, iPXE, pxelinux, GRUB",
         || {
-            Ok(pxe::build_tree(
+            pxe::build_tree(
                 TreeInputs {
                     files: PxeInputs {
                         kernel: &out.join(pxe::KERNEL),
@@ -282,7 +352,8 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                     },
                 },
                 &tree,
-            )?)
+            )
+            .map_err(BuildError::Pxe)
         },
     )?;
     st.note(match &info.base_url {
@@ -301,11 +372,18 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest> {
                 build_id: &build_id,
                 out_dir: out,
             };
-            Ok(bundle::emit(&inputs, key)?.0)
+            bundle::emit(&inputs, key)
+                .map(|(path, _)| path)
+                .map_err(BuildError::Bundle)
         })?;
-        manifest.bundle_sha256 = Some(hash_file(&path)?);
+        manifest.bundle_sha256 = Some(hash_file(&path).map_err(io_err("hash", &path))?);
     }
-    fs::write(out.join(MANIFEST), toml::to_string(&manifest)?)?;
+    let manifest_path = out.join(MANIFEST);
+    let text = toml::to_string(&manifest).map_err(|source| BuildError::Manifest {
+        path: manifest_path.clone(),
+        source,
+    })?;
+    fs::write(&manifest_path, text).map_err(io_err("write", &manifest_path))?;
     // The root tree is big and rebuilt each time; keep only the logs.
     let _ = fs::remove_dir_all(&assembled.root);
 
@@ -337,34 +415,38 @@ fn build_id(
     base: &rootfs::BaseRoot,
     zfs: Option<&rootfs::ZfsModules>,
     storaged: &Path,
-) -> Result<String> {
+) -> Result<String, BuildError> {
     let mut key = KeyBuilder::new("image-v1");
     key.add_str("base", &base.key);
     key.add_str("zfs", zfs.map_or("", |z| z.key.as_str()));
     // The profile's own text and its package lists, not resolved paths, so
     // the same commit builds the same id wherever it is checked out.
-    key.add_str("profile", &fs::read_to_string(&profile.path)?);
+    let read = |path: &Path| fs::read_to_string(path).map_err(io_err("read", path));
+    key.add_str("profile", &read(&profile.path)?);
     for set in &profile.distribution.package_sets {
-        key.add_str("package set", &fs::read_to_string(&set.path)?);
+        key.add_str("package set", &read(&set.path)?);
     }
-    key.add_tree("initramfs", &profile.rootfs.initramfs_dir)?;
+    let initramfs = &profile.rootfs.initramfs_dir;
+    key.add_tree("initramfs", initramfs)
+        .map_err(io_err("hash", initramfs))?;
     for bin in assemble::appliance_binaries(storaged) {
-        key.add_str(
-            "binary",
-            &hash_file(&bin).with_context(|| format!("cannot read {}", bin.display()))?,
-        );
+        key.add_str("binary", &hash_file(&bin).map_err(io_err("read", &bin))?);
     }
-    key.add_str("units", &hash_tree(&profile.rootfs.units_dir)?);
+    let units = &profile.rootfs.units_dir;
+    key.add_str("units", &hash_tree(units).map_err(io_err("hash", units))?);
     if let Some((_, public)) = &profile.update.public_key {
         key.add_str("update key", &public.to_text());
     }
     for overlay in &profile.rootfs.overlays {
-        key.add_str("overlay", &hash_tree(overlay)?);
+        key.add_str(
+            "overlay",
+            &hash_tree(overlay).map_err(io_err("hash", overlay))?,
+        );
     }
     Ok(key.finish())
 }
 
-fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Result<()> {
+fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Result<(), BuildError> {
     eprintln!("\nbuilt {} {} (build {})", m.name, m.version, m.build_id);
     eprintln!("  {:<12} {:>10}  sha256", "artifact", "MiB");
     for (name, sum) in [
@@ -377,10 +459,11 @@ fn print_summary(st: &Stages, out: &Path, m: &Manifest, total: Duration) -> Resu
         if name == BUNDLE_FILE && sum.is_none() {
             continue;
         }
-        let size = fs::metadata(out.join(name))?.len();
+        let path = out.join(name);
+        let size = fs::metadata(&path).map_err(io_err("read", &path))?.len();
         let sum = match sum {
             Some(s) => s.clone(),
-            None => hash_file(&out.join(name))?,
+            None => hash_file(&path).map_err(io_err("hash", &path))?,
         };
         eprintln!(
             "  {name:<12} {:>10.1}  {sum}",

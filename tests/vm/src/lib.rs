@@ -165,11 +165,11 @@ pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
             }
             Err(e) => {
                 let early_panic = matches!(
-                    e.downcast_ref::<BootFailure>(),
-                    Some(BootFailure::Panic {
+                    e,
+                    BootFailure::Panic {
                         before_userspace: true,
                         ..
-                    })
+                    }
                 );
                 if early_panic && attempt == 1 {
                     eprintln!(
@@ -177,7 +177,8 @@ pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
                     );
                     continue;
                 }
-                return Err(e.context(format!("{label} boot failed ({})", firmware.name())));
+                return Err(anyhow::Error::new(e)
+                    .context(format!("{label} boot failed ({})", firmware.name())));
             }
         }
     }

@@ -32,7 +32,7 @@ const MISMATCH: &str = "ironstor: root squashfs sha256 mismatch: expected";
 /// The tree served over HTTP on a free port of 127.0.0.1, and the guest
 /// side of it, booting `boot.ipxe`.
 fn serve(tree: &Path) -> Result<(HttpHandle, NetBoot)> {
-    NetBoot::serve_tree(tree, BOOT_IPXE)
+    Ok(NetBoot::serve_tree(tree, BOOT_IPXE)?)
 }
 
 fn check_network_boot(firmware: Firmware) -> Result<()> {

@@ -59,10 +59,10 @@ fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
 }
 
 fn grubenv(shell: &mut TestShell) -> Result<String> {
-    shell.check(
+    Ok(shell.check(
         "mkdir -p /run/t-esp; mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
          grep -a -v '^#' /run/t-esp/grub/grubenv; umount /run/t-esp",
-    )
+    )?)
 }
 
 fn wait_blessed(shell: &mut TestShell, slot: &str) -> Result<Value> {
