@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::run::{Cmd, RunError};
+pub mod run;
+
+use run::{Cmd, RunError};
 
 /// A file on the host and the Debian package that ships it.
 #[derive(Debug, Clone, Copy)]

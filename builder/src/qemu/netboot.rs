@@ -16,8 +16,9 @@
 use std::net::SocketAddrV4;
 use std::path::{Path, PathBuf};
 
-use crate::http::{HttpHandle, HttpServer};
-use crate::pxe::{BaseUrl, PxeError, TreeError, TreeInfo};
+use crate::formats::pxe::{BaseUrl, PxeError};
+use crate::serve::http::{HttpHandle, HttpServer};
+use crate::stages::pxe_tree::{TreeError, TreeInfo};
 
 /// Why a tree cannot be served to a QEMU guest.
 #[derive(Debug, thiserror::Error)]

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::fsutil::{resolve_served, Refused};
+use crate::formats::fsutil::{resolve_served, Refused};
 
 const RRQ: u16 = 1;
 const WRQ: u16 = 2;
@@ -72,7 +72,7 @@ pub struct TftpServer {
 }
 
 /// The running TFTP server.
-pub type TftpHandle = crate::served::ServerHandle;
+pub type TftpHandle = super::handle::ServerHandle;
 
 impl TftpServer {
     /// Binds `addr` (port 69, or 0 for any) to serve the files under `root`.

@@ -6,13 +6,14 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use super::{
-    configure, render_dnsmasq_proxy_dhcp, BaseUrl, BiosLoader, PxeError, ServeInfo, TreeError,
-    TreeInfo, BOOT_IPXE, GRUB_NET_EFI, INITRD, KERNEL, PXELINUX, TREE_INFO, UNDIONLY,
+use super::http::{HttpHandle, HttpServer};
+use super::tftp::{TftpHandle, TftpServer};
+use crate::formats::pxe::{
+    render_dnsmasq_proxy_dhcp, BaseUrl, BiosLoader, PxeError, ServeInfo, BOOT_IPXE, GRUB_NET_EFI,
+    INITRD, KERNEL, PXELINUX, UNDIONLY,
 };
-use crate::build::{PXE_DIR, ROOT_SQUASHFS};
-use crate::http::{HttpHandle, HttpServer};
-use crate::tftp::{TftpHandle, TftpServer};
+use crate::output::{PXE_DIR, ROOT_SQUASHFS};
+use crate::stages::pxe_tree::{configure, TreeError, TreeInfo, TREE_INFO};
 
 /// Why `pxe serve` cannot serve.
 #[derive(Debug, thiserror::Error)]
@@ -176,7 +177,8 @@ mod tests {
     use std::net::TcpStream;
 
     use super::*;
-    use crate::pxe::{build_tree, PxeInputs, TreeInputs};
+    use crate::formats::pxe::PxeInputs;
+    use crate::stages::pxe_tree::{build_tree, TreeInputs};
 
     const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -7,7 +7,7 @@
 
 use ironstor_contract::PartitionRole;
 
-use crate::disk::{Layout, GPT_ENTRIES_SECTORS, SECTOR};
+use super::layout::{Layout, GPT_ENTRIES_SECTORS, SECTOR};
 
 const ENTRY_SIZE: usize = 128;
 const ENTRY_COUNT: usize = 128;
@@ -44,6 +44,20 @@ impl Guid {
         b[7] = (b[7] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         Guid(b)
+    }
+
+    /// The bytes in order as 8-4-4-4-12 hex, the way `mkfs.ext4 -U` takes a
+    /// UUID (no GPT byte swapping: the file system stores it as given).
+    pub fn uuid_text(&self) -> String {
+        let h = hex::encode(self.0);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 }
 
@@ -133,8 +147,7 @@ fn protective_mbr(total_sectors: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disk::Layout;
-    use crate::profile::{Disk, MIB};
+    use crate::formats::layout::{Disk, Layout, MIB};
     use ironstor_contract::PARTITIONS;
 
     fn image() -> (Layout, GptImage) {

@@ -4,7 +4,7 @@
 //! GET and HEAD of files under the root, one request per connection
 //! (`Connection: close`, which iPXE and busybox wget both handle), each
 //! connection on its own thread. Paths are checked as the TFTP server
-//! checks them ([`crate::fsutil::resolve_served`]). No ranges, no
+//! checks them ([`crate::formats::fsutil::resolve_served`]). No ranges, no
 //! directory listings, no TLS: the squashfs is checked by its hash.
 
 use std::fs::File;
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use crate::fsutil::{resolve_served, Refused};
+use crate::formats::fsutil::{resolve_served, Refused};
 
 /// How often the accept loop looks at the stop flag.
 const POLL: Duration = Duration::from_millis(100);
@@ -35,7 +35,7 @@ pub struct HttpServer {
 }
 
 /// The running HTTP server.
-pub type HttpHandle = crate::served::ServerHandle;
+pub type HttpHandle = super::handle::ServerHandle;
 
 impl HttpServer {
     /// Binds `addr` (port 0 for any free one) to serve the files under `root`.

@@ -18,7 +18,7 @@ use ironstor_contract::partition::esp_marker_path;
 use ironstor_contract::slot::CMDLINE_TRIAL_FLAG;
 use ironstor_contract::{PartitionRole, Slot};
 
-use crate::run::{Cmd, RunError};
+use crate::host::run::{Cmd, RunError};
 
 /// Where Debian installs GRUB's platform files.
 pub const GRUB_LIB: &str = "/usr/lib/grub";

@@ -1,0 +1,139 @@
+//! The ESP stage: the FAT file system GRUB boots from. GRUB for UEFI,
+//! `grub.cfg`, `grubenv` (slot A active), the image marker, slot A's kernel,
+//! initrd and record, made from files with mtools (no mount).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ironstor_contract::bundle::{SlotRecord, SLOT_RECORD};
+use ironstor_contract::grubenv::{GrubEnv, KEY_ACTIVE};
+use ironstor_contract::partition::esp_marker_path;
+use ironstor_contract::Slot;
+
+use crate::formats::grub::{self, BootConfig};
+use crate::formats::layout::MIB;
+use crate::host::run::{Cmd, RunError};
+use crate::profile::Profile;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EspError {
+    #[error("{profile}: disk.esp_size ({esp} MiB) cannot hold two slots' kernel and initrd ({need} MiB needed)")]
+    TooSmall {
+        profile: PathBuf,
+        esp: u64,
+        need: u64,
+    },
+    #[error("cannot {action} {}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot make the ESP")]
+    Fat(#[source] RunError),
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EspError {
+    let path = path.to_path_buf();
+    move |source| EspError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+pub struct EspInputs<'a> {
+    pub profile: &'a Profile,
+    pub build_id: &'a str,
+    pub kernel: &'a Path,
+    pub initrd: &'a Path,
+    /// GRUB's UEFI core image.
+    pub efi_image: &'a Path,
+    /// What slot A holds, for storaged (`/a/image.json`).
+    pub slot_record: &'a SlotRecord,
+}
+
+/// The FAT volume id GRUB and Linux show for the ESP, from the build id.
+fn esp_volume_id(build_id: &str) -> String {
+    build_id.chars().take(8).collect()
+}
+
+/// Makes the ESP file system in `out`, staging its small files in `work`.
+pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), EspError> {
+    let profile = inputs.profile;
+    let size = |path: &Path| fs::metadata(path).map(|m| m.len());
+    let boot_bytes = size(inputs.kernel).map_err(io_err("read", inputs.kernel))?
+        + size(inputs.initrd).map_err(io_err("read", inputs.initrd))?;
+    // Both slots' boot files plus GRUB and FAT overhead.
+    let need = 2 * boot_bytes + 8 * MIB;
+    if need > profile.disk.esp_size {
+        return Err(EspError::TooSmall {
+            profile: profile.path.clone(),
+            esp: profile.disk.esp_size / MIB,
+            need: need.div_ceil(MIB),
+        });
+    }
+
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = work.join(name);
+        fs::write(&path, bytes).map_err(io_err("write", &path))?;
+        Ok::<_, EspError>(path)
+    };
+    let cfg = grub::render_grub_cfg(&BootConfig {
+        command_line: &profile.kernel.command_line,
+        serial: grub::serial_from_cmdline(&profile.kernel.command_line),
+        timeout_secs: 2,
+    });
+    let cfg_path = write("grub.cfg", cfg.into_bytes())?;
+    let mut env = GrubEnv::new();
+    env.set(KEY_ACTIVE, Slot::A.name()).expect("valid key");
+    let env_path = write("grubenv", env.to_bytes().expect("fits"))?;
+    let marker = write(
+        "marker",
+        format!("{} {}\n", profile.image.name, profile.image.version).into_bytes(),
+    )?;
+    let record = write(
+        SLOT_RECORD,
+        serde_json::to_vec_pretty(inputs.slot_record).expect("serialises"),
+    )?;
+
+    let _ = fs::remove_file(out);
+    Cmd::new("mkfs.vfat")
+        .args(["-F", "32", "-n", "IRONSTOR", "-i"])
+        .arg(esp_volume_id(inputs.build_id))
+        .arg("-C")
+        .arg(out)
+        .arg((profile.disk.esp_size / 1024).to_string())
+        .run()
+        .map_err(EspError::Fat)?;
+    let img = out.display().to_string();
+    let mtools = |program: &str, args: &[&str]| {
+        Cmd::new(program)
+            .env("MTOOLS_SKIP_CHECK", "1")
+            .arg("-i")
+            .arg(&img)
+            .args(args)
+            .run()
+            .map_err(EspError::Fat)
+    };
+    let a = Slot::A.esp_dir();
+    let b = Slot::B.esp_dir();
+    mtools("mmd", &["::/EFI", "::/EFI/BOOT", "::/grub", "::/ironstor"])?;
+    mtools("mmd", &[&format!("::/{a}"), &format!("::/{b}")])?;
+    let marker_dest = format!("::{}", esp_marker_path(inputs.build_id));
+    let copies: [(&Path, String); 7] = [
+        (inputs.efi_image, "::/EFI/BOOT/BOOTX64.EFI".into()),
+        (&cfg_path, "::/grub/grub.cfg".into()),
+        (&env_path, "::/grub/grubenv".into()),
+        (&marker, marker_dest),
+        (inputs.kernel, format!("::/{a}/vmlinuz")),
+        (inputs.initrd, format!("::/{a}/initrd.img")),
+        // Last: a slot with a record holds a whole image.
+        (&record, format!("::/{a}/{SLOT_RECORD}")),
+    ];
+    for (src, dest) in copies {
+        mtools("mcopy", &[&src.display().to_string(), &dest])?;
+    }
+    Ok(())
+}
