@@ -58,9 +58,10 @@ impl PartitionRole {
 }
 
 /// Name of the file on the ESP that identifies one image's ESP among all
-/// FAT file systems GRUB can see: `/ironstor/<build id>`.
+/// FAT file systems GRUB can see: `/ironstor/<build id>`, as GRUB's
+/// `search --file` takes it ([`crate::esp::marker`] without the slash).
 pub fn esp_marker_path(build_id: &str) -> String {
-    format!("/ironstor/{build_id}")
+    format!("/{}", crate::esp::marker(build_id))
 }
 
 #[cfg(test)]

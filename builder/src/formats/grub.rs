@@ -13,8 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ironstor_contract::esp;
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_ROLLED_BACK, KEY_TRIES};
-use ironstor_contract::partition::esp_marker_path;
 use ironstor_contract::slot::CMDLINE_TRIAL_FLAG;
 use ironstor_contract::{PartitionRole, Slot};
 
@@ -103,8 +103,9 @@ impl Platform {
 /// `normal` read `grub.cfg` from it.
 pub fn early_config(build_id: &str) -> String {
     format!(
-        "search --no-floppy --set=root --file {marker}\nset prefix=($root)/grub\n",
-        marker = esp_marker_path(build_id)
+        "search --no-floppy --set=root --file /{marker}\nset prefix=($root)/{grub}\n",
+        marker = esp::marker(build_id),
+        grub = esp::GRUB_DIR,
     )
 }
 
@@ -118,7 +119,7 @@ pub fn mkimage(platform: Platform, early_cfg: &Path, out: &Path) -> Result<(), G
         .arg("-c")
         .arg(early_cfg)
         .arg("-p")
-        .arg("/grub")
+        .arg(format!("/{}", esp::GRUB_DIR))
         .arg("-o")
         .arg(out);
     for module in MODULES.iter().chain(platform.extra_modules()) {
@@ -226,7 +227,8 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
         "  else set {KEY_ROLLED_BACK}=${KEY_NEXT}; set {KEY_NEXT}=; set {KEY_TRIES}=\n  fi\n"
     );
     s += &format!("  save_env {KEY_ACTIVE} {KEY_NEXT} {KEY_TRIES} {KEY_ROLLED_BACK}\nfi\n");
-    s += "if [ ! -f /$slot/vmlinuz ]; then\n  echo \"ironstor: slot $slot has no kernel, booting the active slot\"\n";
+    // The slot word is the slot's directory on the ESP (esp::slot_dir).
+    s += &format!("if [ ! -f /$slot/{} ]; then\n  echo \"ironstor: slot $slot has no kernel, booting the active slot\"\n", esp::KERNEL);
     s += &format!("  set slot=${KEY_ACTIVE}\n  set trial=\nfi\n\n");
     let extra = cfg.command_line.join(" ");
     for (title, var, trial) in [
@@ -235,11 +237,12 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
     ] {
         s += &format!("menuentry \"{title} (slot ${var})\" {{\n");
         s += &format!(
-            "  linux /${var}/vmlinuz root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}{trial}\n",
+            "  linux /${var}/{kernel} root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}{trial}\n",
+            kernel = esp::KERNEL,
             prefix = root_label_prefix(),
             key = ironstor_contract::slot::CMDLINE_SLOT_KEY,
         );
-        s += &format!("  initrd /${var}/initrd.img\n}}\n");
+        s += &format!("  initrd /${var}/{}\n}}\n", esp::INITRD);
     }
     s
 }

@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ironstor_contract::bundle::{SlotRecord, SLOT_RECORD};
+use ironstor_contract::bundle::SlotRecord;
+use ironstor_contract::esp;
 use ironstor_contract::grubenv::{GrubEnv, KEY_ACTIVE};
-use ironstor_contract::partition::esp_marker_path;
 use ironstor_contract::Slot;
 
 use crate::formats::grub::{self, BootConfig};
@@ -94,7 +94,7 @@ pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), EspError> 
         format!("{} {}\n", profile.image.name, profile.image.version).into_bytes(),
     )?;
     let record = write(
-        SLOT_RECORD,
+        esp::RECORD,
         serde_json::to_vec_pretty(inputs.slot_record).expect("serialises"),
     )?;
 
@@ -117,23 +117,22 @@ pub fn esp(inputs: &EspInputs, work: &Path, out: &Path) -> Result<(), EspError> 
             .run()
             .map_err(EspError::Fat)
     };
-    let a = Slot::A.esp_dir();
-    let b = Slot::B.esp_dir();
-    mtools("mmd", &["::/EFI", "::/EFI/BOOT", "::/grub", "::/ironstor"])?;
-    mtools("mmd", &[&format!("::/{a}"), &format!("::/{b}")])?;
-    let marker_dest = format!("::{}", esp_marker_path(inputs.build_id));
+    let on_esp = |path: &str| format!("::/{path}");
+    let dirs: Vec<String> = esp::directories().iter().map(|d| on_esp(d)).collect();
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    mtools("mmd", &dirs)?;
     let copies: [(&Path, String); 7] = [
-        (inputs.efi_image, "::/EFI/BOOT/BOOTX64.EFI".into()),
-        (&cfg_path, "::/grub/grub.cfg".into()),
-        (&env_path, "::/grub/grubenv".into()),
-        (&marker, marker_dest),
-        (inputs.kernel, format!("::/{a}/vmlinuz")),
-        (inputs.initrd, format!("::/{a}/initrd.img")),
+        (inputs.efi_image, esp::EFI_LOADER.into()),
+        (&cfg_path, esp::GRUB_CFG.into()),
+        (&env_path, esp::GRUBENV.into()),
+        (&marker, esp::marker(inputs.build_id)),
+        (inputs.kernel, esp::kernel(Slot::A)),
+        (inputs.initrd, esp::initrd(Slot::A)),
         // Last: a slot with a record holds a whole image.
-        (&record, format!("::/{a}/{SLOT_RECORD}")),
+        (&record, esp::record(Slot::A)),
     ];
     for (src, dest) in copies {
-        mtools("mcopy", &[&src.display().to_string(), &dest])?;
+        mtools("mcopy", &[&src.display().to_string(), &on_esp(&dest)])?;
     }
     Ok(())
 }

@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use ironstor_builder::qemu::{Firmware, Forward, TestShell};
+use ironstor_contract::esp::{self, GRUBENV};
 use ironstor_contract::keys::SecretKey;
+use ironstor_contract::Slot;
 use ironstor_vm_tests::browser::Browser;
 use ironstor_vm_tests::upgrade::{build_version, crafted_bundle, test_key, Https};
 use ironstor_vm_tests::{boot_dir, free_port, workspace, Booted, BOOT_TIMEOUT, STORAGED_READY};
@@ -40,10 +42,13 @@ fn status(shell: &mut TestShell) -> Result<Value> {
 /// to read through TCG's emulated USB.)
 fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
     let start = Instant::now();
+    let (a, b) = (esp::slot_dir(Slot::A), esp::slot_dir(Slot::B));
     let out = shell.run(
-        "mkdir -p /run/t-esp && mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
-         (cd /run/t-esp && find grub/grubenv a b -type f | sort | xargs sha256sum) && umount /run/t-esp && \
-         for s in a b; do printf '%s ' root-$s; head -c 256M /dev/disk/by-partlabel/ironstor-root-$s | sha256sum; done",
+        &format!(
+            "mkdir -p /run/t-esp && mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
+             (cd /run/t-esp && find {GRUBENV} {a} {b} -type f | sort | xargs sha256sum) && umount /run/t-esp && \
+             for s in a b; do printf '%s ' root-$s; head -c 256M /dev/disk/by-partlabel/ironstor-root-$s | sha256sum; done"
+        ),
         Duration::from_secs(900),
     )?;
     eprintln!(
@@ -59,10 +64,10 @@ fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
 }
 
 fn grubenv(shell: &mut TestShell) -> Result<String> {
-    Ok(shell.check(
+    Ok(shell.check(&format!(
         "mkdir -p /run/t-esp; mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
-         grep -a -v '^#' /run/t-esp/grub/grubenv; umount /run/t-esp",
-    )?)
+         grep -a -v '^#' /run/t-esp/{GRUBENV}; umount /run/t-esp"
+    ))?)
 }
 
 fn wait_blessed(shell: &mut TestShell, slot: &str) -> Result<Value> {
