@@ -23,7 +23,8 @@ use crate::stages::{assemble, bootloader, bundle, data, disk, esp, pxe_tree, roo
 
 mod steps;
 
-use steps::{build_id, copy_out, hash, io_err, pxe_tree_inputs, up_to_date, Stages};
+use crate::formats::fsutil::io_err;
+use steps::{build_id, copy_out, hash, pxe_tree_inputs, up_to_date, Stages};
 pub use steps::{BuildError, StageError};
 
 pub struct BuildOptions {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cache::KeyBuilder;
-use crate::formats::fsutil::{hash_file, hash_tree};
+use crate::formats::fsutil::{hash_file, hash_tree, io_err, PathError};
 use crate::formats::pxe::PxeInputs;
 use crate::output::{
     Manifest, QemuSettings, BUNDLE, INITRD, KERNEL, PXE_DIR, ROOT_SQUASHFS, USB_IMAGE,
@@ -34,13 +34,8 @@ pub enum BuildError {
         source: Box<StageError>,
     },
     /// Reading inputs, hashing or writing outputs between the stages.
-    #[error("cannot {action} {}", .path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error("cannot write {}", .path.display())]
     Manifest {
         path: PathBuf,
@@ -81,24 +76,13 @@ impl From<BuildError> for StageError {
     }
 }
 
-pub(super) fn io_err(
-    action: &'static str,
-    path: &Path,
-) -> impl FnOnce(std::io::Error) -> BuildError {
-    let path = path.to_path_buf();
-    move |source| BuildError::Io {
-        action,
-        path,
-        source,
-    }
-}
-
 pub(super) fn hash(path: &Path) -> Result<String, BuildError> {
-    hash_file(path).map_err(io_err("hash", path))
+    Ok(hash_file(path).map_err(io_err("hash", path))?)
 }
 
 pub(super) fn copy_out(from: &Path, to: &Path) -> Result<(), BuildError> {
-    fs::copy(from, to).map(drop).map_err(io_err("write", to))
+    fs::copy(from, to).map_err(io_err("write", to))?;
+    Ok(())
 }
 
 pub(super) fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), BuildError> {
@@ -106,7 +90,7 @@ pub(super) fn write_manifest(path: &Path, manifest: &Manifest) -> Result<(), Bui
         path: path.to_path_buf(),
         source,
     })?;
-    fs::write(path, text).map_err(io_err("write", path))
+    Ok(fs::write(path, text).map_err(io_err("write", path))?)
 }
 
 impl From<Qemu> for QemuSettings {

@@ -20,6 +20,7 @@ mod shell;
 pub use netboot::{NetBoot, NetBootError};
 pub use shell::{Output, ShellError, TestShell};
 
+use crate::formats::fsutil::{io_err, PathError};
 use crate::host::run::{Cmd, RunError};
 use crate::host::HostError;
 use crate::output::{Manifest, ManifestError, QemuSettings, USB_IMAGE};
@@ -31,13 +32,8 @@ pub enum QemuError {
     Host(#[from] HostError),
     #[error(transparent)]
     Manifest(#[from] ManifestError),
-    #[error("cannot {action} {}", .path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error("cannot make the guest's disk {}", .path.display())]
     Disk {
         path: PathBuf,
@@ -46,15 +42,6 @@ pub enum QemuError {
     },
     #[error("cannot start qemu-system-x86_64")]
     Spawn(#[source] std::io::Error),
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> QemuError {
-    let path = path.to_path_buf();
-    move |source| QemuError::Io {
-        action,
-        path,
-        source,
-    }
 }
 
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";

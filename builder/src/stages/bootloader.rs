@@ -5,16 +5,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::formats::fsutil::{io_err, PathError};
 use crate::formats::grub::{self, GrubError, Platform};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootloaderError {
-    #[error("cannot write {}", .path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error(transparent)]
     Grub(#[from] GrubError),
 }
@@ -28,10 +25,7 @@ pub struct CoreImages {
 /// Makes both GRUB core images with this build's early config.
 pub fn grub_images(build_id: &str, work: &Path) -> Result<CoreImages, BootloaderError> {
     let early = work.join("early.cfg");
-    fs::write(&early, grub::early_config(build_id)).map_err(|source| BootloaderError::Write {
-        path: early.clone(),
-        source,
-    })?;
+    fs::write(&early, grub::early_config(build_id)).map_err(io_err("write", &early))?;
     let images = CoreImages {
         bios: work.join("core.img"),
         efi: work.join("BOOTX64.EFI"),

@@ -2,22 +2,19 @@
 //! the factory copy and grows it to fill the medium.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ironstor_contract::PartitionRole;
 
+use crate::formats::fsutil::{io_err, PathError};
 use crate::formats::gpt::Guid;
 use crate::host::run::{Cmd, RunError};
 use crate::profile::Profile;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("cannot create {}", .path.display())]
-    Create {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error("cannot make the data file system")]
     Mkfs(#[source] RunError),
 }
@@ -27,10 +24,7 @@ pub fn data(profile: &Profile, build_id: &str, out: &Path) -> Result<(), DataErr
     let _ = fs::remove_file(out);
     File::create(out)
         .and_then(|f| f.set_len(profile.disk.data_size))
-        .map_err(|source| DataError::Create {
-            path: out.to_path_buf(),
-            source,
-        })?;
+        .map_err(io_err("create", out))?;
     let uuid = Guid::derived(&format!("{build_id}/data")).uuid_text();
     Cmd::new("mkfs.ext4")
         .args(["-q", "-F", "-L", PartitionRole::Data.label(), "-U"])

@@ -10,6 +10,7 @@ use ironstor_contract::esp;
 use ironstor_contract::grubenv::{GrubEnv, KEY_ACTIVE};
 use ironstor_contract::Slot;
 
+use crate::formats::fsutil::{io_err, PathError};
 use crate::formats::grub::{self, BootConfig};
 use crate::formats::layout::MIB;
 use crate::host::run::{Cmd, RunError};
@@ -23,24 +24,10 @@ pub enum EspError {
         esp: u64,
         need: u64,
     },
-    #[error("cannot {action} {}", .path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error("cannot make the ESP")]
     Fat(#[source] RunError),
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> EspError {
-    let path = path.to_path_buf();
-    move |source| EspError::Io {
-        action,
-        path,
-        source,
-    }
 }
 
 pub struct EspInputs<'a> {

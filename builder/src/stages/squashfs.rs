@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::formats::fsutil::{io_err, PathError};
 use crate::formats::layout::MIB;
 use crate::host::run::{Cmd, RunError};
 use crate::profile::Profile;
@@ -12,12 +13,8 @@ use crate::profile::Profile;
 pub enum SquashfsError {
     #[error("mksquashfs failed")]
     Mksquashfs(#[source] RunError),
-    #[error("cannot stat {}", .path.display())]
-    Stat {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] PathError),
     #[error(
         "{profile}: disk.slot_size is {slot} MiB but the root image is {image} MiB; raise slot_size to at least {need} MiB"
     )]
@@ -42,12 +39,7 @@ pub fn squashfs(profile: &Profile, root: &Path, out: &Path) -> Result<u64, Squas
         .args(["-all-time", "0", "-mkfs-time", "0"])
         .run()
         .map_err(SquashfsError::Mksquashfs)?;
-    let size = fs::metadata(out)
-        .map_err(|source| SquashfsError::Stat {
-            path: out.to_path_buf(),
-            source,
-        })?
-        .len();
+    let size = fs::metadata(out).map_err(io_err("stat", out))?.len();
     if size > profile.disk.slot_size {
         return Err(SquashfsError::SlotTooSmall {
             profile: profile.path.clone(),
