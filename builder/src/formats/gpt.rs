@@ -4,6 +4,15 @@
 //! [`GptImage::render`] produces the bytes of the protective MBR, the
 //! primary GPT and the backup GPT for a [`Layout`]; the caller writes them at
 //! their offsets.
+//!
+//! Why not the `gpt` crate (4.x) or `gptman`: both edit a table through a
+//! handle on the whole disk (`Read + Write + Seek`) and bring their own
+//! placement (first fit, their alignment) and, for `gpt`, random partition
+//! GUIDs unless every entry is built by hand. Here the contract fixes the
+//! order and [`Layout`] the places, and every GUID is derived from the
+//! build id so the same inputs give the same `usb.img`; what is left to do
+//! is two CRCs and a few fields, tested byte for byte below. Adapting a
+//! crate would be more code than this, not less.
 
 use ironstor_contract::PartitionRole;
 

@@ -6,6 +6,15 @@
 //! connection on its own thread. Paths are checked as the TFTP server
 //! checks them ([`crate::formats::fsutil::resolve_served`]). No ranges, no
 //! directory listings, no TLS: the squashfs is checked by its hash.
+//!
+//! Why not `tiny_http` (0.12, synchronous, a fair fit): it would replace
+//! the request-line and header parsing (a few dozen lines) but not the
+//! path policy, the stop handle shared with TFTP, or the tests; it keeps
+//! connections alive and schedules them its own way, while the behaviour
+//! iPXE and the initramfs's busybox wget are known to work with is the one
+//! here (`Connection: close`, `Content-Length` from the file, HEAD, idle
+//! timeout, a connection cap). Only the PXE vm tests can prove a swap, so
+//! the working server stays until one can be run against it.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};

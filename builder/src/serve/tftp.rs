@@ -8,6 +8,18 @@
 //! Only files under the root are served. A leading `/` means the root, as
 //! with `tftpd-hpa --secure`: GRUB asks for `/grub/grub.cfg`. `..`, and
 //! symlinks that lead out of the root, are refused.
+//!
+//! Why not a crate: `tftpd` (1.0) is a daemon with a library face: its
+//! `Config` is parsed from command-line arguments, and `Server` offers
+//! `new`, a `listen` that holds its thread until the process ends, and an
+//! abort flag meant for Ctrl-C; there is no way to read back the port of a
+//! port-0 bind, which the unit tests and the vm tests (many VMs on one
+//! host) need ([`super::handle::ServerHandle`]), and it logs to stdout by
+//! its own macros. `async-tftp` needs an async executor in an otherwise
+//! synchronous builder. Neither would apply our
+//! [`resolve_served`] policy. blksize and tsize, which firmware PXE and iPXE
+//! ask for, are the only options we need and are implemented and tested
+//! here; the PXE vm tests are what prove a change, so this stays.
 
 use std::fs::File;
 use std::io::{self, Read};
