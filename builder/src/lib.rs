@@ -24,3 +24,7 @@ pub mod profile;
 pub mod qemu;
 pub mod serve;
 pub mod stages;
+
+/// The test tier that runs the stages against the host's tools.
+#[cfg(test)]
+mod host_tools;

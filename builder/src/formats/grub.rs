@@ -258,66 +258,6 @@ fn root_label_prefix() -> &'static str {
 mod tests {
     use super::*;
 
-    /// A core image as grub-mkimage makes it (needs grub-pc-bin).
-    fn real_core_image() -> Vec<u8> {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("early.cfg");
-        std::fs::write(&cfg, early_config("test-build")).unwrap();
-        let out = dir.path().join("core.img");
-        mkimage(Platform::Bios, &cfg, &out).expect("grub-mkimage (grub-pc-bin) must work");
-        std::fs::read(out).unwrap()
-    }
-
-    #[test]
-    fn bios_placement_writes_boot_img_and_core_block_list() {
-        let boot_img = std::fs::read(boot_img_path()).expect("grub-pc-bin's boot.img");
-        // The stock boot.img points at sector 1; we must be patching that field.
-        assert_eq!(
-            &boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8],
-            &1u64.to_le_bytes()
-        );
-        let mut core = real_core_image();
-        let sectors = (core.len() as u64).div_ceil(512);
-        // grub-mkimage leaves diskboot.img's default entry (start 2, segment
-        // 0x820) with the length already set to the rest of the core image.
-        let mut stock = vec![2, 0, 0, 0, 0, 0, 0, 0];
-        stock.extend(((sectors - 1) as u16).to_le_bytes());
-        stock.extend([0x20, 0x08]);
-        assert_eq!(
-            &core[BLOCKLIST..BLOCKLIST + 12],
-            &stock[..],
-            "diskboot.img's block list moved"
-        );
-
-        let mut mbr = vec![0u8; 512];
-        mbr[440..444].copy_from_slice(&[1, 2, 3, 4]); // disk signature
-        mbr[446 + 4] = 0xee;
-        mbr[510] = 0x55;
-        mbr[511] = 0xaa;
-        place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 2048).unwrap();
-
-        assert_eq!(&mbr[..3], &boot_img[..3], "boot.img jump kept");
-        assert_eq!(
-            &mbr[BPB_END..KERNEL_SECTOR],
-            &boot_img[BPB_END..KERNEL_SECTOR]
-        );
-        assert_eq!(
-            &mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8],
-            &2048u64.to_le_bytes()
-        );
-        assert_eq!(mbr[BOOT_DRIVE], 0xff);
-        assert_eq!(&mbr[DRIVE_CHECK..DRIVE_CHECK + 2], &[0x90, 0x90]);
-        assert_eq!(&mbr[0x68..440], &boot_img[0x68..440]);
-        assert_eq!(&mbr[440..444], &[1, 2, 3, 4], "disk signature kept");
-        assert_eq!(mbr[446 + 4], 0xee, "partition table kept");
-        assert_eq!(&mbr[510..], &[0x55, 0xaa]);
-
-        let list = &core[BLOCKLIST..BLOCKLIST + 12];
-        assert_eq!(u64::from_le_bytes(list[0..8].try_into().unwrap()), 2049);
-        assert_eq!(u16::from_le_bytes([list[8], list[9]]) as u64, sectors - 1);
-        assert_eq!(u16::from_le_bytes([list[10], list[11]]), 0x820);
-    }
-
     #[test]
     fn bios_placement_refuses_a_core_that_does_not_fit() {
         let boot_img = vec![0u8; 512];
@@ -335,6 +275,75 @@ mod tests {
         assert_eq!(mbr, vec![0u8; 512], "nothing written on refusal");
         let err = place_bios_boot(&mut mbr, &boot_img, &mut vec![0u8; 4096], 2048, 16).unwrap_err();
         assert!(matches!(err, GrubError::NoBlockList));
+    }
+
+    /// Needs grub-mkimage and GRUB's i386-pc files on the host.
+    mod host_tools {
+        use super::super::*;
+
+        /// A core image as grub-mkimage makes it (needs grub-pc-bin).
+        fn real_core_image() -> Vec<u8> {
+            let dir = tempfile::tempdir().unwrap();
+            let cfg = dir.path().join("early.cfg");
+            std::fs::write(&cfg, early_config("test-build")).unwrap();
+            let out = dir.path().join("core.img");
+            mkimage(Platform::Bios, &cfg, &out).expect("grub-mkimage (grub-pc-bin) must work");
+            std::fs::read(out).unwrap()
+        }
+
+        #[test]
+        fn bios_placement_writes_boot_img_and_core_block_list() {
+            crate::host::require(&[
+                ("/usr/bin/grub-mkimage", "grub-common"),
+                ("/usr/lib/grub/i386-pc/boot.img", "grub-pc-bin"),
+            ]);
+            let boot_img = std::fs::read(boot_img_path()).expect("grub-pc-bin's boot.img");
+            // The stock boot.img points at sector 1; we must be patching that field.
+            assert_eq!(
+                &boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+                &1u64.to_le_bytes()
+            );
+            let mut core = real_core_image();
+            let sectors = (core.len() as u64).div_ceil(512);
+            // grub-mkimage leaves diskboot.img's default entry (start 2, segment
+            // 0x820) with the length already set to the rest of the core image.
+            let mut stock = vec![2, 0, 0, 0, 0, 0, 0, 0];
+            stock.extend(((sectors - 1) as u16).to_le_bytes());
+            stock.extend([0x20, 0x08]);
+            assert_eq!(
+                &core[BLOCKLIST..BLOCKLIST + 12],
+                &stock[..],
+                "diskboot.img's block list moved"
+            );
+
+            let mut mbr = vec![0u8; 512];
+            mbr[440..444].copy_from_slice(&[1, 2, 3, 4]); // disk signature
+            mbr[446 + 4] = 0xee;
+            mbr[510] = 0x55;
+            mbr[511] = 0xaa;
+            place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 2048).unwrap();
+
+            assert_eq!(&mbr[..3], &boot_img[..3], "boot.img jump kept");
+            assert_eq!(
+                &mbr[BPB_END..KERNEL_SECTOR],
+                &boot_img[BPB_END..KERNEL_SECTOR]
+            );
+            assert_eq!(
+                &mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+                &2048u64.to_le_bytes()
+            );
+            assert_eq!(mbr[BOOT_DRIVE], 0xff);
+            assert_eq!(&mbr[DRIVE_CHECK..DRIVE_CHECK + 2], &[0x90, 0x90]);
+            assert_eq!(&mbr[0x68..440], &boot_img[0x68..440]);
+            assert_eq!(&mbr[440..444], &[1, 2, 3, 4], "disk signature kept");
+            assert_eq!(mbr[446 + 4], 0xee, "partition table kept");
+            assert_eq!(&mbr[510..], &[0x55, 0xaa]);
+
+            let list = &core[BLOCKLIST..BLOCKLIST + 12];
+            assert_eq!(u64::from_le_bytes(list[0..8].try_into().unwrap()), 2049);
+            assert_eq!(u16::from_le_bytes([list[8], list[9]]) as u64, sectors - 1);
+            assert_eq!(u16::from_le_bytes([list[10], list[11]]), 0x820);
+        }
     }
 
     #[test]

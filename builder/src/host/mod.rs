@@ -313,5 +313,24 @@ fn not_shipped(
         .map(|n| n.under(root))
 }
 
+/// For the `host_tools` test tier: panics, naming the file and its
+/// package, unless every `(path, package)` is on this host. A missing tool
+/// is a failure, not a silent skip; leaving the tier out is the caller's
+/// choice (`cargo test -- --skip host_tools::`).
+#[cfg(test)]
+pub(crate) fn require(tools: &[(&str, &str)]) {
+    let missing: Vec<String> = tools
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(path, package)| format!("{path} (Debian package {package})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "host_tools test tier: missing {}; install with `ironstor setup` (root) or apt-get, \
+         or leave this tier out: cargo test -- --skip host_tools::",
+        missing.join(", ")
+    );
+}
+
 #[cfg(test)]
 mod tests;

@@ -219,3 +219,11 @@ fn missing_error_names_the_install_command() {
         "missing host packages: mtools, dosfstools. Run as root to have them installed, or: apt-get install mtools dosfstools"
     );
 }
+
+#[test]
+#[should_panic(
+    expected = "host_tools test tier: missing /nonexistent/grub-mkimage (Debian package grub-common)"
+)]
+fn host_tools_tier_names_a_missing_tool_and_its_package() {
+    require(&[("/nonexistent/grub-mkimage", "grub-common")]);
+}
