@@ -201,9 +201,10 @@ pub fn ensure_host(needs: &[Need]) -> Result<(), HostError> {
 /// packages with `pm` until they stay installed.
 ///
 /// The first round installs everything missing at once (one apt run on a
-/// fresh machine). Later rounds install one package at a time, so that when
-/// an install pushes another need's file out we know which package did it;
-/// a pair that pushes each other out is a [`HostError::Conflict`].
+/// fresh machine). Later rounds, and a first round apt refuses, install one
+/// package at a time, so that when an install pushes another need's file
+/// out we know which package did it; a pair that pushes each other out is a
+/// [`HostError::Conflict`].
 pub fn ensure(needs: &[Need], root: &Path, pm: &mut dyn PackageManager) -> Result<(), HostError> {
     let mut todo = missing(needs, root);
     if todo.is_empty() {
@@ -227,7 +228,15 @@ pub fn ensure(needs: &[Need], root: &Path, pm: &mut dyn PackageManager) -> Resul
                 // An earlier install of this round brought it back.
                 continue;
             }
-            install(pm, &batch, &mut updated)?;
+            if let Err(err) = install(pm, &batch, &mut updated) {
+                if batch.len() == 1 {
+                    return Err(err);
+                }
+                // apt refuses a set it cannot install together (two of
+                // them conflict): one at a time, the next round finds which.
+                eprintln!("ironstor: apt-get could not install them together; one at a time");
+                continue;
+            }
             let after = missing(needs, root);
             if let Some(path) = not_shipped(needs, root, &batch, &before, &after) {
                 return Err(HostError::NotShipped {

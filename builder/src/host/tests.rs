@@ -73,6 +73,24 @@ impl PackageManager for FakeApt {
                 },
             });
         }
+        // apt will not install two conflicting packages in one run.
+        for package in packages {
+            let removes = self.removes.get(package.as_str()).into_iter().flatten();
+            if let Some(other) = removes
+                .into_iter()
+                .find(|r| packages.iter().any(|p| p == *r))
+            {
+                return Err(HostError::Install {
+                    packages: packages.to_vec(),
+                    source: RunError::Failed {
+                        command: "apt-get install".into(),
+                        status: "exit status: 100".into(),
+                        stderr: format!("E: {package} conflicts with {other}"),
+                        log: None,
+                    },
+                });
+            }
+        }
         self.installs.push(packages.to_vec());
         for package in packages {
             for gone in self.removes.get(package.as_str()).into_iter().flatten() {
@@ -151,6 +169,29 @@ fn ensure_names_both_packages_of_a_true_conflict() {
         text.starts_with("host packages pkg-a and pkg-b conflict"),
         "{text}"
     );
+}
+
+/// Both missing at once: apt refuses the pair, so they go one at a time,
+/// and each pushes the other out.
+#[test]
+fn ensure_names_a_conflict_apt_refuses_in_one_run() {
+    let root = tempfile::tempdir().unwrap();
+    let needs = [need("/usr/bin/a", "pkg-a"), need("/usr/bin/b", "pkg-b")];
+    let mut apt = FakeApt::new(root.path())
+        .package("pkg-a", &["/usr/bin/a"])
+        .package("pkg-b", &["/usr/bin/b"])
+        .installing_removes("pkg-a", &["pkg-b"])
+        .installing_removes("pkg-b", &["pkg-a"]);
+
+    let err = ensure(&needs, root.path(), &mut apt).unwrap_err();
+
+    assert!(
+        matches!(&err, HostError::Conflict { .. }),
+        "{err:?} after {:?}",
+        apt.installs
+    );
+    let text = err.to_string();
+    assert!(text.contains("pkg-a") && text.contains("pkg-b"), "{text}");
 }
 
 #[test]
