@@ -184,10 +184,10 @@ mod tests {
 
     /// A built tree without a base URL (no loaders: a stub host root).
     fn built(dir: &Path) -> PathBuf {
-        for name in ["vmlinuz", "initrd.img", "root.squashfs"] {
+        for name in [KERNEL, INITRD, ROOT_SQUASHFS] {
             fs::write(dir.join(name), name).unwrap();
         }
-        let tree = dir.join("pxe");
+        let tree = dir.join(PXE_DIR);
         let info = TreeInfo {
             image: "ironstor-test".into(),
             version: "1.0.0".into(),
@@ -197,9 +197,9 @@ mod tests {
             base_url: None,
         };
         let files = PxeInputs {
-            kernel: &dir.join("vmlinuz"),
-            initrd: &dir.join("initrd.img"),
-            root_squashfs: &dir.join("root.squashfs"),
+            kernel: &dir.join(KERNEL),
+            initrd: &dir.join(INITRD),
+            root_squashfs: &dir.join(ROOT_SQUASHFS),
             host_root: Path::new("/nonexistent"),
         };
         // The loaders are the host's; a tree without them still serves.
