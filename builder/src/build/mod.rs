@@ -4,7 +4,7 @@
 //! squashfs → GRUB → ESP → data → usb.img → manifest → PXE tree → update
 //! bundle. Each stage is a function in [`crate::stages`]; the output names
 //! are in [`crate::output`]; progress, the build id and the summary are in
-//! [`steps`].
+//! `steps.rs`.
 
 use std::fs;
 use std::path::PathBuf;
