@@ -29,7 +29,7 @@ pub const PARTITIONS: [PartitionRole; 5] = [
 
 impl PartitionRole {
     /// GPT partition name (what `/dev/disk/by-partlabel/` shows).
-    pub fn label(self) -> &'static str {
+    pub const fn label(self) -> &'static str {
         match self {
             PartitionRole::BiosBoot => "ironstor-bios",
             PartitionRole::Esp => "ironstor-esp",
