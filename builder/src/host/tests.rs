@@ -43,6 +43,19 @@ impl FakeApt {
     }
 }
 
+/// What apt-get's failure looks like through [`Apt`].
+fn apt_failure(packages: &[String], stderr: String) -> HostError {
+    HostError::Install {
+        packages: packages.to_vec(),
+        source: RunError::Failed {
+            command: format!("apt-get install {}", packages.join(" ")),
+            status: "exit status: 100".into(),
+            stderr,
+            log: None,
+        },
+    }
+}
+
 fn put_files(root: &Path, files: &[&str]) {
     for file in files {
         let path = root.join(file.trim_start_matches('/'));
@@ -63,15 +76,7 @@ impl PackageManager for FakeApt {
 
     fn install(&mut self, packages: &[String]) -> Result<(), HostError> {
         if !self.lists_fresh {
-            return Err(HostError::Install {
-                packages: packages.to_vec(),
-                source: RunError::Failed {
-                    command: "apt-get install".into(),
-                    status: "exit status: 100".into(),
-                    stderr: "E: Unable to locate package".into(),
-                    log: None,
-                },
-            });
+            return Err(apt_failure(packages, "E: Unable to locate package".into()));
         }
         // apt will not install two conflicting packages in one run.
         for package in packages {
@@ -80,15 +85,8 @@ impl PackageManager for FakeApt {
                 .into_iter()
                 .find(|r| packages.iter().any(|p| p == *r))
             {
-                return Err(HostError::Install {
-                    packages: packages.to_vec(),
-                    source: RunError::Failed {
-                        command: "apt-get install".into(),
-                        status: "exit status: 100".into(),
-                        stderr: format!("E: {package} conflicts with {other}"),
-                        log: None,
-                    },
-                });
+                let stderr = format!("E: {package} conflicts with {other}");
+                return Err(apt_failure(packages, stderr));
             }
         }
         self.installs.push(packages.to_vec());
