@@ -14,7 +14,7 @@
 //! it. `ironstor.slot=net` tells storaged there is no A/B slot to manage.
 //!
 //! Everything here is pure except [`write_tree`]; the tree is served by TFTP
-//! ([`crate::serve::tftp`]) and, from the same directory, by HTTP at the base URL.
+//! (`ironstor pxe serve`) and, from the same directory, by HTTP at the base URL.
 
 use std::fmt;
 use std::fs;
