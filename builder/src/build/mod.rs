@@ -10,7 +10,6 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use ironstor_contract::bundle::SlotRecord;
 use ironstor_contract::keys::SecretKey;
 
 use crate::cache::Cache;
@@ -24,7 +23,7 @@ use crate::stages::{assemble, bootloader, bundle, data, disk, esp, pxe_tree, roo
 mod steps;
 
 use crate::formats::fsutil::io_err;
-use steps::{build_id, copy_out, hash, pxe_tree_inputs, up_to_date, Stages};
+use steps::{build_id, copy_out, hash, manifest, pxe_tree_inputs, slot_record, up_to_date, Stages};
 pub use steps::{BuildError, StageError};
 
 pub struct BuildOptions {
@@ -88,13 +87,7 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest, BuildEr
     let grub = st.run("grub", "core images for BIOS and UEFI", || {
         bootloader::grub_images(&build_id, &work)
     })?;
-    let slot_record = SlotRecord {
-        image: profile.image.name.clone(),
-        version: profile.image.version.clone(),
-        build_id: build_id.clone(),
-        root_size,
-        root_sha256: root_sha256.clone(),
-    };
+    let slot_record = slot_record(profile, &build_id, root_size, &root_sha256);
     let esp_img = work.join("esp.img");
     st.run(
         "esp",
@@ -132,16 +125,9 @@ pub fn build(profile: &Profile, opts: &BuildOptions) -> Result<Manifest, BuildEr
     let mut manifest = st.run("manifest", "checksums and image.toml", || {
         copy_out(&root.kernel, &out.join(KERNEL))?;
         copy_out(&root.initrd, &out.join(INITRD))?;
-        Ok::<_, BuildError>(Manifest {
-            name: profile.image.name.clone(),
-            version: profile.image.version.clone(),
-            build_id: build_id.clone(),
-            kernel_version: base.kernel_version.clone(),
-            usb_image_sha256: hash(&usb)?,
-            root_squashfs_sha256: root_sha256.clone(),
-            bundle_sha256: None,
-            qemu: profile.qemu.into(),
-        })
+        let usb_sha256 = hash(&usb)?;
+        let m = manifest(profile, &build_id, &base, usb_sha256, root_sha256.clone());
+        Ok::<_, BuildError>(m)
     })?;
     let tree_files = [out.join(KERNEL), out.join(INITRD), root_a.clone()];
     let tree = st.run(

@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use ironstor_contract::bundle::SlotRecord;
+
 use crate::cache::KeyBuilder;
 use crate::formats::fsutil::{hash_file, hash_tree, io_err, PathError};
 use crate::formats::pxe::PxeInputs;
@@ -102,6 +104,42 @@ impl From<Qemu> for QemuSettings {
             drive_size_mib: q.drive_size >> 20,
             stick_size_mib: q.stick_size >> 20,
         }
+    }
+}
+
+/// What slot A holds, for the ESP: the image and its root squashfs.
+pub(super) fn slot_record(
+    profile: &Profile,
+    build_id: &str,
+    root_size: u64,
+    root_sha256: &str,
+) -> SlotRecord {
+    SlotRecord {
+        image: profile.image.name.clone(),
+        version: profile.image.version.clone(),
+        build_id: build_id.to_string(),
+        root_size,
+        root_sha256: root_sha256.to_string(),
+    }
+}
+
+/// `image.toml` for this build, before any bundle.
+pub(super) fn manifest(
+    profile: &Profile,
+    build_id: &str,
+    base: &BaseRoot,
+    usb_image_sha256: String,
+    root_squashfs_sha256: String,
+) -> Manifest {
+    Manifest {
+        name: profile.image.name.clone(),
+        version: profile.image.version.clone(),
+        build_id: build_id.to_string(),
+        kernel_version: base.kernel_version.clone(),
+        usb_image_sha256,
+        root_squashfs_sha256,
+        bundle_sha256: None,
+        qemu: profile.qemu.into(),
     }
 }
 
