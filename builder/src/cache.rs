@@ -49,7 +49,7 @@ impl KeyBuilder {
 
     /// Adds a directory tree: every path, its mode and content.
     pub fn add_tree(&mut self, name: &str, dir: &Path) -> io::Result<&mut Self> {
-        let digest = crate::fsutil::hash_tree(dir)?;
+        let digest = crate::formats::fsutil::hash_tree(dir)?;
         Ok(self.add(name, digest.as_bytes()))
     }
 

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
-use ironstor_builder::build::PXE_DIR;
 use ironstor_builder::build::{self, BuildOptions};
 use ironstor_builder::cache::Cache;
+use ironstor_builder::formats::pxe::BiosLoader;
+use ironstor_builder::output::{self, Manifest, PXE_DIR};
 use ironstor_builder::profile::{self, settings};
-use ironstor_builder::pxe::serve::{self, ServeOptions};
-use ironstor_builder::pxe::BiosLoader;
 use ironstor_builder::qemu::{Firmware, Forward, NetBoot, QemuOptions, UsbController, Vm};
+use ironstor_builder::serve::pxe::{self as serve, ServeOptions};
 use ironstor_builder::{host, keys};
 
 const DEFAULT_PROFILE: &str = "images/hpe-ml310e.toml";
@@ -199,7 +199,7 @@ fn run(cli: Cli) -> Result<()> {
             if !host::is_root() {
                 return Err(host::HostError::NotRoot("build").into());
             }
-            host::ensure(host::BUILD)?;
+            host::ensure_host(host::BUILD)?;
             let opts = BuildOptions {
                 out_dir: out.unwrap_or_else(|| Path::new("out").join(&profile.image.name)),
                 cache: Cache::new(cache.unwrap_or_else(Cache::default_root)),
@@ -235,14 +235,14 @@ fn run(cli: Cli) -> Result<()> {
             let drives = match (nvme, sata) {
                 (None, None) => None,
                 _ => {
-                    let q = ironstor_builder::build::Manifest::load(&out_dir)?.qemu;
+                    let q = Manifest::load(&out_dir)?.qemu;
                     Some((nvme.unwrap_or(q.nvme_drives), sata.unwrap_or(q.sata_drives)))
                 }
             };
             // Kept alive while QEMU runs: the guest fetches from it.
             let (_http, netboot) = if pxe {
                 let (http, netboot) =
-                    NetBoot::serve_tree(&out_dir.join(PXE_DIR), ironstor_builder::pxe::BOOT_IPXE)?;
+                    NetBoot::serve_tree(&out_dir.join(PXE_DIR), output::pxe::BOOT_IPXE)?;
                 (Some(http), Some(netboot))
             } else {
                 (None, None)
@@ -313,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut needs = host::BUILD.to_vec();
             needs.extend_from_slice(host::QEMU);
             needs.extend_from_slice(host::TEST);
-            host::ensure(&needs)?;
+            host::ensure_host(&needs)?;
             eprintln!("ironstor: host packages present");
             Ok(())
         }

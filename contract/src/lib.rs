@@ -2,7 +2,7 @@
 //!
 //! Everything both halves must agree on byte for byte lives here and only
 //! here: the partition table of an ironstor boot medium (names, type GUIDs,
-//! order), the names of the A/B root slots and how the booted slot reaches
+//! order), the ESP's layout, the names of the A/B root slots and how the booted slot reaches
 //! the kernel command line, the GRUB environment block with the keys that
 //! drive boot counting, what a network boot puts on the command line and
 //! leaves under `/run`, the update bundle format with its signature check,
@@ -12,6 +12,7 @@
 //! devices.
 
 pub mod bundle;
+pub mod esp;
 pub mod grubenv;
 pub mod keys;
 pub mod netboot;

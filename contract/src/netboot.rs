@@ -19,6 +19,11 @@ pub const BOOT_SCRIPT: &str = "ironstor-net";
 /// Relative to `/`: one line, `partition <device>` or `tmpfs`, written by
 /// the initramfs once it has mounted `/var` (both boot paths).
 pub const VAR_SOURCE_FILE: &str = "run/ironstor/var";
+/// The first word of [`VAR_SOURCE_FILE`] when `/var` is the data
+/// partition; the device follows after a space.
+pub const VAR_SOURCE_PARTITION: &str = "partition";
+/// [`VAR_SOURCE_FILE`]'s whole line when `/var` is a tmpfs.
+pub const VAR_SOURCE_TMPFS: &str = "tmpfs";
 
 /// Whether `cmdline` (`/proc/cmdline`) is a network boot's: its last
 /// `ironstor.slot=` is `net`.

@@ -29,7 +29,7 @@ pub const PARTITIONS: [PartitionRole; 5] = [
 
 impl PartitionRole {
     /// GPT partition name (what `/dev/disk/by-partlabel/` shows).
-    pub fn label(self) -> &'static str {
+    pub const fn label(self) -> &'static str {
         match self {
             PartitionRole::BiosBoot => "ironstor-bios",
             PartitionRole::Esp => "ironstor-esp",
@@ -58,9 +58,10 @@ impl PartitionRole {
 }
 
 /// Name of the file on the ESP that identifies one image's ESP among all
-/// FAT file systems GRUB can see: `/ironstor/<build id>`.
+/// FAT file systems GRUB can see: `/ironstor/<build id>`, as GRUB's
+/// `search --file` takes it ([`crate::esp::marker`] without the slash).
 pub fn esp_marker_path(build_id: &str) -> String {
-    format!("/ironstor/{build_id}")
+    format!("/{}", crate::esp::marker(build_id))
 }
 
 #[cfg(test)]

@@ -74,9 +74,10 @@ impl Slot {
         }
     }
 
-    /// Directory on the ESP holding this slot's kernel and initrd.
+    /// Directory on the ESP holding this slot's kernel and initrd
+    /// ([`crate::esp::slot_dir`]).
     pub fn esp_dir(self) -> &'static str {
-        self.name()
+        crate::esp::slot_dir(self)
     }
 
     /// The slot named by `ironstor.slot=` in a kernel command line, if any.

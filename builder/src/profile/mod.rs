@@ -78,12 +78,8 @@ pub struct Rootfs {
     pub compression: Compression,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Disk {
-    pub esp_size: u64,
-    pub slot_size: u64,
-    pub data_size: u64,
-}
+/// The `[disk]` table: partition sizes, which the disk layout places.
+pub use crate::formats::layout::Disk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Qemu {
@@ -99,7 +95,7 @@ pub struct Qemu {
 pub struct Pxe {
     /// Where the tree will be served over HTTP; `None`: decided when it is
     /// served (`ironstor pxe serve --url`).
-    pub base_url: Option<crate::pxe::BaseUrl>,
+    pub base_url: Option<crate::formats::pxe::BaseUrl>,
 }
 
 impl Profile {

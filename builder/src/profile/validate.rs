@@ -7,9 +7,9 @@ use super::{
     line_of_key, Disk, Distribution, Image, Kernel, PackageSet, Profile, ProfileError, Pxe, Qemu,
     Rootfs, Update,
 };
-use crate::pxe::{BaseUrl, PxeError};
+use crate::formats::pxe::{BaseUrl, PxeError};
 
-pub const MIB: u64 = 1024 * 1024;
+pub use crate::formats::layout::MIB;
 
 /// Smallest ESP: FAT32 needs ~65k clusters, and two slots' kernels and
 /// initrds must fit beside GRUB.
@@ -280,7 +280,7 @@ pub(super) fn validate(path: &Path, text: &str, raw: RawProfile) -> Result<Profi
         drive_size: c.size("qemu.drive_size", &q.drive_size, 64 * MIB)?,
         stick_size: c.size("qemu.stick_size", &q.stick_size, MIB)?,
     };
-    let image_bytes = crate::disk::Layout::for_disk(&disk).total_bytes();
+    let image_bytes = crate::formats::layout::Layout::for_disk(&disk).total_bytes();
     if qemu.stick_size < image_bytes {
         return Err(c.err(
             "qemu.stick_size",

@@ -16,10 +16,28 @@
 use std::net::SocketAddrV4;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::formats::pxe::{BaseUrl, PxeError};
+use crate::serve::http::{HttpHandle, HttpServer};
+use crate::stages::pxe_tree::{TreeError, TreeInfo};
 
-use crate::http::{HttpHandle, HttpServer};
-use crate::pxe::{BaseUrl, TreeInfo};
+/// Why a tree cannot be served to a QEMU guest.
+#[derive(Debug, thiserror::Error)]
+pub enum NetBootError {
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    #[error("the tree in {} has no base URL: build a profile with pxe.base_url (images/qemu.toml has one)", .tree.display())]
+    NoBaseUrl { tree: PathBuf },
+    #[error(transparent)]
+    BaseUrl(#[from] PxeError),
+    #[error("base URL {url}: QEMU's guestfwd needs an IPv4 address, e.g. 10.0.2.100")]
+    NotIpv4 { url: String },
+    #[error("cannot serve {} over HTTP", .tree.display())]
+    Http {
+        tree: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// How the guest boots from the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,21 +56,24 @@ impl NetBoot {
     /// says how the guest reaches it, booting `bootfile` (`boot.ipxe`, or
     /// GRUB's EFI image). The tree's base URL must name an IPv4 address in
     /// QEMU's user network (the qemu profile's is `http://10.0.2.100/`).
-    pub fn serve_tree(tree: &Path, bootfile: &str) -> Result<(HttpHandle, NetBoot)> {
+    pub fn serve_tree(tree: &Path, bootfile: &str) -> Result<(HttpHandle, NetBoot), NetBootError> {
         let info = TreeInfo::load(tree)?;
-        let url = info.base_url.with_context(|| {
-            format!(
-                "the tree in {} has no base URL: build a profile with pxe.base_url (images/qemu.toml has one)",
-                tree.display()
-            )
+        let url = info.base_url.ok_or_else(|| NetBootError::NoBaseUrl {
+            tree: tree.to_path_buf(),
         })?;
         let base = BaseUrl::parse(&url)?;
-        let ip = base.host().parse().with_context(|| {
-            format!("base URL {url}: QEMU's guestfwd needs an IPv4 address, e.g. 10.0.2.100")
-        })?;
+        let ip = base
+            .host()
+            .parse()
+            .map_err(|_| NetBootError::NotIpv4 { url: url.clone() })?;
+        let http_err = |source| NetBootError::Http {
+            tree: tree.to_path_buf(),
+            source,
+        };
         let http = HttpServer::bind("127.0.0.1:0", tree)
-            .with_context(|| format!("cannot serve {} over HTTP", tree.display()))?
-            .spawn()?;
+            .map_err(http_err)?
+            .spawn()
+            .map_err(http_err)?;
         let netboot = NetBoot {
             tftp_dir: tree.to_path_buf(),
             bootfile: bootfile.to_string(),

@@ -5,7 +5,34 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+/// What went wrong talking to the guest's test shell.
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    #[error("the guest's test shell connection failed")]
+    Io(#[from] std::io::Error),
+    #[error("the guest's test shell closed the connection")]
+    Closed,
+    #[error("guest command {command:?} did not finish within {secs}s; output so far: {output}")]
+    Timeout {
+        command: String,
+        secs: u64,
+        output: String,
+    },
+    #[error("guest command {command:?} exited {status}:\n{output}")]
+    Failed {
+        command: String,
+        status: i32,
+        output: String,
+    },
+    #[error("cannot connect to {}", .socket.display())]
+    Connect {
+        socket: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the guest's test shell does not answer")]
+    NoAnswer(#[source] Box<ShellError>),
+}
 
 /// A root shell inside the guest, over the virtio port.
 pub struct TestShell {
@@ -29,7 +56,7 @@ impl TestShell {
     }
 
     /// Runs `command` with bash in the guest; stdout and stderr together.
-    pub fn run(&mut self, command: &str, timeout: Duration) -> Result<Output> {
+    pub fn run(&mut self, command: &str, timeout: Duration) -> Result<Output, ShellError> {
         self.next += 1;
         let n = self.next;
         // The marker is assembled by printf so the command text never
@@ -43,18 +70,18 @@ impl TestShell {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                bail!(
-                    "guest command {command:?} did not finish within {}s; output so far: {}",
-                    timeout.as_secs(),
-                    String::from_utf8_lossy(&buf)
-                );
+                return Err(ShellError::Timeout {
+                    command: command.to_string(),
+                    secs: timeout.as_secs(),
+                    output: String::from_utf8_lossy(&buf).into_owned(),
+                });
             }
             self.stream
                 .get_ref()
                 .set_read_timeout(Some(left.min(Duration::from_secs(1))))?;
             let mut line = Vec::new();
             match self.stream.read_until(b'\n', &mut line) {
-                Ok(0) => bail!("the guest's test shell closed the connection"),
+                Ok(0) => return Err(ShellError::Closed),
                 Ok(_) => buf.extend_from_slice(&line),
                 Err(e)
                     if matches!(
@@ -82,14 +109,14 @@ impl TestShell {
     }
 
     /// Runs `command` and fails unless it exits 0; returns its output.
-    pub fn check(&mut self, command: &str) -> Result<String> {
+    pub fn check(&mut self, command: &str) -> Result<String, ShellError> {
         let out = self.run(command, Duration::from_secs(120))?;
         if out.status != 0 {
-            bail!(
-                "guest command {command:?} exited {}:\n{}",
-                out.status,
-                out.text
-            );
+            return Err(ShellError::Failed {
+                command: command.to_string(),
+                status: out.status,
+                output: out.text,
+            });
         }
         Ok(out.text)
     }

@@ -1,6 +1,13 @@
 //! Headless Chromium driven over WebDriver: Debian's `chromium` and
 //! `chromedriver` (packages chromium, chromium-driver; `ironstor setup`
 //! installs them), spoken to with plain HTTP calls, no npm.
+//!
+//! Why not `fantoccini` or `thirtyfour`: both are async (tokio, hyper or
+//! reqwest; fantoccini's default TLS pulls in OpenSSL, thirtyfour's
+//! defaults a driver downloader), and the vm tests are synchronous
+//! functions on `ureq`. The upgrade test uses eight WebDriver commands
+//! (session, navigate, find, send keys, click, execute, text, screenshot);
+//! a runtime and a second HTTP stack for those is not worth it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -59,7 +59,7 @@ fn build_image() -> Result<PathBuf> {
         ));
     }
     let profile = profile::load(&ws.join("images/qemu.toml"))?;
-    ironstor_builder::host::ensure(ironstor_builder::host::BUILD)?;
+    ironstor_builder::host::ensure_host(ironstor_builder::host::BUILD)?;
     let opts = BuildOptions {
         out_dir: image_dir(),
         cache: Cache::new(Cache::default_root()),
@@ -165,11 +165,11 @@ pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
             }
             Err(e) => {
                 let early_panic = matches!(
-                    e.downcast_ref::<BootFailure>(),
-                    Some(BootFailure::Panic {
+                    e,
+                    BootFailure::Panic {
                         before_userspace: true,
                         ..
-                    })
+                    }
                 );
                 if early_panic && attempt == 1 {
                     eprintln!(
@@ -177,7 +177,8 @@ pub fn boot_with(opts: QemuOptions) -> Result<Booted> {
                     );
                     continue;
                 }
-                return Err(e.context(format!("{label} boot failed ({})", firmware.name())));
+                return Err(anyhow::Error::new(e)
+                    .context(format!("{label} boot failed ({})", firmware.name())));
             }
         }
     }

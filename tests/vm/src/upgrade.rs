@@ -61,7 +61,7 @@ pub fn build_version(name: &str, version: &str, extra_overlay: Option<&str>) -> 
             .context("no update key")?
             .1;
         let key = ironstor_builder::keys::load_signing_key(&test_key_path(), &public)?;
-        ironstor_builder::host::ensure(ironstor_builder::host::BUILD)?;
+        ironstor_builder::host::ensure_host(ironstor_builder::host::BUILD)?;
         let storaged = std::env::var_os("IRONSTOR_STORAGED")
             .map(PathBuf::from)
             .unwrap_or_else(|| ws.join("target/release/storaged"));

@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use ironstor_builder::build::{Manifest, ROOT_SQUASHFS};
-use ironstor_builder::http::HttpHandle;
-use ironstor_builder::pxe::{TreeInfo, BOOT_IPXE, GRUB_NET_EFI};
+use ironstor_builder::output::pxe::{BOOT_IPXE, GRUB_NET_EFI};
+use ironstor_builder::output::{Manifest, PXE_DIR, ROOT_SQUASHFS};
 use ironstor_builder::qemu::{Firmware, NetBoot, Vm};
+use ironstor_builder::serve::http::HttpHandle;
+use ironstor_builder::stages::pxe_tree::TreeInfo;
 use ironstor_vm_tests::{boot_lock, boot_with, built_image, options, Booted, BOOT_TIMEOUT};
 use serde_json::Value;
 
@@ -32,12 +33,12 @@ const MISMATCH: &str = "ironstor: root squashfs sha256 mismatch: expected";
 /// The tree served over HTTP on a free port of 127.0.0.1, and the guest
 /// side of it, booting `boot.ipxe`.
 fn serve(tree: &Path) -> Result<(HttpHandle, NetBoot)> {
-    NetBoot::serve_tree(tree, BOOT_IPXE)
+    Ok(NetBoot::serve_tree(tree, BOOT_IPXE)?)
 }
 
 fn check_network_boot(firmware: Firmware) -> Result<()> {
     let image = built_image()?;
-    let tree = image.join("pxe");
+    let tree = image.join(PXE_DIR);
     let manifest = Manifest::load(&image)?;
     let info = TreeInfo::load(&tree)?;
     ensure!(
@@ -158,7 +159,7 @@ fn vm_bios_pxe_boots_the_tree_over_http_to_storaged() -> Result<()> {
 #[test]
 fn vm_uefi_pxe_grub_netboot_mounts_the_checked_root() -> Result<()> {
     let image = built_image()?;
-    let tree = image.join("pxe");
+    let tree = image.join(PXE_DIR);
     let sha = Manifest::load(&image)?.root_squashfs_sha256;
     let (_http, netboot) = NetBoot::serve_tree(&tree, GRUB_NET_EFI)?;
     let _lock = boot_lock();
@@ -238,7 +239,7 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
 fn vm_bios_pxe_corrupted_root_squashfs_stops_the_boot() -> Result<()> {
     let image = built_image()?;
     let sha = Manifest::load(&image)?.root_squashfs_sha256;
-    let tree = corrupted_copy(&image.join("pxe"), &image.join("pxe-corrupted"))?;
+    let tree = corrupted_copy(&image.join(PXE_DIR), &image.join("pxe-corrupted"))?;
     let (_http, netboot) = serve(&tree)?;
     let _lock = boot_lock();
     let mut vm = Vm::start(&options(

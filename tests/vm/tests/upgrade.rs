@@ -19,13 +19,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use ironstor_builder::qemu::{Firmware, Forward, TestShell};
+use ironstor_contract::esp::{self, GRUBENV};
 use ironstor_contract::keys::SecretKey;
+use ironstor_contract::{PartitionRole, Slot};
 use ironstor_vm_tests::browser::Browser;
 use ironstor_vm_tests::upgrade::{build_version, crafted_bundle, test_key, Https};
 use ironstor_vm_tests::{boot_dir, free_port, workspace, Booted, BOOT_TIMEOUT, STORAGED_READY};
 use serde_json::Value;
 
 const PASSWORD: &str = "upgrade test password";
+const ESP_LABEL: &str = PartitionRole::Esp.label();
 const UNHEALTHY: &str = "trial boot of slot a is not healthy";
 
 fn status(shell: &mut TestShell) -> Result<Value> {
@@ -40,10 +43,13 @@ fn status(shell: &mut TestShell) -> Result<Value> {
 /// to read through TCG's emulated USB.)
 fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
     let start = Instant::now();
+    let (a, b) = (esp::slot_dir(Slot::A), esp::slot_dir(Slot::B));
     let out = shell.run(
-        "mkdir -p /run/t-esp && mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
-         (cd /run/t-esp && find grub/grubenv a b -type f | sort | xargs sha256sum) && umount /run/t-esp && \
-         for s in a b; do printf '%s ' root-$s; head -c 256M /dev/disk/by-partlabel/ironstor-root-$s | sha256sum; done",
+        &format!(
+            "mkdir -p /run/t-esp && mount -o ro /dev/disk/by-partlabel/{ESP_LABEL} /run/t-esp && \
+             (cd /run/t-esp && find {GRUBENV} {a} {b} -type f | sort | xargs sha256sum) && umount /run/t-esp && \
+             for s in a b; do printf '%s ' root-$s; head -c 256M /dev/disk/by-partlabel/ironstor-root-$s | sha256sum; done"
+        ),
         Duration::from_secs(900),
     )?;
     eprintln!(
@@ -59,10 +65,10 @@ fn boot_medium_hashes(shell: &mut TestShell) -> Result<String> {
 }
 
 fn grubenv(shell: &mut TestShell) -> Result<String> {
-    shell.check(
-        "mkdir -p /run/t-esp; mount -o ro /dev/disk/by-partlabel/ironstor-esp /run/t-esp && \
-         grep -a -v '^#' /run/t-esp/grub/grubenv; umount /run/t-esp",
-    )
+    Ok(shell.check(&format!(
+        "mkdir -p /run/t-esp; mount -o ro /dev/disk/by-partlabel/{ESP_LABEL} /run/t-esp && \
+         grep -a -v '^#' /run/t-esp/{GRUBENV}; umount /run/t-esp"
+    ))?)
 }
 
 fn wait_blessed(shell: &mut TestShell, slot: &str) -> Result<Value> {

@@ -13,12 +13,12 @@
 
 use std::path::{Path, PathBuf};
 
+use ironstor_contract::esp;
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_ROLLED_BACK, KEY_TRIES};
-use ironstor_contract::partition::esp_marker_path;
 use ironstor_contract::slot::CMDLINE_TRIAL_FLAG;
 use ironstor_contract::{PartitionRole, Slot};
 
-use crate::run::{Cmd, RunError};
+use crate::host::run::{Cmd, RunError};
 
 /// Where Debian installs GRUB's platform files.
 pub const GRUB_LIB: &str = "/usr/lib/grub";
@@ -103,8 +103,9 @@ impl Platform {
 /// `normal` read `grub.cfg` from it.
 pub fn early_config(build_id: &str) -> String {
     format!(
-        "search --no-floppy --set=root --file {marker}\nset prefix=($root)/grub\n",
-        marker = esp_marker_path(build_id)
+        "search --no-floppy --set=root --file /{marker}\nset prefix=($root)/{grub}\n",
+        marker = esp::marker(build_id),
+        grub = esp::GRUB_DIR,
     )
 }
 
@@ -118,7 +119,7 @@ pub fn mkimage(platform: Platform, early_cfg: &Path, out: &Path) -> Result<(), G
         .arg("-c")
         .arg(early_cfg)
         .arg("-p")
-        .arg("/grub")
+        .arg(format!("/{}", esp::GRUB_DIR))
         .arg("-o")
         .arg(out);
     for module in MODULES.iter().chain(platform.extra_modules()) {
@@ -226,7 +227,8 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
         "  else set {KEY_ROLLED_BACK}=${KEY_NEXT}; set {KEY_NEXT}=; set {KEY_TRIES}=\n  fi\n"
     );
     s += &format!("  save_env {KEY_ACTIVE} {KEY_NEXT} {KEY_TRIES} {KEY_ROLLED_BACK}\nfi\n");
-    s += "if [ ! -f /$slot/vmlinuz ]; then\n  echo \"ironstor: slot $slot has no kernel, booting the active slot\"\n";
+    // The slot word is the slot's directory on the ESP (esp::slot_dir).
+    s += &format!("if [ ! -f /$slot/{} ]; then\n  echo \"ironstor: slot $slot has no kernel, booting the active slot\"\n", esp::KERNEL);
     s += &format!("  set slot=${KEY_ACTIVE}\n  set trial=\nfi\n\n");
     let extra = cfg.command_line.join(" ");
     for (title, var, trial) in [
@@ -235,11 +237,12 @@ pub fn render_grub_cfg(cfg: &BootConfig) -> String {
     ] {
         s += &format!("menuentry \"{title} (slot ${var})\" {{\n");
         s += &format!(
-            "  linux /${var}/vmlinuz root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}{trial}\n",
+            "  linux /${var}/{kernel} root=PARTLABEL={prefix}${var} rootfstype=squashfs ro {key}=${var} {extra}{trial}\n",
+            kernel = esp::KERNEL,
             prefix = root_label_prefix(),
             key = ironstor_contract::slot::CMDLINE_SLOT_KEY,
         );
-        s += &format!("  initrd /${var}/initrd.img\n}}\n");
+        s += &format!("  initrd /${var}/{}\n}}\n", esp::INITRD);
     }
     s
 }
@@ -254,66 +257,6 @@ fn root_label_prefix() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A core image as grub-mkimage makes it (needs grub-pc-bin).
-    fn real_core_image() -> Vec<u8> {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("early.cfg");
-        std::fs::write(&cfg, early_config("test-build")).unwrap();
-        let out = dir.path().join("core.img");
-        mkimage(Platform::Bios, &cfg, &out).expect("grub-mkimage (grub-pc-bin) must work");
-        std::fs::read(out).unwrap()
-    }
-
-    #[test]
-    fn bios_placement_writes_boot_img_and_core_block_list() {
-        let boot_img = std::fs::read(boot_img_path()).expect("grub-pc-bin's boot.img");
-        // The stock boot.img points at sector 1; we must be patching that field.
-        assert_eq!(
-            &boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8],
-            &1u64.to_le_bytes()
-        );
-        let mut core = real_core_image();
-        let sectors = (core.len() as u64).div_ceil(512);
-        // grub-mkimage leaves diskboot.img's default entry (start 2, segment
-        // 0x820) with the length already set to the rest of the core image.
-        let mut stock = vec![2, 0, 0, 0, 0, 0, 0, 0];
-        stock.extend(((sectors - 1) as u16).to_le_bytes());
-        stock.extend([0x20, 0x08]);
-        assert_eq!(
-            &core[BLOCKLIST..BLOCKLIST + 12],
-            &stock[..],
-            "diskboot.img's block list moved"
-        );
-
-        let mut mbr = vec![0u8; 512];
-        mbr[440..444].copy_from_slice(&[1, 2, 3, 4]); // disk signature
-        mbr[446 + 4] = 0xee;
-        mbr[510] = 0x55;
-        mbr[511] = 0xaa;
-        place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 2048).unwrap();
-
-        assert_eq!(&mbr[..3], &boot_img[..3], "boot.img jump kept");
-        assert_eq!(
-            &mbr[BPB_END..KERNEL_SECTOR],
-            &boot_img[BPB_END..KERNEL_SECTOR]
-        );
-        assert_eq!(
-            &mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8],
-            &2048u64.to_le_bytes()
-        );
-        assert_eq!(mbr[BOOT_DRIVE], 0xff);
-        assert_eq!(&mbr[DRIVE_CHECK..DRIVE_CHECK + 2], &[0x90, 0x90]);
-        assert_eq!(&mbr[0x68..440], &boot_img[0x68..440]);
-        assert_eq!(&mbr[440..444], &[1, 2, 3, 4], "disk signature kept");
-        assert_eq!(mbr[446 + 4], 0xee, "partition table kept");
-        assert_eq!(&mbr[510..], &[0x55, 0xaa]);
-
-        let list = &core[BLOCKLIST..BLOCKLIST + 12];
-        assert_eq!(u64::from_le_bytes(list[0..8].try_into().unwrap()), 2049);
-        assert_eq!(u16::from_le_bytes([list[8], list[9]]) as u64, sectors - 1);
-        assert_eq!(u16::from_le_bytes([list[10], list[11]]), 0x820);
-    }
 
     #[test]
     fn bios_placement_refuses_a_core_that_does_not_fit() {
@@ -332,6 +275,75 @@ mod tests {
         assert_eq!(mbr, vec![0u8; 512], "nothing written on refusal");
         let err = place_bios_boot(&mut mbr, &boot_img, &mut vec![0u8; 4096], 2048, 16).unwrap_err();
         assert!(matches!(err, GrubError::NoBlockList));
+    }
+
+    /// Needs grub-mkimage and GRUB's i386-pc files on the host.
+    mod host_tools {
+        use super::super::*;
+
+        /// A core image as grub-mkimage makes it (needs grub-pc-bin).
+        fn real_core_image() -> Vec<u8> {
+            let dir = tempfile::tempdir().unwrap();
+            let cfg = dir.path().join("early.cfg");
+            std::fs::write(&cfg, early_config("test-build")).unwrap();
+            let out = dir.path().join("core.img");
+            mkimage(Platform::Bios, &cfg, &out).expect("grub-mkimage (grub-pc-bin) must work");
+            std::fs::read(out).unwrap()
+        }
+
+        #[test]
+        fn bios_placement_writes_boot_img_and_core_block_list() {
+            crate::host::require(&[
+                ("/usr/bin/grub-mkimage", "grub-common"),
+                ("/usr/lib/grub/i386-pc/boot.img", "grub-pc-bin"),
+            ]);
+            let boot_img = std::fs::read(boot_img_path()).expect("grub-pc-bin's boot.img");
+            // The stock boot.img points at sector 1; we must be patching that field.
+            assert_eq!(
+                &boot_img[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+                &1u64.to_le_bytes()
+            );
+            let mut core = real_core_image();
+            let sectors = (core.len() as u64).div_ceil(512);
+            // grub-mkimage leaves diskboot.img's default entry (start 2, segment
+            // 0x820) with the length already set to the rest of the core image.
+            let mut stock = vec![2, 0, 0, 0, 0, 0, 0, 0];
+            stock.extend(((sectors - 1) as u16).to_le_bytes());
+            stock.extend([0x20, 0x08]);
+            assert_eq!(
+                &core[BLOCKLIST..BLOCKLIST + 12],
+                &stock[..],
+                "diskboot.img's block list moved"
+            );
+
+            let mut mbr = vec![0u8; 512];
+            mbr[440..444].copy_from_slice(&[1, 2, 3, 4]); // disk signature
+            mbr[446 + 4] = 0xee;
+            mbr[510] = 0x55;
+            mbr[511] = 0xaa;
+            place_bios_boot(&mut mbr, &boot_img, &mut core, 2048, 2048).unwrap();
+
+            assert_eq!(&mbr[..3], &boot_img[..3], "boot.img jump kept");
+            assert_eq!(
+                &mbr[BPB_END..KERNEL_SECTOR],
+                &boot_img[BPB_END..KERNEL_SECTOR]
+            );
+            assert_eq!(
+                &mbr[KERNEL_SECTOR..KERNEL_SECTOR + 8],
+                &2048u64.to_le_bytes()
+            );
+            assert_eq!(mbr[BOOT_DRIVE], 0xff);
+            assert_eq!(&mbr[DRIVE_CHECK..DRIVE_CHECK + 2], &[0x90, 0x90]);
+            assert_eq!(&mbr[0x68..440], &boot_img[0x68..440]);
+            assert_eq!(&mbr[440..444], &[1, 2, 3, 4], "disk signature kept");
+            assert_eq!(mbr[446 + 4], 0xee, "partition table kept");
+            assert_eq!(&mbr[510..], &[0x55, 0xaa]);
+
+            let list = &core[BLOCKLIST..BLOCKLIST + 12];
+            assert_eq!(u64::from_le_bytes(list[0..8].try_into().unwrap()), 2049);
+            assert_eq!(u16::from_le_bytes([list[8], list[9]]) as u64, sectors - 1);
+            assert_eq!(u16::from_le_bytes([list[10], list[11]]), 0x820);
+        }
     }
 
     #[test]

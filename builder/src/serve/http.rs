@@ -4,8 +4,17 @@
 //! GET and HEAD of files under the root, one request per connection
 //! (`Connection: close`, which iPXE and busybox wget both handle), each
 //! connection on its own thread. Paths are checked as the TFTP server
-//! checks them ([`crate::fsutil::resolve_served`]). No ranges, no
+//! checks them ([`crate::formats::fsutil::resolve_served`]). No ranges, no
 //! directory listings, no TLS: the squashfs is checked by its hash.
+//!
+//! Why not `tiny_http` (0.12, synchronous, a fair fit): it would replace
+//! the request-line and header parsing (a few dozen lines) but not the
+//! path policy, the stop handle shared with TFTP, or the tests; it keeps
+//! connections alive and schedules them its own way, while the behaviour
+//! iPXE and the initramfs's busybox wget are known to work with is the one
+//! here (`Connection: close`, `Content-Length` from the file, HEAD, idle
+//! timeout, a connection cap). Only the PXE vm tests can prove a swap, so
+//! the working server stays until one can be run against it.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -15,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use crate::fsutil::{resolve_served, Refused};
+use crate::formats::fsutil::{resolve_served, Refused};
 
 /// How often the accept loop looks at the stop flag.
 const POLL: Duration = Duration::from_millis(100);
@@ -35,7 +44,7 @@ pub struct HttpServer {
 }
 
 /// The running HTTP server.
-pub type HttpHandle = crate::served::ServerHandle;
+pub type HttpHandle = super::handle::ServerHandle;
 
 impl HttpServer {
     /// Binds `addr` (port 0 for any free one) to serve the files under `root`.

@@ -8,6 +8,18 @@
 //! Only files under the root are served. A leading `/` means the root, as
 //! with `tftpd-hpa --secure`: GRUB asks for `/grub/grub.cfg`. `..`, and
 //! symlinks that lead out of the root, are refused.
+//!
+//! Why not a crate: `tftpd` (1.0) is a daemon with a library face: its
+//! `Config` is parsed from command-line arguments, and `Server` offers
+//! `new`, a `listen` that holds its thread until the process ends, and an
+//! abort flag meant for Ctrl-C; there is no way to read back the port of a
+//! port-0 bind, which the unit tests and the vm tests (many VMs on one
+//! host) need ([`super::handle::ServerHandle`]), and it logs to stdout by
+//! its own macros. `async-tftp` needs an async executor in an otherwise
+//! synchronous builder. Neither would apply our
+//! [`resolve_served`] policy. blksize and tsize, which firmware PXE and iPXE
+//! ask for, are the only options we need and are implemented and tested
+//! here; the PXE vm tests are what prove a change, so this stays.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -17,7 +29,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::fsutil::{resolve_served, Refused};
+use crate::formats::fsutil::{resolve_served, Refused};
 
 const RRQ: u16 = 1;
 const WRQ: u16 = 2;
@@ -72,7 +84,7 @@ pub struct TftpServer {
 }
 
 /// The running TFTP server.
-pub type TftpHandle = crate::served::ServerHandle;
+pub type TftpHandle = super::handle::ServerHandle;
 
 impl TftpServer {
     /// Binds `addr` (port 69, or 0 for any) to serve the files under `root`.

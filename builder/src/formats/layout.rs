@@ -3,7 +3,15 @@
 
 use ironstor_contract::{PartitionRole, PARTITIONS};
 
-use crate::profile::{Disk, MIB};
+pub const MIB: u64 = 1024 * 1024;
+
+/// The sizes of the partitions a profile chooses (its `[disk]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disk {
+    pub esp_size: u64,
+    pub slot_size: u64,
+    pub data_size: u64,
+}
 
 pub const SECTOR: u64 = 512;
 /// Partitions start on 1 MiB boundaries, as every partitioning tool does;

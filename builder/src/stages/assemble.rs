@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use ironstor_contract::image;
 
-use crate::fsutil::copy_tree;
+use super::rootfs::{BaseRoot, ZfsModules};
+use super::units::{self, UnitError};
+use crate::formats::fsutil::copy_tree;
+use crate::host::run::{Cmd, RunError};
 use crate::profile::Profile;
-use crate::rootfs::{BaseRoot, ZfsModules};
-use crate::run::{Cmd, RunError};
-use crate::units::{self, UnitError};
 
 /// Where the image keeps its pristine `/var`, for tmpfiles to copy from.
 pub const FACTORY_VAR: &str = "usr/share/factory/var";

@@ -9,13 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{
+use crate::formats::pxe::{
     plan_configs, plan_tree, write_tree, PxeBoot, PxeError, PxeInputs, WriteTreeError, BOOT_IPXE,
     GRUB_NET_CFG, PXELINUX_CFG,
 };
 
-/// The tree's own manifest, in the tree.
-pub const TREE_INFO: &str = "pxe.toml";
+pub use crate::output::pxe::TREE_INFO;
 
 /// `pxe.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

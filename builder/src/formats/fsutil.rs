@@ -4,9 +4,30 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+/// An I/O failure on one file: what was being done, and to which path.
+/// Modules wrap it (`#[from]`) rather than each defining the same variant.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} {}", .path.display())]
+pub struct PathError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+/// For `map_err`: `fs::write(&p, b).map_err(io_err("write", &p))?`.
+pub fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> PathError {
+    let path = path.to_path_buf();
+    move |source| PathError {
+        action,
+        path,
+        source,
+    }
+}
 
 /// A digest of a tree: relative paths, file types, modes, contents and
 /// symlink targets, in sorted order. Owners and times are left out: they

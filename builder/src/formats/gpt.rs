@@ -4,10 +4,19 @@
 //! [`GptImage::render`] produces the bytes of the protective MBR, the
 //! primary GPT and the backup GPT for a [`Layout`]; the caller writes them at
 //! their offsets.
+//!
+//! Why not the `gpt` crate (4.x) or `gptman`: both edit a table through a
+//! handle on the whole disk (`Read + Write + Seek`) and bring their own
+//! placement (first fit, their alignment) and, for `gpt`, random partition
+//! GUIDs unless every entry is built by hand. Here the contract fixes the
+//! order and [`Layout`] the places, and every GUID is derived from the
+//! build id so the same inputs give the same `usb.img`; what is left to do
+//! is two CRCs and a few fields, tested byte for byte below. Adapting a
+//! crate would be more code than this, not less.
 
 use ironstor_contract::PartitionRole;
 
-use crate::disk::{Layout, GPT_ENTRIES_SECTORS, SECTOR};
+use super::layout::{Layout, GPT_ENTRIES_SECTORS, SECTOR};
 
 const ENTRY_SIZE: usize = 128;
 const ENTRY_COUNT: usize = 128;
@@ -44,6 +53,20 @@ impl Guid {
         b[7] = (b[7] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
         Guid(b)
+    }
+
+    /// The bytes in order as 8-4-4-4-12 hex, the way `mkfs.ext4 -U` takes a
+    /// UUID (no GPT byte swapping: the file system stores it as given).
+    pub fn uuid_text(&self) -> String {
+        let h = hex::encode(self.0);
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 }
 
@@ -133,8 +156,7 @@ fn protective_mbr(total_sectors: u64) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disk::Layout;
-    use crate::profile::{Disk, MIB};
+    use crate::formats::layout::{Disk, Layout, MIB};
     use ironstor_contract::PARTITIONS;
 
     fn image() -> (Layout, GptImage) {

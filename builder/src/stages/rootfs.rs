@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::cache::{Cache, KeyBuilder};
+use crate::host::run::{Cmd, RunError};
 use crate::profile::Profile;
-use crate::run::{Cmd, RunError};
 
 /// Bump when the base recipe changes in a way its arguments do not show.
 const BASE_RECIPE: &str = "base-v1";

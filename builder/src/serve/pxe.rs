@@ -6,15 +6,40 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-
-use super::{
-    configure, render_dnsmasq_proxy_dhcp, BaseUrl, BiosLoader, ServeInfo, TreeInfo, BOOT_IPXE,
-    GRUB_NET_EFI, INITRD, KERNEL, PXELINUX, TREE_INFO, UNDIONLY,
+use super::http::{HttpHandle, HttpServer};
+use super::tftp::{TftpHandle, TftpServer};
+use crate::formats::pxe::{
+    render_dnsmasq_proxy_dhcp, BaseUrl, BiosLoader, PxeError, ServeInfo, BOOT_IPXE, GRUB_NET_EFI,
+    INITRD, KERNEL, PXELINUX, UNDIONLY,
 };
-use crate::build::{PXE_DIR, ROOT_SQUASHFS};
-use crate::http::{HttpHandle, HttpServer};
-use crate::tftp::{TftpHandle, TftpServer};
+use crate::output::{PXE_DIR, ROOT_SQUASHFS};
+use crate::stages::pxe_tree::{configure, TreeError, TreeInfo, TREE_INFO};
+
+/// Why `pxe serve` cannot serve.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "no network-boot tree in {}: expected {} or {}/{TREE_INFO}; build the image first (ironstor build)",
+        .dir.display(), .dir.join(TREE_INFO).display(), .dir.join(PXE_DIR).display()
+    )]
+    NoTree { dir: PathBuf },
+    #[error(transparent)]
+    Tree(#[from] TreeError),
+    #[error("the tree in {} was built without pxe.base_url: pass --url http://<this host's LAN address>:8080/", .tree.display())]
+    NoUrl { tree: PathBuf },
+    #[error("--url")]
+    Url(#[source] PxeError),
+    #[error("the URL's host {host:?} is not an IPv4 address: name this host's LAN address with --address")]
+    NotIpv4 { host: String },
+    #[error("cannot listen for {protocol} on {addr} (port {port} needs root)")]
+    Listen {
+        protocol: &'static str,
+        addr: SocketAddr,
+        port: u16,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// What to serve, and where.
 #[derive(Debug, Clone)]
@@ -46,42 +71,35 @@ pub struct Serving {
 }
 
 /// The `pxe/` tree in `dir`: `dir` itself when it holds `pxe.toml`.
-pub fn find_tree(dir: &Path) -> Result<PathBuf> {
+pub fn find_tree(dir: &Path) -> Result<PathBuf, ServeError> {
     for tree in [dir.to_path_buf(), dir.join(PXE_DIR)] {
         if tree.join(TREE_INFO).is_file() {
             return Ok(tree);
         }
     }
-    bail!(
-        "no network-boot tree in {}: expected {} or {}/{}; build the image first (ironstor build)",
-        dir.display(),
-        dir.join(TREE_INFO).display(),
-        dir.join(PXE_DIR).display(),
-        TREE_INFO
-    )
+    Err(ServeError::NoTree {
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Writes the loader configs if the URL is new, binds both servers and
 /// starts them.
-pub fn start(opts: &ServeOptions) -> Result<Serving> {
+pub fn start(opts: &ServeOptions) -> Result<Serving, ServeError> {
     let tree = find_tree(&opts.dir)?;
     let built = TreeInfo::load(&tree)?;
     let url = match (&opts.url, &built.base_url) {
         (Some(url), _) | (None, Some(url)) => url.clone(),
-        (None, None) => bail!(
-            "the tree in {} was built without pxe.base_url: pass --url http://<this host's LAN address>:8080/",
-            tree.display()
-        ),
+        (None, None) => return Err(ServeError::NoUrl { tree }),
     };
-    let base = BaseUrl::parse(&url).context("--url")?;
+    let base = BaseUrl::parse(&url).map_err(ServeError::Url)?;
     let address = match opts.address {
         Some(a) => a,
-        None => base.host().parse::<Ipv4Addr>().map_err(|_| {
-            anyhow::anyhow!(
-                "the URL's host {:?} is not an IPv4 address: name this host's LAN address with --address",
-                base.host()
-            )
-        })?,
+        None => base
+            .host()
+            .parse::<Ipv4Addr>()
+            .map_err(|_| ServeError::NotIpv4 {
+                host: base.host().to_string(),
+            })?,
     };
     let subnet = opts.subnet.unwrap_or_else(|| {
         let [a, b, c, _] = address.octets();
@@ -95,18 +113,20 @@ pub fn start(opts: &ServeOptions) -> Result<Serving> {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         base.port(),
     ));
+    let listen = |protocol, addr: SocketAddr, port| {
+        move |source| ServeError::Listen {
+            protocol,
+            addr,
+            port,
+            source,
+        }
+    };
     let http = HttpServer::bind(http_addr, &tree)
-        .with_context(|| format!("cannot listen for HTTP on {http_addr} (port 80 needs root)"))?
-        .with_log(true)
-        .spawn()?;
+        .and_then(|server| server.with_log(true).spawn())
+        .map_err(listen("HTTP", http_addr, 80))?;
     let tftp = TftpServer::bind(opts.tftp, &tree)
-        .with_context(|| {
-            format!(
-                "cannot listen for TFTP on {} (port 69 needs root)",
-                opts.tftp
-            )
-        })?
-        .spawn()?;
+        .and_then(TftpServer::spawn)
+        .map_err(listen("TFTP", opts.tftp, 69))?;
 
     let mut r = String::new();
     let _ = writeln!(
@@ -157,16 +177,17 @@ mod tests {
     use std::net::TcpStream;
 
     use super::*;
-    use crate::pxe::{build_tree, PxeInputs, TreeInputs};
+    use crate::formats::pxe::PxeInputs;
+    use crate::stages::pxe_tree::{build_tree, TreeInputs};
 
     const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     /// A built tree without a base URL (no loaders: a stub host root).
     fn built(dir: &Path) -> PathBuf {
-        for name in ["vmlinuz", "initrd.img", "root.squashfs"] {
+        for name in [KERNEL, INITRD, ROOT_SQUASHFS] {
             fs::write(dir.join(name), name).unwrap();
         }
-        let tree = dir.join("pxe");
+        let tree = dir.join(PXE_DIR);
         let info = TreeInfo {
             image: "ironstor-test".into(),
             version: "1.0.0".into(),
@@ -176,9 +197,9 @@ mod tests {
             base_url: None,
         };
         let files = PxeInputs {
-            kernel: &dir.join("vmlinuz"),
-            initrd: &dir.join("initrd.img"),
-            root_squashfs: &dir.join("root.squashfs"),
+            kernel: &dir.join(KERNEL),
+            initrd: &dir.join(INITRD),
+            root_squashfs: &dir.join(ROOT_SQUASHFS),
             host_root: Path::new("/nonexistent"),
         };
         // The loaders are the host's; a tree without them still serves.

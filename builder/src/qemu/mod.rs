@@ -14,16 +14,35 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-
 mod netboot;
 mod shell;
 
-pub use netboot::NetBoot;
-pub use shell::{Output, TestShell};
+pub use netboot::{NetBoot, NetBootError};
+pub use shell::{Output, ShellError, TestShell};
 
-use crate::build::{Manifest, USB_IMAGE};
-use crate::run::Cmd;
+use crate::formats::fsutil::{io_err, PathError};
+use crate::host::run::{Cmd, RunError};
+use crate::host::HostError;
+use crate::output::{Manifest, ManifestError, QemuSettings, USB_IMAGE};
+
+/// Why QEMU could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum QemuError {
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Io(#[from] PathError),
+    #[error("cannot make the guest's disk {}", .path.display())]
+    Disk {
+        path: PathBuf,
+        #[source]
+        source: RunError,
+    },
+    #[error("cannot start qemu-system-x86_64")]
+    Spawn(#[source] std::io::Error),
+}
 
 const OVMF_CODE: &str = "/usr/share/OVMF/OVMF_CODE_4M.fd";
 const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -116,7 +135,7 @@ impl std::str::FromStr for UsbController {
 }
 
 /// The profile's QEMU settings with the run's overrides applied.
-fn settings(opts: &QemuOptions, manifest: &Manifest) -> crate::build::QemuSettings {
+fn settings(opts: &QemuOptions, manifest: &Manifest) -> QemuSettings {
     let mut q = manifest.qemu;
     if let Some((nvme, sata)) = opts.drives {
         q.nvme_drives = nvme;
@@ -248,16 +267,16 @@ pub fn command_line(opts: &QemuOptions, manifest: &Manifest) -> Vec<String> {
     args
 }
 
-fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
+fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<(), QemuError> {
     let run = &opts.run_dir;
     if opts.fresh && run.exists() {
-        fs::remove_dir_all(run).with_context(|| format!("cannot clear {}", run.display()))?;
+        fs::remove_dir_all(run).map_err(io_err("clear", run))?;
     }
-    fs::create_dir_all(run).with_context(|| format!("cannot create {}", run.display()))?;
-    let usb = fs::canonicalize(opts.out_dir.join(USB_IMAGE))
-        .with_context(|| format!("no {USB_IMAGE} in {}", opts.out_dir.display()))?;
+    fs::create_dir_all(run).map_err(io_err("create", run))?;
+    let usb = opts.out_dir.join(USB_IMAGE);
+    let usb = fs::canonicalize(&usb).map_err(io_err("find", &usb))?;
     let q = settings(opts, manifest);
-    let create = |name: &str, size_mib: u64, backing: Option<&Path>| -> Result<()> {
+    let create = |name: &str, size_mib: u64, backing: Option<&Path>| -> Result<(), QemuError> {
         let path = run.join(name);
         if path.exists() {
             return Ok(());
@@ -266,7 +285,10 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
         if let Some(b) = backing {
             cmd = cmd.args(["-F", "raw", "-b"]).arg(b);
         }
-        cmd.arg(&path).arg(format!("{size_mib}M")).run()?;
+        cmd.arg(&path)
+            .arg(format!("{size_mib}M"))
+            .run()
+            .map_err(|source| QemuError::Disk { path, source })?;
         Ok(())
     };
     if opts.netboot.is_none() {
@@ -279,26 +301,26 @@ fn prepare_disks(opts: &QemuOptions, manifest: &Manifest) -> Result<()> {
         create(&format!("sata{i}.qcow2"), q.drive_size_mib, None)?;
     }
     if opts.firmware == Firmware::Uefi && !run.join("OVMF_VARS.fd").exists() {
-        fs::copy(OVMF_VARS, run.join("OVMF_VARS.fd"))
-            .context("cannot copy the OVMF variable store")?;
+        let vars = run.join("OVMF_VARS.fd");
+        fs::copy(OVMF_VARS, &vars).map_err(io_err("copy the OVMF variable store to", &vars))?;
     }
     Ok(())
 }
 
 impl Vm {
     /// Prepares disks and starts QEMU in the background.
-    pub fn start(opts: &QemuOptions) -> Result<Vm> {
-        crate::host::ensure(crate::host::QEMU)?;
+    pub fn start(opts: &QemuOptions) -> Result<Vm, QemuError> {
+        crate::host::ensure_host(crate::host::QEMU)?;
         let manifest = Manifest::load(&opts.out_dir)?;
         prepare_disks(opts, &manifest)?;
         let serial_log = opts.run_dir.join("serial.log");
         let _ = fs::remove_file(&serial_log);
         let args = command_line(opts, &manifest);
-        fs::write(
-            opts.run_dir.join("qemu.cmdline"),
-            format!("qemu-system-x86_64 {}\n", args.join(" ")),
-        )?;
-        let stderr = fs::File::create(opts.run_dir.join("qemu.stderr"))?;
+        let cmdline = opts.run_dir.join("qemu.cmdline");
+        fs::write(&cmdline, format!("qemu-system-x86_64 {}\n", args.join(" ")))
+            .map_err(io_err("write", &cmdline))?;
+        let stderr = opts.run_dir.join("qemu.stderr");
+        let stderr = fs::File::create(&stderr).map_err(io_err("create", &stderr))?;
         let child = Command::new("qemu-system-x86_64")
             .args(&args)
             .stdin(Stdio::null())
@@ -309,7 +331,7 @@ impl Vm {
             })
             .stderr(stderr)
             .spawn()
-            .context("cannot start qemu-system-x86_64")?;
+            .map_err(QemuError::Spawn)?;
         Ok(Vm {
             child,
             run_dir: opts.run_dir.clone(),
@@ -333,7 +355,11 @@ impl Vm {
 
     /// Waits until `needle` appears on the serial console. Fails early and
     /// plainly on a kernel panic or when QEMU exits.
-    pub fn wait_for_serial(&mut self, needle: &str, timeout: Duration) -> Result<Duration> {
+    pub fn wait_for_serial(
+        &mut self,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<Duration, BootFailure> {
         self.wait_for_serial_count(needle, 1, timeout)
     }
 
@@ -344,7 +370,7 @@ impl Vm {
         needle: &str,
         count: usize,
         timeout: Duration,
-    ) -> Result<Duration> {
+    ) -> Result<Duration, BootFailure> {
         let start = Instant::now();
         loop {
             let text = self.serial();
@@ -357,33 +383,36 @@ impl Vm {
                 let this_boot = &text[last_boot..];
                 if this_boot.contains(PANIC) {
                     let before_userspace = !USERSPACE.iter().any(|u| this_boot.contains(u));
-                    bail!(BootFailure::Panic {
+                    return Err(BootFailure::Panic {
                         before_userspace,
-                        tail: self.serial_tail(40)
+                        tail: self.serial_tail(40),
                     });
                 }
             }
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = self.child.try_wait().map_err(BootFailure::Wait)? {
                 let stderr =
                     fs::read_to_string(self.run_dir.join("qemu.stderr")).unwrap_or_default();
-                bail!(
-                    "QEMU exited ({status}) before {needle:?} appeared\nqemu stderr: {stderr}\nserial console, last lines:\n{}",
-                    self.serial_tail(40)
-                );
+                return Err(BootFailure::Exited {
+                    status,
+                    needle: needle.to_string(),
+                    stderr,
+                    tail: self.serial_tail(40),
+                });
             }
             if start.elapsed() > timeout {
-                bail!(
-                    "{needle:?} did not appear (x{count}) on the serial console within {}s\nserial console, last lines:\n{}",
-                    timeout.as_secs(),
-                    self.serial_tail(40)
-                );
+                return Err(BootFailure::Timeout {
+                    needle: needle.to_string(),
+                    count,
+                    secs: timeout.as_secs(),
+                    tail: self.serial_tail(40),
+                });
             }
             std::thread::sleep(Duration::from_millis(500));
         }
     }
 
     /// Connects to the guest's test shell (qemu test profile only).
-    pub fn shell(&self, timeout: Duration) -> Result<TestShell> {
+    pub fn shell(&self, timeout: Duration) -> Result<TestShell, ShellError> {
         let start = Instant::now();
         loop {
             match UnixStream::connect(&self.shell_socket) {
@@ -394,15 +423,17 @@ impl Vm {
                         match shell.run("true", Duration::from_secs(5)) {
                             Ok(_) => return Ok(shell),
                             Err(e) if start.elapsed() > timeout => {
-                                return Err(e.context("the guest's test shell does not answer"))
+                                return Err(ShellError::NoAnswer(Box::new(e)))
                             }
                             Err(_) => {}
                         }
                     }
                 }
-                Err(e) if start.elapsed() > timeout => {
-                    return Err(anyhow::Error::new(e)
-                        .context(format!("cannot connect to {}", self.shell_socket.display())))
+                Err(source) if start.elapsed() > timeout => {
+                    return Err(ShellError::Connect {
+                        socket: self.shell_socket.clone(),
+                        source,
+                    })
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
@@ -416,8 +447,8 @@ impl Vm {
     }
 
     /// Waits for QEMU to exit on its own (e.g. the guest powered off).
-    pub fn wait(&mut self) -> Result<std::process::ExitStatus> {
-        Ok(self.child.wait()?)
+    pub fn wait(&mut self) -> Result<std::process::ExitStatus, BootFailure> {
+        self.child.wait().map_err(BootFailure::Wait)
     }
 }
 
@@ -435,109 +466,23 @@ pub enum BootFailure {
         before_userspace: bool,
         tail: String,
     },
+    #[error("QEMU exited ({status}) before {needle:?} appeared\nqemu stderr: {stderr}\nserial console, last lines:\n{tail}")]
+    Exited {
+        status: std::process::ExitStatus,
+        needle: String,
+        stderr: String,
+        tail: String,
+    },
+    #[error("{needle:?} did not appear (x{count}) on the serial console within {secs}s\nserial console, last lines:\n{tail}")]
+    Timeout {
+        needle: String,
+        count: usize,
+        secs: u64,
+        tail: String,
+    },
+    #[error("cannot wait for QEMU")]
+    Wait(#[source] std::io::Error),
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::build::QemuSettings;
-
-    fn manifest() -> Manifest {
-        Manifest {
-            name: "ironstor-qemu".into(),
-            version: "0.1.0".into(),
-            build_id: "b".into(),
-            kernel_version: "k".into(),
-            usb_image_sha256: String::new(),
-            root_squashfs_sha256: String::new(),
-            bundle_sha256: None,
-            qemu: QemuSettings {
-                memory_mib: 2048,
-                nvme_drives: 2,
-                sata_drives: 1,
-                drive_size_mib: 1024,
-                stick_size_mib: 4096,
-            },
-        }
-    }
-
-    #[test]
-    fn forwards_parse_and_reject_nonsense() {
-        assert_eq!(
-            "8443:443".parse(),
-            Ok(Forward {
-                host: 8443,
-                guest: 443
-            })
-        );
-        assert!("8443"
-            .parse::<Forward>()
-            .unwrap_err()
-            .contains("HOSTPORT:GUESTPORT"));
-        assert!("x:443".parse::<Forward>().is_err());
-    }
-
-    #[test]
-    fn command_line_boots_the_stick_on_xhci_with_distinct_drives() {
-        let opts = QemuOptions {
-            out_dir: "/o".into(),
-            run_dir: "/r".into(),
-            firmware: Firmware::Bios,
-            forwards: vec![Forward {
-                host: 8443,
-                guest: 443,
-            }],
-            console_to_terminal: false,
-            fresh: true,
-            usb: UsbController::Xhci,
-            drives: None,
-            netboot: None,
-        };
-        let args = command_line(&opts, &manifest()).join(" ");
-        assert!(args.contains("-accel tcg"));
-        assert!(args.contains("qemu-xhci,id=usb"));
-        assert!(args.contains("usb-storage,bus=usb.0,drive=stick,bootindex=1"));
-        assert!(args.contains("nvme,drive=nvme0,serial=IRONSTORNVME0000"));
-        assert!(args.contains("nvme,drive=nvme1,serial=IRONSTORNVME0001"));
-        assert!(!args.contains("nvme2"));
-        assert!(args.contains("ide-hd,bus=ahci.0,drive=sata0"));
-        assert!(args.contains("user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:8443-:443"));
-        assert!(!args.contains("pflash"), "SeaBIOS needs no pflash");
-        let uefi = command_line(
-            &QemuOptions {
-                firmware: Firmware::Uefi,
-                ..opts.clone()
-            },
-            &manifest(),
-        )
-        .join(" ");
-        assert!(uefi.contains("OVMF_CODE_4M.fd"));
-        let ehci_more_drives = command_line(
-            &QemuOptions {
-                usb: UsbController::Ehci,
-                drives: Some((3, 0)),
-                ..opts.clone()
-            },
-            &manifest(),
-        )
-        .join(" ");
-        let netboot = command_line(
-            &QemuOptions {
-                netboot: Some(NetBoot {
-                    tftp_dir: "/o/pxe".into(),
-                    bootfile: "boot.ipxe".into(),
-                    http: None,
-                }),
-                ..opts.clone()
-            },
-            &manifest(),
-        )
-        .join(" ");
-        assert!(!netboot.contains("drive=stick"), "no stick: {netboot}");
-        assert!(netboot.contains("restrict=on,tftp=/o/pxe,bootfile=boot.ipxe,hostfwd="));
-        assert!(netboot.contains("virtio-net-pci,netdev=net0,bootindex=1"));
-        assert!(ehci_more_drives.contains("usb-ehci,id=usb"));
-        assert!(ehci_more_drives.contains("serial=IRONSTORNVME0002"));
-        assert!(!ehci_more_drives.contains("ahci"));
-    }
-}
+mod tests;

@@ -14,7 +14,7 @@
 //! it. `ironstor.slot=net` tells storaged there is no A/B slot to manage.
 //!
 //! Everything here is pure except [`write_tree`]; the tree is served by TFTP
-//! ([`crate::tftp`]) and, from the same directory, by HTTP at the base URL.
+//! (`ironstor pxe serve`) and, from the same directory, by HTTP at the base URL.
 
 use std::fmt;
 use std::fs;
@@ -24,24 +24,16 @@ use std::path::{Path, PathBuf};
 
 use ironstor_contract::slot::CMDLINE_SLOT_KEY;
 
-use crate::build::ROOT_SQUASHFS;
-use crate::grub::{serial_from_cmdline, GRUB_LIB};
-use crate::run::{Cmd, RunError};
+use super::grub::{serial_from_cmdline, GRUB_LIB};
+use crate::host::run::{Cmd, RunError};
+use crate::output::ROOT_SQUASHFS;
 
 pub use ironstor_contract::netboot::{BOOT_SCRIPT, NET_SLOT, ROOT_SHA256_KEY, ROOT_URL_KEY};
 
-// Names inside the tree. Loaders find their configs by these names, so
-// they are fixed, not settings.
-pub const KERNEL: &str = "vmlinuz";
-pub const INITRD: &str = "initrd.img";
-pub const BOOT_IPXE: &str = "boot.ipxe";
-pub const PXELINUX_CFG: &str = "pxelinux.cfg/default";
-/// GRUB's netboot image has prefix `/grub`, so it reads this file.
-pub const GRUB_NET_CFG: &str = "grub/grub.cfg";
-pub const UNDIONLY: &str = "undionly.kpxe";
-pub const PXELINUX: &str = "pxelinux.0";
-pub const LDLINUX: &str = "ldlinux.c32";
-pub const GRUB_NET_EFI: &str = "grubnetx64.efi";
+pub use crate::output::pxe::{
+    BOOT_IPXE, GRUB_NET_CFG, GRUB_NET_EFI, INITRD, KERNEL, LDLINUX, PXELINUX, PXELINUX_CFG,
+    UNDIONLY,
+};
 
 /// Where Debian packages install the loaders, relative to the host root.
 const UNDIONLY_SRC: (&str, &str) = ("usr/lib/ipxe/undionly.kpxe", "ipxe");
@@ -515,11 +507,6 @@ fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
     }
     Ok(())
 }
-
-pub mod serve;
-mod tree;
-
-pub use tree::{build_tree, configure, TreeError, TreeInfo, TreeInputs, TREE_INFO};
 
 #[cfg(test)]
 mod tests;
