@@ -82,6 +82,7 @@ pub fn group() -> Group {
                 }),
             ),
         ],
+        types: Vec::new(),
         schemas: vec![
             (
                 "SetupState",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::declared::{with_dataset_props, Declared};
 use super::openapi::{
-    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+    error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
 use super::state::Shared;
@@ -127,12 +127,21 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: schemas(),
+        schemas: Vec::new(),
+        types: vec![
+            request::<CreateDataset>(),
+            request::<UpdateDataset>(),
+            response::<Plan>(),
+            response::<DatasetUpdated>(),
+            response::<DatasetList>(),
+            response::<Destroyed>(),
+        ],
     }
 }
 
 /// `POST /datasets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreateDatasetRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateDataset {
     pub name: DatasetName,
@@ -142,18 +151,22 @@ pub struct CreateDataset {
     pub sync: Option<SyncMode>,
     /// Bytes, for the dataset with its children and snapshots.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub quota: Option<u64>,
 }
 
 /// `PATCH /datasets/{name}`: `quota` must be there; `null` removes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UpdateDatasetRequest")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDataset {
+    /// Bytes; null removes the quota.
     #[serde(deserialize_with = "Option::deserialize")]
+    #[schemars(required, range(min = 1))]
     pub quota: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetUpdated {
     pub name: DatasetName,
     pub quota: Option<u64>,
@@ -161,20 +174,22 @@ pub struct DatasetUpdated {
 }
 
 /// A dataset or volume on the machine, and whether it is declared.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "DatasetRow")]
 pub struct Listed {
     #[serde(flatten)]
     pub row: DatasetRow,
+    /// In the desired state.
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetList {
     pub datasets: Vec<Listed>,
 }
 
 /// What a destroy removed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Destroyed {
     pub name: DatasetName,
     /// Everything `zfs destroy` took: the object, its children and
@@ -338,128 +353,4 @@ async fn destroy(
         })
         .await??;
     Ok(Json(destroyed))
-}
-
-fn schemas() -> Vec<(&'static str, Value)> {
-    let n = || json!({"type": "integer", "minimum": 0});
-    let nn = || json!({"type": "integer", "minimum": 0, "nullable": true});
-    vec![
-        (
-            "Compression",
-            json!({
-                "type": "string",
-                "example": "lz4",
-                "description": "As zfs spells it: off, on, lz4, zle, lzjb, gzip, gzip-1 … gzip-9, \
-                    zstd, zstd-1 … zstd-19, zstd-fast, zstd-fast-N.",
-                "pattern": "^(off|on|lz4|zle|lzjb|gzip(-[1-9])?|zstd(-([1-9]|1[0-9]))?|zstd-fast(-[0-9]+)?)$",
-            }),
-        ),
-        (
-            "SyncMode",
-            json!({
-                "type": "string",
-                "enum": ["standard", "always", "disabled"],
-                "description": "`disabled` acknowledges writes before they are on disk: never for VM storage.",
-            }),
-        ),
-        (
-            "CreateDatasetRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "example": "tank/share"},
-                    "compression": schema_ref("Compression"),
-                    "sync": schema_ref("SyncMode"),
-                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
-                              "description": "Bytes, for the dataset with its children and snapshots."},
-                },
-            }),
-        ),
-        (
-            "CreatePlan",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["target", "commands", "warnings"],
-                "properties": {
-                    "target": {"type": "string"},
-                    "commands": {"type": "array", "items": {"type": "string"}, "description": "What ran."},
-                    "warnings": {"type": "array", "items": schema_ref("Warning")},
-                },
-            }),
-        ),
-        (
-            "UpdateDatasetRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["quota"],
-                "properties": {
-                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
-                              "description": "Bytes; null removes the quota."},
-                },
-            }),
-        ),
-        (
-            "DatasetUpdated",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "quota", "change"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "quota": nn(),
-                    "change": {"type": "string", "enum": ["unchanged", "updated"]},
-                },
-            }),
-        ),
-        (
-            "DatasetRow",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "type", "used", "available", "referenced", "volsize",
-                             "volblocksize", "compression", "sync", "quota", "refquota",
-                             "refreservation", "volmode", "recordsize", "mountpoint", "mounted",
-                             "declared"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "type": {"type": "string", "enum": ["filesystem", "volume"]},
-                    "used": n(), "available": n(), "referenced": n(),
-                    "volsize": nn(), "volblocksize": nn(),
-                    "compression": schema_ref("Compression"),
-                    "sync": schema_ref("SyncMode"),
-                    "quota": nn(), "refquota": nn(), "refreservation": n(),
-                    "volmode": {"type": "string", "enum": ["default", "full", "geom", "dev", "none"]},
-                    "recordsize": nn(),
-                    "mountpoint": {"type": "string", "nullable": true},
-                    "mounted": {"type": "boolean", "nullable": true},
-                    "declared": {"type": "boolean", "description": "In the desired state."},
-                },
-            }),
-        ),
-        (
-            "DatasetList",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["datasets"],
-                "properties": {"datasets": {"type": "array", "items": schema_ref("DatasetRow")}},
-            }),
-        ),
-        (
-            "Destroyed",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "destroyed"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "destroyed": {"type": "array", "items": {"type": "string"}},
-                },
-            }),
-        ),
-    ]
 }

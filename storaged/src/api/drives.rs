@@ -34,6 +34,7 @@ pub fn group() -> Group {
                 },
             }),
         )],
+        types: Vec::new(),
         schemas: vec![
             ("Inventory", inventory_schema()),
             ("Disk", disk_schema()),

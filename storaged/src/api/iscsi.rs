@@ -144,6 +144,7 @@ pub fn group() -> Group {
                 }),
             ),
         ],
+        types: Vec::new(),
         schemas: vec![
             applied_schema(),
             (

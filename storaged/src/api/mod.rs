@@ -119,8 +119,11 @@ pub struct Group {
     pub name: &'static str,
     pub description: &'static str,
     pub endpoints: Vec<Endpoint>,
-    /// `components.schemas` entries: (name, JSON Schema).
+    /// Hand-written `components.schemas` entries: (name, JSON Schema).
     pub schemas: Vec<(&'static str, Value)>,
+    /// The request and answer types the operations name, for the
+    /// generated `components.schemas`.
+    pub types: Vec<openapi::TypeSchema>,
 }
 
 /// Every endpoint group, in the order the document lists them.

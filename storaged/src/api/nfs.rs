@@ -106,6 +106,7 @@ pub fn group() -> Group {
             ),
         ],
         // SharingApplied is defined once, by the iscsi group.
+        types: Vec::new(),
         schemas: vec![
             (
                 "NfsExport",

@@ -1,14 +1,83 @@
 //! The OpenAPI 3 document of the API, assembled from the same endpoint
 //! groups the router is built from. Each endpoint brings its own Operation
 //! Object; this module adds what every operation shares (tags, security,
-//! the login, parameter and request-body error answers) and the shared
-//! schemas.
+//! the login, parameter and request-body error answers) and the schemas,
+//! generated from the request and answer types themselves (their serde
+//! attributes and doc comments), so a type and its schema cannot disagree.
+
+mod scalars;
 
 use std::sync::OnceLock;
 
+use schemars::generate::{Contract, SchemaGenerator, SchemaSettings};
+use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 
 use super::{groups, Access, PREFIX};
+
+/// A type whose schema goes into `components.schemas`, named by
+/// `JsonSchema::schema_name`, with the schemas of the types it holds.
+pub struct TypeSchema {
+    direction: Direction,
+    add: fn(&mut SchemaGenerator),
+}
+
+enum Direction {
+    Request,
+    Response,
+}
+
+/// A request body: its schema is what serde reads, so a
+/// `#[serde(default)]` field is optional.
+pub fn request<T: JsonSchema>() -> TypeSchema {
+    TypeSchema {
+        direction: Direction::Request,
+        add: |generator| {
+            generator.subschema_for::<T>();
+        },
+    }
+}
+
+/// An answer: its schema is what serde writes, so every field that is
+/// always written is required.
+pub fn response<T: JsonSchema>() -> TypeSchema {
+    TypeSchema {
+        direction: Direction::Response,
+        add: |generator| {
+            generator.subschema_for::<T>();
+        },
+    }
+}
+
+/// The generated `components.schemas`: requests and answers come from
+/// generators of their own contract; a type used both ways (an enum, a
+/// name) must come out the same from both.
+fn generated_schemas(types: impl IntoIterator<Item = TypeSchema>) -> Map<String, Value> {
+    let generator = |contract| {
+        SchemaSettings::openapi3()
+            .with(|s| s.contract = contract)
+            .into_generator()
+    };
+    let mut requests = generator(Contract::Deserialize);
+    let mut responses = generator(Contract::Serialize);
+    for schema in types {
+        match schema.direction {
+            Direction::Request => (schema.add)(&mut requests),
+            Direction::Response => (schema.add)(&mut responses),
+        }
+    }
+    let mut schemas = responses.take_definitions(true);
+    for (name, schema) in requests.take_definitions(true) {
+        if let Some(answer) = schemas.get(&name) {
+            assert_eq!(
+                answer, &schema,
+                "schema {name} differs as a request and as an answer"
+            );
+        }
+        schemas.insert(name, schema);
+    }
+    schemas
+}
 
 /// The document, as served by `GET /api/v1/openapi.json`.
 pub fn document() -> &'static Value {
@@ -21,7 +90,9 @@ fn build() -> Value {
     let mut schemas = Map::new();
     schemas.insert("Error".into(), error_schema());
     let mut tags = Vec::new();
+    let mut types = Vec::new();
     for group in groups() {
+        types.extend(group.types);
         tags.push(json!({"name": group.name, "description": group.description}));
         for (name, schema) in group.schemas {
             let previous = schemas.insert(name.to_string(), schema);
@@ -82,6 +153,10 @@ fn build() -> Value {
                 endpoint.path
             );
         }
+    }
+    for (name, schema) in generated_schemas(types) {
+        let previous = schemas.insert(name.clone(), schema);
+        assert!(previous.is_none(), "schema {name} is defined twice");
     }
     json!({
         "openapi": "3.0.3",

@@ -188,6 +188,7 @@ pub fn group() -> Group {
                 }),
             ),
         ],
+        types: Vec::new(),
         schemas: schemas(),
     }
 }

@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::declared::Declared;
 use super::openapi::{
-    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+    error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
 use super::state::Shared;
@@ -101,39 +101,50 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: schemas(),
+        schemas: Vec::new(),
+        types: vec![
+            request::<CreateSnapshot>(),
+            request::<Rollback>(),
+            response::<SnapshotList>(),
+            response::<SnapshotDone>(),
+            response::<RolledBack>(),
+        ],
     }
 }
 
 /// `POST /snapshots`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreateSnapshotRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshot {
     pub name: SnapshotName,
 }
 
 /// `POST /snapshots/rollback`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "RollbackRequest")]
 #[serde(deny_unknown_fields)]
 pub struct Rollback {
     pub name: SnapshotName,
+    /// Destroy the snapshots newer than this one (`zfs rollback -r`).
     #[serde(default)]
     pub destroy_newer: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Snapshot")]
 pub struct SnapshotDone {
     pub name: SnapshotName,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RolledBack {
     pub name: SnapshotName,
     /// The newer snapshots destroyed on the way.
     pub destroyed: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SnapshotList {
     pub snapshots: Vec<SnapshotRow>,
 }
@@ -290,79 +301,4 @@ async fn destroy(
         })
         .await??;
     Ok(Json(done))
-}
-
-fn schemas() -> Vec<(&'static str, Value)> {
-    let n = || json!({"type": "integer", "minimum": 0});
-    let name = || json!({"type": "string", "example": "tank/vm1@before-upgrade"});
-    vec![
-        (
-            "SnapshotRow",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "dataset", "snapshot", "used", "referenced", "created"],
-                "properties": {
-                    "name": name(),
-                    "dataset": {"type": "string", "example": "tank/vm1"},
-                    "snapshot": {"type": "string", "example": "before-upgrade"},
-                    "used": n(),
-                    "referenced": n(),
-                    "created": {"type": "integer", "description": "Seconds since the Unix epoch."},
-                },
-            }),
-        ),
-        (
-            "SnapshotList",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["snapshots"],
-                "properties": {"snapshots": {"type": "array", "items": schema_ref("SnapshotRow")}},
-            }),
-        ),
-        (
-            "CreateSnapshotRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {"name": name()},
-            }),
-        ),
-        (
-            "RollbackRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {
-                    "name": name(),
-                    "destroy_newer": {"type": "boolean", "default": false,
-                                      "description": "Destroy the snapshots newer than this one (`zfs rollback -r`)."},
-                },
-            }),
-        ),
-        (
-            "Snapshot",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {"name": name()},
-            }),
-        ),
-        (
-            "RolledBack",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "destroyed"],
-                "properties": {
-                    "name": name(),
-                    "destroyed": {"type": "array", "items": {"type": "string"}},
-                },
-            }),
-        ),
-    ]
 }

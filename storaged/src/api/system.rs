@@ -41,6 +41,7 @@ pub fn group() -> Group {
                 }),
             ),
         ],
+        types: Vec::new(),
         schemas: vec![("Status", status_schema()), ("Image", image_schema())],
     }
 }

@@ -112,6 +112,7 @@ pub fn group() -> Group {
                 }),
             ),
         ],
+        types: Vec::new(),
         schemas: vec![
             (
                 "UpgradeStatus",

@@ -74,10 +74,13 @@ impl ZvolSpec {
 }
 
 /// What creating a dataset or zvol will do (or did).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "CreatePlan")]
 pub struct Plan {
     pub target: String,
+    /// What ran.
     #[serde(serialize_with = "ser::commands")]
+    #[schemars(with = "Vec<String>")]
     pub commands: Vec<CommandLine>,
     pub warnings: Vec<Warning>,
 }

@@ -26,18 +26,6 @@ pub(super) fn schemas() -> Vec<(&'static str, Value)> {
                    "description": "As zpool prints it: ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, UNAVAIL, SUSPENDED, ..."}),
         ),
         (
-            "Warning",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["kind", "message"],
-                "properties": {
-                    "kind": {"type": "string", "enum": ["no_redundancy", "thin_provisioned", "sync_disabled"]},
-                    "message": {"type": "string", "description": "In plain words, for the admin."},
-                },
-            }),
-        ),
-        (
             "CreatePoolRequest",
             json!({
                 "type": "object",
