@@ -76,7 +76,33 @@ fn generated_schemas(types: impl IntoIterator<Item = TypeSchema>) -> Map<String,
         }
         schemas.insert(name, schema);
     }
+    for schema in schemas.values_mut() {
+        nullable_refs(schema);
+    }
     schemas
+}
+
+/// schemars writes an `Option` of a named type as `anyOf` the type and a
+/// null-only schema; OpenAPI 3.0 says the same as `allOf` the type with
+/// `nullable`, which generators read better (and 3.0 ignores siblings of
+/// a `$ref`, so `nullable` cannot sit next to it).
+fn nullable_refs(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let null_only = json!({"enum": [null], "nullable": true});
+            if let Some(Value::Array(any_of)) = object.get("anyOf") {
+                if any_of.len() == 2 && any_of[1] == null_only {
+                    let named = any_of[0].clone();
+                    object.remove("anyOf");
+                    object.insert("allOf".into(), json!([named]));
+                    object.insert("nullable".into(), json!(true));
+                }
+            }
+            object.values_mut().for_each(nullable_refs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_refs),
+        _ => {}
+    }
 }
 
 /// The document, as served by `GET /api/v1/openapi.json`.

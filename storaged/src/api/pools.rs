@@ -17,14 +17,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod disks;
-mod schemas;
 
 pub use disks::{check_disks, DiskRefusal, RefusedDisk};
-use schemas::schemas;
 
 use super::declared::Declared;
 use super::drives::inventory;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::drives::Verdict;
@@ -188,26 +188,39 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        types: Vec::new(),
-        schemas: schemas(),
+        schemas: Vec::new(),
+        types: vec![
+            request::<CreatePool>(),
+            request::<ImportPool>(),
+            request::<DestroyPool>(),
+            response::<PoolCreated>(),
+            response::<PoolList>(),
+            response::<PoolDetail>(),
+            response::<PoolImported>(),
+            response::<PoolExported>(),
+            response::<PoolScrub>(),
+            response::<PoolDestroyed>(),
+        ],
     }
 }
 
 /// `POST /pools`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreatePoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreatePool {
     pub name: PoolName,
     pub layout: Layout,
     /// In vdev order.
     pub disks: Vec<DiskId>,
-    /// Disks of `disks` to take even though their verdict is not `usable`.
+    /// Ids of `disks` to take although their verdict is not `usable`
+    /// (never `boot-medium`); what they hold is overwritten.
     #[serde(default)]
     pub force: Vec<DiskId>,
 }
 
 /// A member taken past its verdict because `force` named it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ForcedDisk {
     pub id: DiskId,
     pub verdict: Verdict,
@@ -215,7 +228,7 @@ pub struct ForcedDisk {
 
 /// The answer to `POST /pools`: the plan that ran, and which disks were
 /// forced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolCreated {
     #[serde(flatten)]
     pub plan: PoolPlan,
@@ -223,7 +236,7 @@ pub struct PoolCreated {
 }
 
 /// One row of `GET /pools`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PoolSummary {
     pub name: String,
     pub declared: bool,
@@ -241,13 +254,13 @@ pub struct PoolSummary {
     pub fragmentation_percent: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolList {
     pub pools: Vec<PoolSummary>,
 }
 
 /// `GET /pools/{pool}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolDetail {
     #[serde(flatten)]
     pub status: PoolStatus,
@@ -257,7 +270,8 @@ pub struct PoolDetail {
 }
 
 /// `POST /pools/{pool}/import`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ImportPoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ImportPool {
     /// Import even if the pool looks in use by another system (`-f`).
@@ -265,35 +279,36 @@ pub struct ImportPool {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolImported {
     pub pool: PoolName,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolExported {
     pub pool: PoolName,
     /// Always true: an export does not undeclare.
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolScrub {
     pub pool: PoolName,
     pub outcome: ScrubOutcome,
 }
 
 /// `DELETE /pools/{pool}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DestroyPoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct DestroyPool {
     /// The pool's name again.
     pub confirm: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PoolDestroyed {
     pub pool: PoolName,
     /// Whether the pool was declared (and so is no longer).

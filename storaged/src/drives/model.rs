@@ -8,7 +8,7 @@ use super::probe::Signature;
 use crate::names::DiskId;
 
 /// Every whole disk the kernel sees, sorted by id (disks without one last).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Inventory {
     pub disks: Vec<Disk>,
 }
@@ -28,7 +28,7 @@ impl Inventory {
 }
 
 /// One whole disk and what storaged thinks of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Disk {
     /// The `/dev/disk/by-id` name; `None` when udev gave the disk none.
     pub id: Option<DiskId>,
@@ -103,7 +103,7 @@ impl Serialize for DevNum {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     Nvme,
@@ -133,7 +133,9 @@ impl fmt::Display for Transport {
 /// a disk gets the first one that applies, and every finding goes into its
 /// reasons. Forcing past a verdict is the pool's decision, not this
 /// module's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Holds the system ironstor runs from.
@@ -168,7 +170,7 @@ impl fmt::Display for Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Partition {
     pub kernel_name: String,
     pub devnum: DevNum,
@@ -186,7 +188,7 @@ pub struct Partition {
     pub holders: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct NvmeInfo {
     /// The controller's kernel name, `nvme0`.
     pub controller: String,
@@ -196,7 +198,7 @@ pub struct NvmeInfo {
 }
 
 /// The PCIe link between the drive and its upstream port.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct PcieLink {
     /// GT/s per lane; `None` when the kernel says `Unknown`.
     pub speed_gts: Option<f64>,

@@ -119,7 +119,8 @@ impl DesiredState {
 
 /// A pool the admin asked for. Creating it is an explicit API request; at
 /// boot a declared pool is only ever imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DeclaredPool")]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     pub name: PoolName,

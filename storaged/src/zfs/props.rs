@@ -40,7 +40,7 @@ fn bad(property: &'static str, value: &str) -> BadValue {
 }
 
 /// How the disks of a new pool are arranged: one top-level vdev.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// Every disk adds capacity; any one failing loses the pool.

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
+use crate::drives::DevNum;
 use crate::lio::{ApplianceId, Iqn, Portal};
 use crate::names::{DatasetName, DiskId, PoolName, SnapshotName};
 use crate::nfs::Client;
@@ -45,6 +46,7 @@ inline_string!(
     AccountName => "alice",
     Workgroup => "WORKGROUP",
     Password => "correct horse battery staple",
+    DevNum => "259:0",
 );
 
 impl JsonSchema for Compression {

@@ -10,7 +10,7 @@ use super::{ParseError, PoolListRow};
 use crate::zfs::props::Health;
 
 /// Read, write and checksum error counts of a vdev.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct VdevErrors {
     pub read: u64,
     pub write: u64,
@@ -24,7 +24,8 @@ impl VdevErrors {
 }
 
 /// One vdev of `zpool status`, with its children.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Vdev")]
 pub struct VdevStatus {
     /// `mirror-0`, `raidz2-0`, or a disk's by-id name.
     pub name: String,
@@ -41,7 +42,7 @@ pub struct VdevStatus {
     pub children: Vec<VdevStatus>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanFunction {
     None,
@@ -51,7 +52,7 @@ pub enum ScanFunction {
     Other,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanState {
     None,
@@ -63,7 +64,8 @@ pub enum ScanState {
 }
 
 /// The last or current scrub or resilver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Scan")]
 pub struct ScanStatus {
     pub function: ScanFunction,
     pub state: ScanState,
@@ -97,7 +99,7 @@ pub struct StatusReport {
 
 /// A pool's capacity, health and vdev tree: `zpool list` and `zpool status`
 /// together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PoolStatus {
     pub name: String,
     pub health: Health,
