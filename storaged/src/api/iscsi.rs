@@ -9,8 +9,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
-use super::shares::{applied_schema, apply_and_commit, redact_secrets, Applied};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
+use super::shares::{apply_and_commit, redact_secrets, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::lio::{esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Target};
@@ -144,32 +146,12 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        types: Vec::new(),
+        types: vec![
+            request::<Target>(),
+            request::<DiscoveryChap>(),
+            response::<Applied>(),
+        ],
         schemas: vec![
-            applied_schema(),
-            (
-                "IscsiTarget",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["iqn", "portals", "access"],
-                    "properties": {
-                        "iqn": {"type": "string", "example": "iqn.2026-11.org.ironstor:vmware"},
-                        "portals": {"type": "array", "items": {"type": "string", "example": "10.0.10.5:3260"}},
-                        "luns": {"type": "array", "items": {
-                            "type": "object",
-                            "required": ["number", "zvol"],
-                            "properties": {
-                                "number": {"type": "integer"},
-                                "zvol": {"type": "string", "example": "tank/vm1"},
-                                "block_size": {"type": "integer", "enum": [512, 4096], "default": 512},
-                                "read_only": {"type": "boolean", "default": false},
-                            },
-                        }},
-                        "access": {"type": "object", "description": "`mode` initiators (with `acls`) or allow_all (with optional `chap`)."},
-                    },
-                }),
-            ),
             (
                 "IscsiTargetView",
                 json!({"type": "object", "description": "The target as declared (secrets hidden), each LUN's serial and naa, and esxcli lines."}),
@@ -177,10 +159,6 @@ pub fn group() -> Group {
             (
                 "IscsiTargetList",
                 json!({"type": "object", "properties": {"targets": {"type": "array", "items": {"$ref": "#/components/schemas/IscsiTargetView"}}}}),
-            ),
-            (
-                "DiscoveryChapRequest",
-                json!({"type": "object", "additionalProperties": false, "properties": {"chap": {"type": ["object", "null"]}}}),
             ),
             (
                 "IscsiSessionList",
@@ -373,8 +351,9 @@ async fn destroy(
     Ok(Json(applied))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DiscoveryChapRequest")]
 struct DiscoveryChap {
     chap: Option<Chap>,
 }

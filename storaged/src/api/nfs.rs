@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 
 use super::datasets::name_param;
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
@@ -105,25 +107,8 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        // SharingApplied is defined once, by the iscsi group.
-        types: Vec::new(),
+        types: vec![request::<NfsExport>(), response::<Applied>()],
         schemas: vec![
-            (
-                "NfsExport",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["dataset", "clients"],
-                    "properties": {
-                        "dataset": {"type": "string", "example": "tank/share"},
-                        "clients": {"type": "array", "items": {"type": "string", "example": "10.0.10.0/24"}},
-                        "access": {"type": "string", "enum": ["ro", "rw"], "default": "ro"},
-                        "squash": {"type": "string", "enum": ["root_squash", "no_root_squash", "all_squash"], "default": "root_squash"},
-                        "writes": {"type": "string", "enum": ["sync", "async"], "default": "sync"},
-                        "insecure": {"type": "boolean", "default": false, "description": "Accept unprivileged source ports (clients behind NAT)."},
-                    },
-                }),
-            ),
             (
                 "NfsExportList",
                 json!({"type": "object", "properties": {"exports": {"type": "array", "items": {"type": "object"}}, "warnings": {"type": "array", "items": {"type": "string"}}}}),

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
@@ -145,39 +147,16 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        // SharingApplied is defined once, by the iscsi group.
-        types: Vec::new(),
+        types: vec![
+            request::<SmbShare>(),
+            request::<NewUser>(),
+            request::<NewPassword>(),
+            response::<Applied>(),
+        ],
         schemas: vec![
-            (
-                "SmbShare",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["name", "dataset"],
-                    "properties": {
-                        "name": {"type": "string", "example": "media"},
-                        "dataset": {"type": "string", "example": "tank/media"},
-                        "read_only": {"type": "boolean", "default": false},
-                        "valid_users": {"type": "array", "items": {"type": "string"}},
-                        "valid_groups": {"type": "array", "items": {"type": "string"}},
-                        "guest_ok": {"type": "boolean", "default": false},
-                        "comment": {"type": "string"},
-                    },
-                }),
-            ),
             (
                 "SmbShareList",
                 json!({"type": "object", "properties": {"shares": {"type": "array", "items": {"type": "object"}}}}),
-            ),
-            (
-                "SmbUserRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["name", "password"],
-                       "properties": {"name": {"type": "string"}, "password": {"type": "string", "format": "password"}}}),
-            ),
-            (
-                "SmbPasswordRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["password"],
-                       "properties": {"password": {"type": "string", "format": "password"}}}),
             ),
             (
                 "SmbUserList",
@@ -315,15 +294,17 @@ fn conf() -> &'static std::path::Path {
     std::path::Path::new(SMB_CONF_FILE)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SmbUserRequest")]
 struct NewUser {
     name: AccountName,
     password: Password,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SmbPasswordRequest")]
 struct NewPassword {
     password: Password,
 }

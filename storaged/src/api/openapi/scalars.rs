@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 
 use crate::drives::DevNum;
-use crate::lio::{ApplianceId, Iqn, Portal};
+use crate::lio::{ApplianceId, BlockSize, Iqn, Portal};
 use crate::names::{DatasetName, DiskId, PoolName, SnapshotName};
 use crate::nfs::Client;
 use crate::samba::{AccountName, Password, ShareName, Workgroup};
@@ -45,9 +45,36 @@ inline_string!(
     ShareName => "media",
     AccountName => "alice",
     Workgroup => "WORKGROUP",
-    Password => "correct horse battery staple",
     DevNum => "259:0",
 );
+
+impl JsonSchema for Password {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Password".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "format": "password"})
+    }
+}
+
+impl JsonSchema for BlockSize {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "BlockSize".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "enum": [512, 4096],
+            "description": "The logical block size the LUN reports: 512 (what VMFS expects) or 4096.",
+        })
+    }
+}
 
 impl JsonSchema for Compression {
     fn schema_name() -> Cow<'static, str> {
