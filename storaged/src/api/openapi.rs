@@ -114,9 +114,8 @@ pub fn document() -> &'static Value {
 fn build() -> Value {
     let mut paths = Map::new();
     let mut schemas = Map::new();
-    schemas.insert("Error".into(), error_schema());
     let mut tags = Vec::new();
-    let mut types = Vec::new();
+    let mut types = vec![response::<super::ErrorBody>()];
     for group in groups() {
         types.extend(group.types);
         tags.push(json!({"name": group.name, "description": group.description}));
@@ -262,24 +261,4 @@ pub fn json_response(description: &str, schema: &str) -> Value {
 /// An error answer (the `Error` schema).
 pub fn error_response(description: &str) -> Value {
     json_response(description, "Error")
-}
-
-fn error_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["error"],
-        "additionalProperties": false,
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "additionalProperties": false,
-                "properties": {
-                    "code": {"type": "string", "description": "Stable machine-readable code.", "example": "invalid_request"},
-                    "message": {"type": "string", "description": "What went wrong, for people."},
-                    "field": {"type": "string", "description": "The request field at fault, when there is one.", "example": "password"},
-                },
-            },
-        },
-    })
 }

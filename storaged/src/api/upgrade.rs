@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::openapi::{error_response, json_request, json_response, query_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, query_parameter, request, response,
+};
 use super::query::Query;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
 use crate::upgrade::install::{InstallOptions, Installed, Source};
@@ -112,37 +114,12 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        types: Vec::new(),
-        schemas: vec![
-            (
-                "UpgradeStatus",
-                json!({"type": "object", "required": ["booted", "active", "next", "tries", "blessed", "slots", "progress", "last_outcome", "problem"],
-                "properties": {
-                    "booted": {"type": "string", "nullable": true, "enum": ["a", "b", "net"]},
-                    "active": {"type": "string", "nullable": true},
-                    "next": {"type": "string", "nullable": true},
-                    "tries": {"type": "integer", "nullable": true},
-                    "blessed": {"type": "boolean"},
-                    "slots": {"type": "array", "items": {"type": "object"}},
-                    "progress": {"type": "object", "properties": {"phase": {"type": "string", "enum": ["idle", "verifying", "writing", "installed", "failed"]}}},
-                    "last_outcome": {"type": "object", "nullable": true},
-                    "problem": {"type": "string", "nullable": true},
-                }}),
-            ),
-            (
-                "Installed",
-                json!({"type": "object", "required": ["slot", "image", "version", "tries", "message"],
-                "properties": {"slot": {"type": "string"}, "image": {"type": "string"}, "version": {"type": "string"}, "tries": {"type": "integer"}, "message": {"type": "string"}}}),
-            ),
-            (
-                "InstallRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["path"],
-                "properties": {"path": {"type": "string", "example": "/var/tmp/update.bundle"}, "force": {"type": "boolean"}, "tries": {"type": "integer", "minimum": 1, "maximum": 9}}}),
-            ),
-            (
-                "Message",
-                json!({"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}),
-            ),
+        schemas: Vec::new(),
+        types: vec![
+            request::<InstallRequest>(),
+            response::<UpgradeStatus>(),
+            response::<Installed>(),
+            response::<Message>(),
         ],
     }
 }
@@ -287,12 +264,17 @@ async fn upload(
     Ok(Json(result??))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InstallRequest {
+    /// A bundle already on the appliance (local socket only).
+    #[schemars(example = &"/var/tmp/update.bundle")]
     path: PathBuf,
+    /// Install even a version that is not newer.
     #[serde(default)]
     force: bool,
+    /// How many boots the new slot gets to become healthy.
+    #[schemars(range(min = 1, max = 9))]
     tries: Option<u32>,
 }
 
@@ -322,7 +304,7 @@ async fn install_file(
     Ok(Json(result?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Message {
     message: String,
 }
