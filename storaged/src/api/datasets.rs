@@ -166,7 +166,7 @@ pub struct UpdateDataset {
     pub quota: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct DatasetUpdated {
     pub name: DatasetName,
     pub quota: Option<u64>,
@@ -174,7 +174,7 @@ pub struct DatasetUpdated {
 }
 
 /// A dataset or volume on the machine, and whether it is declared.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 #[schemars(rename = "DatasetRow")]
 pub struct Listed {
     #[serde(flatten)]
@@ -183,13 +183,13 @@ pub struct Listed {
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct DatasetList {
     pub datasets: Vec<Listed>,
 }
 
 /// What a destroy removed.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Destroyed {
     pub name: DatasetName,
     /// Everything `zfs destroy` took: the object, its children and

@@ -220,7 +220,7 @@ pub struct CreatePool {
 }
 
 /// A member taken past its verdict because `force` named it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct ForcedDisk {
     pub id: DiskId,
     pub verdict: Verdict,
@@ -228,7 +228,7 @@ pub struct ForcedDisk {
 
 /// The answer to `POST /pools`: the plan that ran, and which disks were
 /// forced.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolCreated {
     #[serde(flatten)]
     pub plan: PoolPlan,
@@ -236,7 +236,7 @@ pub struct PoolCreated {
 }
 
 /// One row of `GET /pools`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolSummary {
     pub name: String,
     pub declared: bool,
@@ -254,13 +254,13 @@ pub struct PoolSummary {
     pub fragmentation_percent: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolList {
     pub pools: Vec<PoolSummary>,
 }
 
 /// `GET /pools/{pool}`.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolDetail {
     #[serde(flatten)]
     pub status: PoolStatus,
@@ -279,21 +279,21 @@ pub struct ImportPool {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolImported {
     pub pool: PoolName,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolExported {
     pub pool: PoolName,
     /// Always true: an export does not undeclare.
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolScrub {
     pub pool: PoolName,
     pub outcome: ScrubOutcome,
@@ -308,7 +308,7 @@ pub struct DestroyPool {
     pub confirm: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolDestroyed {
     pub pool: PoolName,
     /// Whether the pool was declared (and so is no longer).

@@ -131,20 +131,20 @@ pub struct Rollback {
     pub destroy_newer: bool,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 #[schemars(rename = "Snapshot")]
 pub struct SnapshotDone {
     pub name: SnapshotName,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct RolledBack {
     pub name: SnapshotName,
     /// The newer snapshots destroyed on the way.
     pub destroyed: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct SnapshotList {
     pub snapshots: Vec<SnapshotRow>,
 }

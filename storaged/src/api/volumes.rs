@@ -156,14 +156,14 @@ pub struct UpdateVolume {
     pub shrink: bool,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct VolumeUpdated {
     pub name: DatasetName,
     pub size: u64,
     pub change: Change,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct VolumeList {
     pub volumes: Vec<Listed>,
 }

@@ -134,7 +134,17 @@ impl fmt::Display for Transport {
 /// reasons. Forcing past a verdict is the pool's decision, not this
 /// module's.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+    serde::Deserialize,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {

@@ -78,6 +78,13 @@ impl Ctl<'_> {
     }
 }
 
+/// An answer read into the API's own type, for the text. `--json` prints
+/// the answer as the server sent it, so this never changes what it shows.
+pub fn typed<T: serde::de::DeserializeOwned>(answer: &Value) -> anyhow::Result<T> {
+    T::deserialize(answer)
+        .map_err(|e| anyhow::anyhow!("storaged's answer is not what this storagectl expects: {e}"))
+}
+
 /// Where passwords come from.
 pub trait Input {
     /// One line, without echo when typed at a terminal.
