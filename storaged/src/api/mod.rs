@@ -59,6 +59,7 @@ use axum::Router;
 use serde_json::Value;
 
 pub use access::{session_token, Peer, SESSION_COOKIE};
+pub use auth::{LoginRequest, SessionBody, SetupRequest, SetupState};
 pub use error::{ApiError, ErrorBody};
 pub use json::ApiJson;
 pub use state::{AppState, Shared};

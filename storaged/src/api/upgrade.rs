@@ -304,9 +304,10 @@ async fn install_file(
     Ok(Json(result?))
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-struct Message {
-    message: String,
+/// The answer to a rollback or an install that only has something to say.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Message {
+    pub message: String,
 }
 
 async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError> {

@@ -30,7 +30,17 @@ const DDF_MAGIC: [u8; 4] = [0xde, 0x11, 0xde, 0x11];
 const IMSM_SIGNATURE: &[u8] = b"Intel Raid ISM Cfg Sig. ";
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+    serde::Deserialize,
 )]
 #[schemars(rename = "DiskSignature")]
 #[serde(rename_all = "kebab-case")]

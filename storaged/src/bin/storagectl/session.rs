@@ -1,6 +1,7 @@
 //! `setup`, `login` and `logout`.
 
 use serde_json::json;
+use storaged::api::SessionBody;
 
 use crate::cli::{LoginArgs, LogoutArgs, SetupArgs};
 use crate::Ctl;
@@ -36,11 +37,11 @@ pub fn login(ctl: &mut Ctl<'_>, args: LoginArgs) -> anyhow::Result<()> {
     if ctl.json {
         return ctl.print_json(&answer);
     }
-    let token = answer["token"].as_str().unwrap_or_default();
-    let expires = answer["expires_in"].as_u64().unwrap_or_default();
+    let session: SessionBody = crate::typed(&answer)?;
     ctl.print(&format!(
-        "{token}\n(send as \"Authorization: Bearer <token>\"; expires in {})\n",
-        crate::table::duration(expires)
+        "{}\n(send as \"Authorization: Bearer <token>\"; expires in {})\n",
+        session.token,
+        crate::table::duration(session.expires_in)
     ))
 }
 
