@@ -82,7 +82,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<SetupRequest>(),
             request::<LoginRequest>(),

@@ -127,7 +127,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<CreateDataset>(),
             request::<UpdateDataset>(),

@@ -34,7 +34,6 @@ pub fn group() -> Group {
                 },
             }),
         )],
-        schemas: Vec::new(),
         types: vec![response::<Inventory>()],
     }
 }

@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::declared::Declared;
@@ -15,7 +15,9 @@ use super::openapi::{
 use super::shares::{apply_and_commit, redact_secrets, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
-use crate::lio::{esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Target};
+use crate::lio::{self, esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Portal, Target};
+use crate::names::DatasetName;
+use crate::sharing::sessions::IscsiSession;
 use crate::state::MutationError;
 
 /// The software iSCSI adapter name the `esxcli` lines use; the admin
@@ -150,22 +152,60 @@ pub fn group() -> Group {
             request::<Target>(),
             request::<DiscoveryChap>(),
             response::<Applied>(),
-        ],
-        schemas: vec![
-            (
-                "IscsiTargetView",
-                json!({"type": "object", "description": "The target as declared (secrets hidden), each LUN's serial and naa, and esxcli lines."}),
-            ),
-            (
-                "IscsiTargetList",
-                json!({"type": "object", "properties": {"targets": {"type": "array", "items": {"$ref": "#/components/schemas/IscsiTargetView"}}}}),
-            ),
-            (
-                "IscsiSessionList",
-                json!({"type": "object", "properties": {"sessions": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+            response::<IscsiTargetList>(),
+            response::<IscsiTargetView>(),
+            response::<IscsiSessionList>(),
         ],
     }
+}
+
+/// `GET /iscsi/targets`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiTargetList {
+    pub targets: Vec<IscsiTargetView>,
+}
+
+/// One target as declared, CHAP secrets shown as `********`, with each
+/// LUN's identity and the esxcli lines that add it to an ESXi host.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiTargetView {
+    pub iqn: Iqn,
+    pub portals: Vec<Portal>,
+    pub luns: Vec<LunView>,
+    pub access: lio::Access,
+    pub esxcli: EsxcliView,
+}
+
+/// A LUN with the identity ESXi sees.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LunView {
+    pub number: u16,
+    pub zvol: DatasetName,
+    /// 512 or 4096.
+    pub block_size: u32,
+    pub read_only: bool,
+    /// Derived from the appliance id and the zvol's name; null until the
+    /// appliance has an id.
+    pub serial: Option<String>,
+    /// The NAA WWN, derived like the serial.
+    pub naa: Option<String>,
+}
+
+/// The esxcli lines for this target (CHAP left out).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EsxcliView {
+    /// The adapter name the lines use, to be replaced by the host's own.
+    pub adapter_placeholder: String,
+    pub dynamic_discovery: Vec<String>,
+    pub static_discovery: Vec<String>,
+    pub rescan: String,
+    pub claim_rule: String,
+}
+
+/// `GET /iscsi/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiSessionList {
+    pub sessions: Vec<IscsiSession>,
 }
 
 fn iqn_param(raw: &str) -> Result<Iqn, ApiError> {

@@ -62,6 +62,7 @@ pub use access::{session_token, Peer, SESSION_COOKIE};
 pub use auth::{LoginRequest, SessionBody, SetupRequest, SetupState};
 pub use error::{ApiError, ErrorBody};
 pub use json::ApiJson;
+pub use shares::Applied;
 pub use state::{AppState, Shared};
 pub use system::{ImageInfo, Status};
 
@@ -120,8 +121,6 @@ pub struct Group {
     pub name: &'static str,
     pub description: &'static str,
     pub endpoints: Vec<Endpoint>,
-    /// Hand-written `components.schemas` entries: (name, JSON Schema).
-    pub schemas: Vec<(&'static str, Value)>,
     /// The request and answer types the operations name, for the
     /// generated `components.schemas`.
     pub types: Vec<openapi::TypeSchema>,

@@ -4,6 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::datasets::name_param;
@@ -15,6 +18,7 @@ use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::nfs;
+use crate::sharing::sessions::NfsClient;
 use crate::state::{dataset_path, MutationError, NfsExport};
 
 fn dataset_parameter() -> Value {
@@ -107,18 +111,38 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        types: vec![request::<NfsExport>(), response::<Applied>()],
-        schemas: vec![
-            (
-                "NfsExportList",
-                json!({"type": "object", "properties": {"exports": {"type": "array", "items": {"type": "object"}}, "warnings": {"type": "array", "items": {"type": "string"}}}}),
-            ),
-            (
-                "NfsClientList",
-                json!({"type": "object", "properties": {"clients": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+        types: vec![
+            request::<NfsExport>(),
+            response::<Applied>(),
+            response::<NfsExportList>(),
+            response::<NfsClientList>(),
         ],
     }
+}
+
+/// `GET /nfs/exports`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsExportList {
+    pub exports: Vec<NfsExportView>,
+    /// Legal but risky choices (async, insecure), in words.
+    pub warnings: Vec<String>,
+}
+
+/// An export as declared, with where it is served from.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsExportView {
+    #[serde(flatten)]
+    pub export: NfsExport,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+    /// The `fsid` the export is given, stable across reboots.
+    pub fsid: String,
+}
+
+/// `GET /nfs/clients`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsClientList {
+    pub clients: Vec<NfsClient>,
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {

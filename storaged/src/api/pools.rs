@@ -188,7 +188,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<CreatePool>(),
             request::<ImportPool>(),

@@ -11,7 +11,7 @@ use crate::sharing::{SharingError, SharingReport};
 use crate::state::DesiredState;
 
 /// The answer to a sharing change.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 #[schemars(rename = "SharingApplied")]
 pub struct Applied {
     /// What storaged changed on the machine.

@@ -5,7 +5,9 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
-use serde::Deserialize;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::declared::Declared;
@@ -16,6 +18,7 @@ use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::samba::{self, AccountName, Password, SambaError, ShareName, SMB_CONF_FILE};
+use crate::sharing::sessions::SmbSession;
 use crate::state::{dataset_path, MutationError, SmbShare};
 
 fn share_parameter() -> Value {
@@ -152,22 +155,47 @@ pub fn group() -> Group {
             request::<NewUser>(),
             request::<NewPassword>(),
             response::<Applied>(),
-        ],
-        schemas: vec![
-            (
-                "SmbShareList",
-                json!({"type": "object", "properties": {"shares": {"type": "array", "items": {"type": "object"}}}}),
-            ),
-            (
-                "SmbUserList",
-                json!({"type": "object", "properties": {"users": {"type": "array", "items": {"type": "object"}}}}),
-            ),
-            (
-                "SmbSessionList",
-                json!({"type": "object", "properties": {"sessions": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+            response::<SmbShareList>(),
+            response::<SmbUserList>(),
+            response::<SmbSessionList>(),
         ],
     }
+}
+
+/// `GET /smb/shares`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbShareList {
+    pub shares: Vec<SmbShareView>,
+}
+
+/// A share as declared, with where it is served from.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbShareView {
+    #[serde(flatten)]
+    pub share: SmbShare,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+}
+
+/// `GET /smb/users`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbUserList {
+    pub users: Vec<SmbUserView>,
+}
+
+/// A declared user; the password itself is only in Samba's passdb.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbUserView {
+    pub name: AccountName,
+    pub uid: u32,
+    /// Samba's passdb has a password for the user.
+    pub has_password: bool,
+}
+
+/// `GET /smb/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbSessionList {
+    pub sessions: Vec<SmbSession>,
 }
 
 impl From<SambaError> for ApiError {

@@ -101,7 +101,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<CreateSnapshot>(),
             request::<Rollback>(),

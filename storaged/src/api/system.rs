@@ -41,7 +41,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![response::<Status>()],
     }
 }

@@ -114,7 +114,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<InstallRequest>(),
             response::<UpgradeStatus>(),
@@ -304,7 +303,7 @@ async fn install_file(
     Ok(Json(result?))
 }
 
-/// The answer to a rollback or an install that only has something to say.
+/// The answer to a rollback or a reboot: what happened, in words.
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Message {
     pub message: String,

@@ -112,7 +112,6 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: Vec::new(),
         types: vec![
             request::<CreateVolume>(),
             request::<UpdateVolume>(),
