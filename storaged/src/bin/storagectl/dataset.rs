@@ -6,7 +6,7 @@ use storaged::zfs::{Change, Plan, Warning};
 
 use crate::cli::{DatasetCommand, Quota};
 use crate::table::{bytes, cell, size_cell, yes_no, Table};
-use crate::{encode, typed, Ctl};
+use crate::{encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -21,16 +21,14 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
             sync,
             quota,
         } => {
-            let mut body = json!({"name": name});
-            if let Some(c) = compression {
-                body["compression"] = json!(c);
-            }
-            if let Some(s) = sync {
-                body["sync"] = json!(s);
-            }
-            if let Some(q) = quota {
-                body["quota"] = json!(q);
-            }
+            let body = with_given(
+                json!({"name": name}),
+                [
+                    ("compression", compression.map(Value::from)),
+                    ("sync", sync.map(Value::from)),
+                    ("quota", quota.map(Value::from)),
+                ],
+            );
             let answer = ctl.client.post("/datasets", &body)?;
             let text = format!("Created dataset {name}.\n") + &warnings(&typed(&answer)?);
             (answer, text)

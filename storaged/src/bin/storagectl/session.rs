@@ -1,6 +1,6 @@
 //! `setup`, `login` and `logout`.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use storaged::api::SessionBody;
 
 use crate::cli::{LoginArgs, LogoutArgs, SetupArgs};
@@ -15,10 +15,10 @@ pub fn setup(ctl: &mut Ctl<'_>, args: SetupArgs) -> anyhow::Result<()> {
             "the two passwords differ; nothing was changed"
         );
     }
-    let mut body = json!({ "password": password });
-    if let Some(token) = args.token {
-        body["token"] = json!(token);
-    }
+    let body = crate::with_given(
+        json!({ "password": password }),
+        [("token", args.token.map(Value::from))],
+    );
     let answer = ctl.client.post("/setup", &body)?;
     if ctl.json {
         return ctl.print_json(&answer);

@@ -1,6 +1,6 @@
 //! `volume list|create|resize|destroy`.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use storaged::api::datasets::Listed;
 use storaged::api::volumes::{VolumeList, VolumeUpdated};
 use storaged::zfs::Change;
@@ -8,7 +8,7 @@ use storaged::zfs::Change;
 use crate::cli::VolumeCommand;
 use crate::dataset::{destroy, list_path, none_of, warnings};
 use crate::table::{bytes, cell, size_cell, yes_no, Table};
-use crate::{encode, typed, Ctl};
+use crate::{encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -25,16 +25,14 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
             sync,
             compression,
         } => {
-            let mut body = json!({"name": name, "size": size, "sparse": sparse});
-            if let Some(b) = volblocksize {
-                body["volblocksize"] = json!(b);
-            }
-            if let Some(s) = sync {
-                body["sync"] = json!(s);
-            }
-            if let Some(c) = compression {
-                body["compression"] = json!(c);
-            }
+            let body = with_given(
+                json!({"name": name, "size": size, "sparse": sparse}),
+                [
+                    ("volblocksize", volblocksize.map(Value::from)),
+                    ("sync", sync.map(Value::from)),
+                    ("compression", compression.map(Value::from)),
+                ],
+            );
             let answer = ctl.client.post("/volumes", &body)?;
             let text = format!(
                 "Created volume {name} ({}, /dev/zvol/{name}).\n",
