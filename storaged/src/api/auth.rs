@@ -26,7 +26,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Whether the admin password still has to be set",
                     "operationId": "getSetup",
-                    "responses": {"200": json_response("Setup state.", "SetupState")},
+                    "responses": {"200": json_response::<SetupState>("Setup state.")},
                 }),
             ),
             Endpoint::new(
@@ -40,7 +40,7 @@ pub fn group() -> Group {
                         start while no admin password is set; it works once. The local \
                         socket may omit it.",
                     "operationId": "setup",
-                    "requestBody": json_request("SetupRequest"),
+                    "requestBody": json_request::<SetupRequest>(),
                     "responses": {
                         "204": {"description": "The password is set; the token is used up."},
                         "403": error_response("The token is wrong or was already used."),
@@ -59,9 +59,9 @@ pub fn group() -> Group {
                     "description": "Answers a bearer token and sets it as a Secure, \
                         HttpOnly, SameSite=Strict cookie. Sessions expire.",
                     "operationId": "login",
-                    "requestBody": json_request("LoginRequest"),
+                    "requestBody": json_request::<LoginRequest>(),
                     "responses": {
-                        "200": json_response("A new session.", "Session"),
+                        "200": json_response::<SessionBody>("A new session."),
                         "401": error_response("Wrong username or password."),
                         "409": error_response("No admin password is set yet."),
                         "429": error_response("Too many failed attempts; see Retry-After."),

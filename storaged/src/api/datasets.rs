@@ -65,7 +65,7 @@ pub fn group() -> Group {
                     "operationId": "listDatasets",
                     "parameters": [pool_query_parameter("datasets")],
                     "responses": {
-                        "200": json_response("The datasets, by name.", "DatasetList"),
+                        "200": json_response::<DatasetList>("The datasets, by name."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -82,9 +82,9 @@ pub fn group() -> Group {
                         `sync` defaults to `standard`; `disabled` is allowed with a warning \
                         and never right for VM storage. Compression defaults to lz4.",
                     "operationId": "createDataset",
-                    "requestBody": json_request("CreateDatasetRequest"),
+                    "requestBody": json_request::<CreateDataset>(),
                     "responses": {
-                        "201": json_response("The dataset exists and is declared.", "CreatePlan"),
+                        "201": json_response::<Plan>("The dataset exists and is declared."),
                         "404": error_response("The pool is not imported."),
                         "409": error_response("The name is taken."),
                         "422": error_response("A bad name or value, or an undeclared parent; `field` names it."),
@@ -100,9 +100,9 @@ pub fn group() -> Group {
                     "summary": "Set or remove a dataset's quota",
                     "operationId": "updateDataset",
                     "parameters": [name_parameter("dataset", "tank/share")],
-                    "requestBody": json_request("UpdateDatasetRequest"),
+                    "requestBody": json_request::<UpdateDataset>(),
                     "responses": {
-                        "200": json_response("The quota now.", "DatasetUpdated"),
+                        "200": json_response::<DatasetUpdated>("The quota now."),
                         "404": error_response("No such dataset is declared."),
                         "409": error_response("The quota is below what the dataset uses."),
                     },
@@ -120,7 +120,7 @@ pub fn group() -> Group {
                     "operationId": "destroyDataset",
                     "parameters": [name_parameter("dataset", "tank/share"), recursive_parameter("dataset")],
                     "responses": {
-                        "200": json_response("What was destroyed.", "Destroyed"),
+                        "200": json_response::<Destroyed>("What was destroyed."),
                         "404": error_response("No such dataset is declared."),
                         "409": error_response("It has children or snapshots; ask for a recursive destroy."),
                     },

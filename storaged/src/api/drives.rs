@@ -29,7 +29,7 @@ pub fn group() -> Group {
                     pool. `reasons` says why, first the verdict's own reason.",
                 "operationId": "listDrives",
                 "responses": {
-                    "200": json_response("The inventory, sorted by id.", "Inventory"),
+                    "200": json_response::<Inventory>("The inventory, sorted by id."),
                     "500": super::openapi::error_response("sysfs or the udev database could not be read."),
                 },
             }),

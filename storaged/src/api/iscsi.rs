@@ -35,8 +35,8 @@ fn iqn_parameter() -> Value {
 pub fn group() -> Group {
     let target_answers = |ok: &str| {
         json!({
-            "200": json_response(ok, "SharingApplied"),
-            "201": json_response(ok, "SharingApplied"),
+            "200": json_response::<Applied>(ok),
+            "201": json_response::<Applied>(ok),
             "404": error_response("No such target is declared."),
             "409": error_response("A target with this IQN is declared already."),
             "422": error_response("A bad field (`field` names it, e.g. `luns[0].zvol`), or a LUN that is not a declared volume."),
@@ -57,7 +57,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared targets, with LUN identities and esxcli lines",
                     "operationId": "listIscsiTargets",
-                    "responses": {"200": json_response("The targets; CHAP secrets show as ********.", "IscsiTargetList")},
+                    "responses": {"200": json_response::<IscsiTargetList>("The targets; CHAP secrets show as ********.")},
                 }),
             ),
             Endpoint::new(
@@ -72,7 +72,7 @@ pub fn group() -> Group {
                         `{\"mode\": \"allow_all\", \"chap\": ...}`: there is no implicit default. \
                         One portal per storage address (`10.0.10.5:3260`); never `0.0.0.0` beside them.",
                     "operationId": "createIscsiTarget",
-                    "requestBody": json_request("IscsiTarget"),
+                    "requestBody": json_request::<Target>(),
                     "responses": target_answers("The target is served and declared."),
                 }),
             ),
@@ -86,7 +86,7 @@ pub fn group() -> Group {
                     "operationId": "getIscsiTarget",
                     "parameters": [iqn_parameter()],
                     "responses": {
-                        "200": json_response("The target.", "IscsiTargetView"),
+                        "200": json_response::<IscsiTargetView>("The target."),
                         "404": error_response("No such target is declared."),
                     },
                 }),
@@ -101,7 +101,7 @@ pub fn group() -> Group {
                     "description": "Only what differs is written; unchanged LUNs keep their sessions.",
                     "operationId": "replaceIscsiTarget",
                     "parameters": [iqn_parameter()],
-                    "requestBody": json_request("IscsiTarget"),
+                    "requestBody": json_request::<Target>(),
                     "responses": target_answers("The target is served as asked."),
                 }),
             ),
@@ -116,7 +116,7 @@ pub fn group() -> Group {
                     "operationId": "deleteIscsiTarget",
                     "parameters": [iqn_parameter()],
                     "responses": {
-                        "200": json_response("The target is gone.", "SharingApplied"),
+                        "200": json_response::<Applied>("The target is gone."),
                         "404": error_response("No such target is declared."),
                     },
                 }),
@@ -129,9 +129,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Set or clear the CHAP credential for SendTargets discovery",
                     "operationId": "setIscsiDiscoveryChap",
-                    "requestBody": json_request("DiscoveryChapRequest"),
+                    "requestBody": json_request::<DiscoveryChap>(),
                     "responses": {
-                        "200": json_response("Set.", "SharingApplied"),
+                        "200": json_response::<Applied>("Set."),
                         "422": error_response("A bad user or secret (12-16 characters)."),
                     },
                 }),
@@ -144,7 +144,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Logged-in initiators",
                     "operationId": "listIscsiSessions",
-                    "responses": {"200": json_response("Sessions, by target.", "IscsiSessionList")},
+                    "responses": {"200": json_response::<IscsiSessionList>("Sessions, by target.")},
                 }),
             ),
         ],

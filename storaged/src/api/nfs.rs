@@ -32,8 +32,8 @@ fn dataset_parameter() -> Value {
 pub fn group() -> Group {
     let put_answers = |ok: &str| {
         json!({
-            "200": json_response(ok, "SharingApplied"),
-            "201": json_response(ok, "SharingApplied"),
+            "200": json_response::<Applied>(ok),
+            "201": json_response::<Applied>(ok),
             "404": error_response("No such export is declared."),
             "409": error_response("The dataset is exported already."),
             "422": error_response("A bad client or value, or a dataset that is not declared; the message names the export and field."),
@@ -54,7 +54,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared exports",
                     "operationId": "listNfsExports",
-                    "responses": {"200": json_response("Exports with path, fsid and warnings.", "NfsExportList")},
+                    "responses": {"200": json_response::<NfsExportList>("Exports with path, fsid and warnings.")},
                 }),
             ),
             Endpoint::new(
@@ -65,7 +65,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Export a dataset",
                     "operationId": "createNfsExport",
-                    "requestBody": json_request("NfsExport"),
+                    "requestBody": json_request::<NfsExport>(),
                     "responses": put_answers("Exported and declared."),
                 }),
             ),
@@ -79,7 +79,7 @@ pub fn group() -> Group {
                     "description": "Clients of the export keep their mounts; `exportfs -ra` applies the change.",
                     "operationId": "replaceNfsExport",
                     "parameters": [dataset_parameter()],
-                    "requestBody": json_request("NfsExport"),
+                    "requestBody": json_request::<NfsExport>(),
                     "responses": put_answers("Exported as asked."),
                 }),
             ),
@@ -93,7 +93,7 @@ pub fn group() -> Group {
                     "operationId": "deleteNfsExport",
                     "parameters": [dataset_parameter()],
                     "responses": {
-                        "200": json_response("No longer exported.", "SharingApplied"),
+                        "200": json_response::<Applied>("No longer exported."),
                         "404": error_response("No such export is declared."),
                     },
                 }),
@@ -107,7 +107,7 @@ pub fn group() -> Group {
                     "summary": "Connected NFS clients",
                     "description": "v4 clients from nfsd, v3 mounts from mountd's rmtab.",
                     "operationId": "listNfsClients",
-                    "responses": {"200": json_response("Clients.", "NfsClientList")},
+                    "responses": {"200": json_response::<NfsClientList>("Clients.")},
                 }),
             ),
         ],

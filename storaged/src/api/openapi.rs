@@ -232,23 +232,23 @@ pub fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-/// A required JSON request body of the named schema.
-pub fn json_request(schema: &str) -> Value {
+/// A required JSON request body of `T`'s schema.
+pub fn json_request<T: JsonSchema>() -> Value {
     json!({
         "required": true,
-        "content": {"application/json": {"schema": schema_ref(schema)}},
+        "content": {"application/json": {"schema": schema_ref(&T::schema_name())}},
     })
 }
 
-/// A JSON answer of the named schema.
-pub fn json_response(description: &str, schema: &str) -> Value {
+/// A JSON answer of `T`'s schema.
+pub fn json_response<T: JsonSchema>(description: &str) -> Value {
     json!({
         "description": description,
-        "content": {"application/json": {"schema": schema_ref(schema)}},
+        "content": {"application/json": {"schema": schema_ref(&T::schema_name())}},
     })
 }
 
 /// An error answer (the `Error` schema).
 pub fn error_response(description: &str) -> Value {
-    json_response(description, "Error")
+    json_response::<super::ErrorBody>(description)
 }

@@ -57,7 +57,7 @@ pub fn group() -> Group {
                         an export, or with missing disks) has no health or capacity.",
                     "operationId": "listPools",
                     "responses": {
-                        "200": json_response("The pools, by name.", "PoolList"),
+                        "200": json_response::<PoolList>("The pools, by name."),
                         "500": error_response("`zpool list` failed."),
                     },
                 }),
@@ -79,9 +79,9 @@ pub fn group() -> Group {
                         answer carries warnings to show the admin: a stripe has no \
                         redundancy.",
                     "operationId": "createPool",
-                    "requestBody": json_request("CreatePoolRequest"),
+                    "requestBody": json_request::<CreatePool>(),
                     "responses": {
-                        "201": json_response("The pool exists and is declared.", "PoolCreated"),
+                        "201": json_response::<PoolCreated>("The pool exists and is declared."),
                         "409": error_response("A disk is refused (named with its verdict and \
                             reason), in another pool or in use; or the pool exists already."),
                         "422": error_response("A bad name or layout, too few disks, a disk id \
@@ -101,7 +101,7 @@ pub fn group() -> Group {
                     "operationId": "getPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("`zpool list` and `zpool status` of the pool, and its declaration.", "PoolDetail"),
+                        "200": json_response::<PoolDetail>("`zpool list` and `zpool status` of the pool, and its declaration."),
                         "404": error_response("No such pool is imported or declared."),
                         "409": error_response("The pool is declared but not imported."),
                         "422": error_response("`pool` is not a valid pool name."),
@@ -121,9 +121,9 @@ pub fn group() -> Group {
                         imported changes nothing.",
                     "operationId": "importPool",
                     "parameters": [pool_parameter()],
-                    "requestBody": json_request("ImportPoolRequest"),
+                    "requestBody": json_request::<ImportPool>(),
                     "responses": {
-                        "200": json_response("What the import did.", "PoolImported"),
+                        "200": json_response::<PoolImported>("What the import did."),
                         "404": error_response("The pool is not declared, or no disks hold it."),
                         "409": error_response("The pool looks in use by another system."),
                     },
@@ -143,7 +143,7 @@ pub fn group() -> Group {
                     "operationId": "exportPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("The pool is exported.", "PoolExported"),
+                        "200": json_response::<PoolExported>("The pool is exported."),
                         "404": error_response("No such pool is imported."),
                         "500": error_response("`zpool export` failed (busy, mostly)."),
                     },
@@ -160,7 +160,7 @@ pub fn group() -> Group {
                     "operationId": "scrubPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("Whether a scrub started.", "PoolScrub"),
+                        "200": json_response::<PoolScrub>("Whether a scrub started."),
                         "404": error_response("No such pool is imported."),
                         "409": error_response("A resilver is running."),
                     },
@@ -179,9 +179,9 @@ pub fn group() -> Group {
                         the pool is gone.",
                     "operationId": "destroyPool",
                     "parameters": [pool_parameter()],
-                    "requestBody": json_request("DestroyPoolRequest"),
+                    "requestBody": json_request::<DestroyPool>(),
                     "responses": {
-                        "200": json_response("The pool is gone.", "PoolDestroyed"),
+                        "200": json_response::<PoolDestroyed>("The pool is gone."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("`confirm` is missing or is not the pool's name."),
                     },

@@ -44,7 +44,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared shares",
                     "operationId": "listSmbShares",
-                    "responses": {"200": json_response("Shares with their paths.", "SmbShareList")},
+                    "responses": {"200": json_response::<SmbShareList>("Shares with their paths.")},
                 }),
             ),
             Endpoint::new(
@@ -55,9 +55,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Share a dataset",
                     "operationId": "createSmbShare",
-                    "requestBody": json_request("SmbShare"),
+                    "requestBody": json_request::<SmbShare>(),
                     "responses": {
-                        "201": json_response("Shared and declared.", "SharingApplied"),
+                        "201": json_response::<Applied>("Shared and declared."),
                         "409": error_response("A share of that name (ignoring case) exists."),
                         "422": error_response("A bad name or value, an undeclared dataset or user; `field` names it."),
                     },
@@ -73,7 +73,7 @@ pub fn group() -> Group {
                     "operationId": "deleteSmbShare",
                     "parameters": [share_parameter()],
                     "responses": {
-                        "200": json_response("Gone.", "SharingApplied"),
+                        "200": json_response::<Applied>("Gone."),
                         "404": error_response("No such share is declared."),
                     },
                 }),
@@ -86,7 +86,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared users",
                     "operationId": "listSmbUsers",
-                    "responses": {"200": json_response("Users, with whether Samba has a password for each.", "SmbUserList")},
+                    "responses": {"200": json_response::<SmbUserList>("Users, with whether Samba has a password for each.")},
                 }),
             ),
             Endpoint::new(
@@ -97,9 +97,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Add a user with a password",
                     "operationId": "createSmbUser",
-                    "requestBody": json_request("SmbUserRequest"),
+                    "requestBody": json_request::<NewUser>(),
                     "responses": {
-                        "201": json_response("The user can log in.", "SharingApplied"),
+                        "201": json_response::<Applied>("The user can log in."),
                         "409": error_response("The user exists."),
                         "422": error_response("A bad name or password; `field` names it."),
                     },
@@ -114,7 +114,7 @@ pub fn group() -> Group {
                     "summary": "Set a user's password",
                     "operationId": "setSmbUserPassword",
                     "parameters": [user_parameter()],
-                    "requestBody": json_request("SmbPasswordRequest"),
+                    "requestBody": json_request::<NewPassword>(),
                     "responses": {
                         "204": {"description": "Set."},
                         "404": error_response("No such user is declared."),
@@ -132,7 +132,7 @@ pub fn group() -> Group {
                     "operationId": "deleteSmbUser",
                     "parameters": [user_parameter()],
                     "responses": {
-                        "200": json_response("Removed.", "SharingApplied"),
+                        "200": json_response::<Applied>("Removed."),
                         "404": error_response("No such user is declared."),
                         "409": error_response("A share lists the user."),
                     },
@@ -146,7 +146,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Connected SMB users",
                     "operationId": "listSmbSessions",
-                    "responses": {"200": json_response("Sessions.", "SmbSessionList")},
+                    "responses": {"200": json_response::<SmbSessionList>("Sessions.")},
                 }),
             ),
         ],

@@ -41,7 +41,7 @@ pub fn group() -> Group {
                                         json!({"type": "string", "example": "tank"})),
                     ],
                     "responses": {
-                        "200": json_response("The snapshots.", "SnapshotList"),
+                        "200": json_response::<SnapshotList>("The snapshots."),
                         "404": error_response("No such dataset or pool."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -55,9 +55,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Take a snapshot",
                     "operationId": "createSnapshot",
-                    "requestBody": json_request("CreateSnapshotRequest"),
+                    "requestBody": json_request::<CreateSnapshot>(),
                     "responses": {
-                        "201": json_response("The snapshot exists.", "Snapshot"),
+                        "201": json_response::<SnapshotDone>("The snapshot exists."),
                         "404": error_response("The dataset or volume is not declared."),
                         "409": error_response("A snapshot of that name exists, or the pool is out of space."),
                         "422": error_response("Not a `dataset@name` snapshot name."),
@@ -75,9 +75,9 @@ pub fn group() -> Group {
                         the latest snapshot, unless `destroy_newer` is true, which destroys \
                         the newer ones (listed in the answer).",
                     "operationId": "rollbackSnapshot",
-                    "requestBody": json_request("RollbackRequest"),
+                    "requestBody": json_request::<Rollback>(),
                     "responses": {
-                        "200": json_response("Rolled back.", "RolledBack"),
+                        "200": json_response::<RolledBack>("Rolled back."),
                         "404": error_response("No such snapshot, or its dataset is not declared."),
                         "409": error_response("Newer snapshots exist (named); ask to destroy them."),
                     },
@@ -93,7 +93,7 @@ pub fn group() -> Group {
                     "operationId": "destroySnapshot",
                     "parameters": [path_parameter("name", "The snapshot, `dataset@name`.", "tank/vm1@before-upgrade")],
                     "responses": {
-                        "200": json_response("The snapshot is gone.", "Snapshot"),
+                        "200": json_response::<SnapshotDone>("The snapshot is gone."),
                         "404": error_response("No such snapshot, or its dataset is not declared."),
                         "409": error_response("Clones depend on it."),
                         "422": error_response("Not a `dataset@name` snapshot name."),

@@ -23,7 +23,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Version, image, boot slot and uptime",
                     "operationId": "getStatus",
-                    "responses": {"200": json_response("The appliance's status.", "Status")},
+                    "responses": {"200": json_response::<Status>("The appliance's status.")},
                 }),
             ),
             Endpoint::new(

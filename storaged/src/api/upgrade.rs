@@ -42,7 +42,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Both slots, grubenv's view, install progress and the last outcome",
                     "operationId": "getUpgrade",
-                    "responses": {"200": json_response("Upgrade status.", "UpgradeStatus")},
+                    "responses": {"200": json_response::<UpgradeStatus>("Upgrade status.")},
                 }),
             ),
             Endpoint::new(
@@ -63,7 +63,7 @@ pub fn group() -> Group {
                     ],
                     "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
                     "responses": {
-                        "200": json_response("Installed; reboot to run it.", "Installed"),
+                        "200": json_response::<Installed>("Installed; reboot to run it."),
                         "409": error_response("An install is running, the running slot is not blessed yet, or this appliance boots from the network."),
                         "422": error_response("The bundle was refused: signature, image, version, size or hash."),
                     },
@@ -77,9 +77,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Install a bundle from a file on the appliance (local socket only)",
                     "operationId": "installBundleFile",
-                    "requestBody": json_request("InstallRequest"),
+                    "requestBody": json_request::<InstallRequest>(),
                     "responses": {
-                        "200": json_response("Installed; reboot to run it.", "Installed"),
+                        "200": json_response::<Installed>("Installed; reboot to run it."),
                         "409": error_response("An install is running or the running slot is not blessed yet."),
                         "422": error_response("The bundle was refused, or the request came over the network."),
                     },
@@ -94,7 +94,7 @@ pub fn group() -> Group {
                     "summary": "Make the other slot active again (after checking its image); reboot to run it",
                     "operationId": "rollback",
                     "responses": {
-                        "200": json_response("Rolled back.", "Message"),
+                        "200": json_response::<Message>("Rolled back."),
                         "409": error_response("The other slot holds no valid image."),
                     },
                 }),
@@ -108,7 +108,7 @@ pub fn group() -> Group {
                     "summary": "Reboot the appliance (into the slot grubenv picks)",
                     "operationId": "reboot",
                     "responses": {
-                        "202": json_response("The reboot starts in a second.", "Message"),
+                        "202": json_response::<Message>("The reboot starts in a second."),
                         "409": error_response("An install is running."),
                     },
                 }),

@@ -46,7 +46,7 @@ pub fn group() -> Group {
                     "operationId": "listVolumes",
                     "parameters": [pool_query_parameter("volumes")],
                     "responses": {
-                        "200": json_response("The volumes, by name.", "VolumeList"),
+                        "200": json_response::<VolumeList>("The volumes, by name."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -64,9 +64,9 @@ pub fn group() -> Group {
                         `sparse` leaves the space unreserved (thin): the answer warns that an \
                         over-committed pool that fills up corrupts the VMs on it.",
                     "operationId": "createVolume",
-                    "requestBody": json_request("CreateVolumeRequest"),
+                    "requestBody": json_request::<CreateVolume>(),
                     "responses": {
-                        "201": json_response("The volume exists and is declared.", "CreatePlan"),
+                        "201": json_response::<Plan>("The volume exists and is declared."),
                         "404": error_response("The pool is not imported."),
                         "409": error_response("The name is taken, or the pool is out of space."),
                         "422": error_response("A bad name, size or value, or an undeclared parent; `field` names it."),
@@ -84,9 +84,9 @@ pub fn group() -> Group {
                         the end of the disk, so it needs `shrink: true`.",
                     "operationId": "updateVolume",
                     "parameters": [name_parameter()],
-                    "requestBody": json_request("UpdateVolumeRequest"),
+                    "requestBody": json_request::<UpdateVolume>(),
                     "responses": {
-                        "200": json_response("The size now.", "VolumeUpdated"),
+                        "200": json_response::<VolumeUpdated>("The size now."),
                         "404": error_response("No such volume is declared."),
                         "409": error_response("A shrink not asked for, or the pool is out of space."),
                         "422": error_response("The size is 0 or not a multiple of volblocksize."),
@@ -105,7 +105,7 @@ pub fn group() -> Group {
                     "operationId": "destroyVolume",
                     "parameters": [name_parameter(), recursive_parameter("volume")],
                     "responses": {
-                        "200": json_response("What was destroyed.", "Destroyed"),
+                        "200": json_response::<Destroyed>("What was destroyed."),
                         "404": error_response("No such volume is declared."),
                         "409": error_response("It has snapshots; ask for a recursive destroy."),
                     },

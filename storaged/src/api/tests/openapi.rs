@@ -211,3 +211,29 @@ fn docs_openapi_json_is_what_the_code_generates() {
         path.display()
     );
 }
+
+/// Every schema in `components` is reached from an operation, directly or
+/// through other schemas: a type listed in a group's `types` that no
+/// operation names any more is a stale entry.
+#[test]
+fn every_schema_is_reached_from_an_operation() {
+    let doc = openapi::document();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let refs = |value: &serde_json::Value| -> Vec<String> {
+        let text = value.to_string();
+        text.split("\"$ref\":\"#/components/schemas/")
+            .skip(1)
+            .map(|piece| piece.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let mut reached = BTreeSet::new();
+    let mut todo = refs(&doc["paths"]);
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            todo.extend(refs(&schemas[&name]));
+        }
+    }
+    let defined: BTreeSet<String> = schemas.keys().cloned().collect();
+    let unreached: Vec<&String> = defined.difference(&reached).collect();
+    assert!(unreached.is_empty(), "no operation reaches {unreached:?}");
+}
