@@ -15,21 +15,28 @@ use crate::nfs::Client;
 use crate::samba::{AccountName, Password, ShareName, Workgroup};
 use crate::zfs::{Compression, Health};
 
-/// A string schema, written where it is used (no `$ref`): these are
-/// field types, not things a client needs a name for.
-macro_rules! inline_string {
-    ($($ty:ty => $example:literal),* $(,)?) => {$(
+/// `JsonSchema` for `$ty` with a fixed schema; `inline` ones are written
+/// where they are used (no `$ref`): field types a client needs no name for.
+macro_rules! fixed_schema {
+    ($ty:ty, inline: $inline:literal, $schema:tt) => {
         impl JsonSchema for $ty {
             fn inline_schema() -> bool {
-                true
+                $inline
             }
             fn schema_name() -> Cow<'static, str> {
                 stringify!($ty).into()
             }
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({"type": "string", "example": $example})
+                json_schema!($schema)
             }
         }
+    };
+}
+
+/// Checked strings, each with an example.
+macro_rules! inline_string {
+    ($($ty:ty => $example:literal),* $(,)?) => {$(
+        fixed_schema!($ty, inline: true, {"type": "string", "example": $example});
     )*};
 }
 
@@ -48,59 +55,25 @@ inline_string!(
     DevNum => "259:0",
 );
 
-impl JsonSchema for Password {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> Cow<'static, str> {
-        "Password".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({"type": "string", "format": "password"})
-    }
-}
+fixed_schema!(Password, inline: true, {"type": "string", "format": "password"});
 
-impl JsonSchema for BlockSize {
-    fn inline_schema() -> bool {
-        true
-    }
-    fn schema_name() -> Cow<'static, str> {
-        "BlockSize".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "integer",
-            "enum": [512, 4096],
-            "description": "The logical block size the LUN reports: 512 (what VMFS expects) or 4096.",
-        })
-    }
-}
+fixed_schema!(BlockSize, inline: true, {
+    "type": "integer",
+    "enum": [512, 4096],
+    "description": "The logical block size the LUN reports: 512 (what VMFS expects) or 4096.",
+});
 
-impl JsonSchema for Compression {
-    fn schema_name() -> Cow<'static, str> {
-        "Compression".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "example": "lz4",
-            "description": "As zfs spells it: off, on, lz4, zle, lzjb, gzip, gzip-1 … gzip-9, \
-                zstd, zstd-1 … zstd-19, zstd-fast, zstd-fast-N.",
-            "pattern": "^(off|on|lz4|zle|lzjb|gzip(-[1-9])?|zstd(-([1-9]|1[0-9]))?|zstd-fast(-[0-9]+)?)$",
-        })
-    }
-}
+fixed_schema!(Compression, inline: false, {
+    "type": "string",
+    "example": "lz4",
+    "description": "As zfs spells it: off, on, lz4, zle, lzjb, gzip, gzip-1 … gzip-9, \
+        zstd, zstd-1 … zstd-19, zstd-fast, zstd-fast-N.",
+    "pattern": "^(off|on|lz4|zle|lzjb|gzip(-[1-9])?|zstd(-([1-9]|1[0-9]))?|zstd-fast(-[0-9]+)?)$",
+});
 
-impl JsonSchema for Health {
-    fn schema_name() -> Cow<'static, str> {
-        "Health".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "example": "ONLINE",
-            "description": "As zpool prints it: ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, \
-                UNAVAIL, SUSPENDED, ...",
-        })
-    }
-}
+fixed_schema!(Health, inline: false, {
+    "type": "string",
+    "example": "ONLINE",
+    "description": "As zpool prints it: ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, \
+        UNAVAIL, SUSPENDED, ...",
+});
