@@ -1,12 +1,12 @@
 //! `dataset list|create|resize|destroy`.
 
 use serde_json::{json, Value};
-use storaged::api::datasets::{DatasetList, DatasetUpdated, Destroyed, Listed};
+use storaged::api::datasets::{DatasetList, DatasetUpdated, Destroyed, Listed, UpdateDataset};
 use storaged::zfs::{Change, Plan, Warning};
 
 use crate::cli::{DatasetCommand, Quota};
 use crate::table::{bytes, cell, size_cell, yes_no, Table};
-use crate::{encode, typed, with_given, Ctl};
+use crate::{body, encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -40,7 +40,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
             let answer = ctl.client.call(
                 "PATCH",
                 &format!("/datasets/{}", encode(&name)),
-                Some(&json!({"quota": quota})),
+                Some(&body(&UpdateDataset { quota })?),
             )?;
             let what = quota.map_or("no quota".to_string(), |q| {
                 format!("a quota of {}", bytes(q))

@@ -85,6 +85,11 @@ pub fn typed<T: serde::de::DeserializeOwned>(answer: &Value) -> anyhow::Result<T
         .map_err(|e| anyhow::anyhow!("storaged's answer is not what this storagectl expects: {e}"))
 }
 
+/// A request body from the API's own request type.
+pub fn body(request: &impl serde::Serialize) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(request)?)
+}
+
 /// A request body with the optional fields that were given: the API
 /// applies its own default to a field left out.
 pub fn with_given<const N: usize>(mut body: Value, fields: [(&str, Option<Value>); N]) -> Value {

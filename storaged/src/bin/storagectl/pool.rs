@@ -2,13 +2,14 @@
 
 use serde_json::json;
 use storaged::api::pools::{
-    PoolCreated, PoolDestroyed, PoolDetail, PoolImported, PoolList, PoolScrub,
+    DestroyPool, ImportPool, PoolCreated, PoolDestroyed, PoolDetail, PoolImported, PoolList,
+    PoolScrub,
 };
 use storaged::zfs::{ImportOutcome, ScrubOutcome, VdevStatus};
 
 use crate::cli::PoolCommand;
 use crate::table::{cell, key_values, size_cell, yes_no, Table};
-use crate::{encode, typed, Ctl};
+use crate::{body, encode, typed, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -36,7 +37,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
         PoolCommand::Import { name, force } => {
             let answer = ctl.client.post(
                 &format!("/pools/{}/import", encode(&name)),
-                &json!({"force": force}),
+                &body(&ImportPool { force })?,
             )?;
             let text = match typed::<PoolImported>(&answer)?.outcome {
                 ImportOutcome::AlreadyImported => format!("Pool {name} was already imported.\n"),
@@ -73,7 +74,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
             let answer = ctl.client.call(
                 "DELETE",
                 &format!("/pools/{}", encode(&name)),
-                Some(&json!({"confirm": confirm})),
+                Some(&body(&DestroyPool { confirm })?),
             )?;
             let mut text = format!("Destroyed pool {name} and all its data.\n");
             let undeclared = typed::<PoolDestroyed>(&answer)?.undeclared;

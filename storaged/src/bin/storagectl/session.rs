@@ -1,7 +1,6 @@
 //! `setup`, `login` and `logout`.
 
-use serde_json::{json, Value};
-use storaged::api::SessionBody;
+use storaged::api::{LoginRequest, SessionBody, SetupRequest};
 
 use crate::cli::{LoginArgs, LogoutArgs, SetupArgs};
 use crate::Ctl;
@@ -15,11 +14,11 @@ pub fn setup(ctl: &mut Ctl<'_>, args: SetupArgs) -> anyhow::Result<()> {
             "the two passwords differ; nothing was changed"
         );
     }
-    let body = crate::with_given(
-        json!({ "password": password }),
-        [("token", args.token.map(Value::from))],
-    );
-    let answer = ctl.client.post("/setup", &body)?;
+    let request = SetupRequest {
+        token: args.token,
+        password,
+    };
+    let answer = ctl.client.post("/setup", &crate::body(&request)?)?;
     if ctl.json {
         return ctl.print_json(&answer);
     }
@@ -30,10 +29,11 @@ pub fn login(ctl: &mut Ctl<'_>, args: LoginArgs) -> anyhow::Result<()> {
     let password = ctl
         .input
         .secret(&format!("Password for {}: ", args.username))?;
-    let answer = ctl.client.post(
-        "/login",
-        &json!({ "username": args.username, "password": password }),
-    )?;
+    let request = LoginRequest {
+        username: args.username,
+        password,
+    };
+    let answer = ctl.client.post("/login", &crate::body(&request)?)?;
     if ctl.json {
         return ctl.print_json(&answer);
     }

@@ -2,13 +2,13 @@
 
 use serde_json::{json, Value};
 use storaged::api::datasets::Listed;
-use storaged::api::volumes::{VolumeList, VolumeUpdated};
+use storaged::api::volumes::{UpdateVolume, VolumeList, VolumeUpdated};
 use storaged::zfs::Change;
 
 use crate::cli::VolumeCommand;
 use crate::dataset::{destroy, list_path, none_of, warnings};
 use crate::table::{bytes, cell, size_cell, yes_no, Table};
-use crate::{encode, typed, with_given, Ctl};
+use crate::{body, encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -44,7 +44,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
             let answer = ctl.client.call(
                 "PATCH",
                 &format!("/volumes/{}", encode(&name)),
-                Some(&json!({"size": size, "shrink": shrink})),
+                Some(&body(&UpdateVolume { size, shrink })?),
             )?;
             let text = if typed::<VolumeUpdated>(&answer)?.change == Change::Unchanged {
                 format!("{name} is already {}.\n", bytes(size))
