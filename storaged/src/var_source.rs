@@ -10,7 +10,7 @@ use ironstor_contract::netboot::VAR_SOURCE_FILE;
 use serde::{Deserialize, Serialize};
 
 /// `/run/ironstor/var`, one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "source", rename_all = "lowercase", deny_unknown_fields)]
 pub enum VarSource {
     /// `partition <device>`: persistent.

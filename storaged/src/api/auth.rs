@@ -9,7 +9,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::openapi::{error_response, json_request, json_response};
+use super::openapi::{error_response, json_request, json_response, request, response};
 use super::{session_token, Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
 use crate::auth::{ADMIN_USER, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 
@@ -26,7 +26,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Whether the admin password still has to be set",
                     "operationId": "getSetup",
-                    "responses": {"200": json_response("Setup state.", "SetupState")},
+                    "responses": {"200": json_response::<SetupState>("Setup state.")},
                 }),
             ),
             Endpoint::new(
@@ -40,7 +40,7 @@ pub fn group() -> Group {
                         start while no admin password is set; it works once. The local \
                         socket may omit it.",
                     "operationId": "setup",
-                    "requestBody": json_request("SetupRequest"),
+                    "requestBody": json_request::<SetupRequest>(),
                     "responses": {
                         "204": {"description": "The password is set; the token is used up."},
                         "403": error_response("The token is wrong or was already used."),
@@ -59,9 +59,9 @@ pub fn group() -> Group {
                     "description": "Answers a bearer token and sets it as a Secure, \
                         HttpOnly, SameSite=Strict cookie. Sessions expire.",
                     "operationId": "login",
-                    "requestBody": json_request("LoginRequest"),
+                    "requestBody": json_request::<LoginRequest>(),
                     "responses": {
-                        "200": json_response("A new session.", "Session"),
+                        "200": json_response::<SessionBody>("A new session."),
                         "401": error_response("Wrong username or password."),
                         "409": error_response("No admin password is set yet."),
                         "429": error_response("Too many failed attempts; see Retry-After."),
@@ -82,78 +82,36 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: vec![
-            (
-                "SetupState",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["setup_required"],
-                    "properties": {"setup_required": {"type": "boolean"}},
-                }),
-            ),
-            (
-                "SetupRequest",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["password"],
-                    "properties": {
-                        "token": {"type": "string", "example": "7K2Q-M9XD-4TRB",
-                                  "description": "The setup token; optional on the local socket."},
-                        "password": {"type": "string", "minLength": MIN_PASSWORD_CHARS,
-                                     "maxLength": MAX_PASSWORD_BYTES},
-                    },
-                }),
-            ),
-            (
-                "LoginRequest",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["password"],
-                    "properties": {
-                        "username": {"type": "string", "default": ADMIN_USER},
-                        "password": {"type": "string"},
-                    },
-                }),
-            ),
-            (
-                "Session",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["token", "token_type", "username", "expires_in"],
-                    "properties": {
-                        "token": {"type": "string"},
-                        "token_type": {"type": "string", "enum": ["Bearer"]},
-                        "username": {"type": "string"},
-                        "expires_in": {"type": "integer", "description": "Seconds."},
-                    },
-                }),
-            ),
+        types: vec![
+            request::<SetupRequest>(),
+            request::<LoginRequest>(),
+            response::<SetupState>(),
+            response::<SessionBody>(),
         ],
     }
 }
 
 /// `GET /setup`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupState {
     pub setup_required: bool,
 }
 
 /// `POST /setup`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupRequest {
+    /// The setup token; optional on the local socket.
     #[serde(default)]
+    #[schemars(example = &"7K2Q-M9XD-4TRB")]
     pub token: Option<String>,
+    #[schemars(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_BYTES))]
     pub password: String,
 }
 
 /// `POST /login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     #[serde(default = "admin")]
@@ -166,12 +124,15 @@ fn admin() -> String {
 }
 
 /// A new session, answered by `POST /login`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Session")]
 #[serde(deny_unknown_fields)]
 pub struct SessionBody {
     pub token: String,
+    /// Always `Bearer`.
     pub token_type: String,
     pub username: String,
+    /// Seconds.
     pub expires_in: u64,
 }
 

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::declared::{with_dataset_props, Declared};
 use super::openapi::{
-    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+    error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
 use super::state::Shared;
@@ -65,7 +65,7 @@ pub fn group() -> Group {
                     "operationId": "listDatasets",
                     "parameters": [pool_query_parameter("datasets")],
                     "responses": {
-                        "200": json_response("The datasets, by name.", "DatasetList"),
+                        "200": json_response::<DatasetList>("The datasets, by name."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -82,9 +82,9 @@ pub fn group() -> Group {
                         `sync` defaults to `standard`; `disabled` is allowed with a warning \
                         and never right for VM storage. Compression defaults to lz4.",
                     "operationId": "createDataset",
-                    "requestBody": json_request("CreateDatasetRequest"),
+                    "requestBody": json_request::<CreateDataset>(),
                     "responses": {
-                        "201": json_response("The dataset exists and is declared.", "CreatePlan"),
+                        "201": json_response::<Plan>("The dataset exists and is declared."),
                         "404": error_response("The pool is not imported."),
                         "409": error_response("The name is taken."),
                         "422": error_response("A bad name or value, or an undeclared parent; `field` names it."),
@@ -100,9 +100,9 @@ pub fn group() -> Group {
                     "summary": "Set or remove a dataset's quota",
                     "operationId": "updateDataset",
                     "parameters": [name_parameter("dataset", "tank/share")],
-                    "requestBody": json_request("UpdateDatasetRequest"),
+                    "requestBody": json_request::<UpdateDataset>(),
                     "responses": {
-                        "200": json_response("The quota now.", "DatasetUpdated"),
+                        "200": json_response::<DatasetUpdated>("The quota now."),
                         "404": error_response("No such dataset is declared."),
                         "409": error_response("The quota is below what the dataset uses."),
                     },
@@ -120,19 +120,27 @@ pub fn group() -> Group {
                     "operationId": "destroyDataset",
                     "parameters": [name_parameter("dataset", "tank/share"), recursive_parameter("dataset")],
                     "responses": {
-                        "200": json_response("What was destroyed.", "Destroyed"),
+                        "200": json_response::<Destroyed>("What was destroyed."),
                         "404": error_response("No such dataset is declared."),
                         "409": error_response("It has children or snapshots; ask for a recursive destroy."),
                     },
                 }),
             ),
         ],
-        schemas: schemas(),
+        types: vec![
+            request::<CreateDataset>(),
+            request::<UpdateDataset>(),
+            response::<Plan>(),
+            response::<DatasetUpdated>(),
+            response::<DatasetList>(),
+            response::<Destroyed>(),
+        ],
     }
 }
 
 /// `POST /datasets`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreateDatasetRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateDataset {
     pub name: DatasetName,
@@ -142,18 +150,22 @@ pub struct CreateDataset {
     pub sync: Option<SyncMode>,
     /// Bytes, for the dataset with its children and snapshots.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub quota: Option<u64>,
 }
 
 /// `PATCH /datasets/{name}`: `quota` must be there; `null` removes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UpdateDatasetRequest")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDataset {
+    /// Bytes; null removes the quota.
     #[serde(deserialize_with = "Option::deserialize")]
+    #[schemars(required, range(min = 1))]
     pub quota: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct DatasetUpdated {
     pub name: DatasetName,
     pub quota: Option<u64>,
@@ -161,20 +173,22 @@ pub struct DatasetUpdated {
 }
 
 /// A dataset or volume on the machine, and whether it is declared.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[schemars(rename = "DatasetRow")]
 pub struct Listed {
     #[serde(flatten)]
     pub row: DatasetRow,
+    /// In the desired state.
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct DatasetList {
     pub datasets: Vec<Listed>,
 }
 
 /// What a destroy removed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Destroyed {
     pub name: DatasetName,
     /// Everything `zfs destroy` took: the object, its children and
@@ -338,128 +352,4 @@ async fn destroy(
         })
         .await??;
     Ok(Json(destroyed))
-}
-
-fn schemas() -> Vec<(&'static str, Value)> {
-    let n = || json!({"type": "integer", "minimum": 0});
-    let nn = || json!({"type": "integer", "minimum": 0, "nullable": true});
-    vec![
-        (
-            "Compression",
-            json!({
-                "type": "string",
-                "example": "lz4",
-                "description": "As zfs spells it: off, on, lz4, zle, lzjb, gzip, gzip-1 … gzip-9, \
-                    zstd, zstd-1 … zstd-19, zstd-fast, zstd-fast-N.",
-                "pattern": "^(off|on|lz4|zle|lzjb|gzip(-[1-9])?|zstd(-([1-9]|1[0-9]))?|zstd-fast(-[0-9]+)?)$",
-            }),
-        ),
-        (
-            "SyncMode",
-            json!({
-                "type": "string",
-                "enum": ["standard", "always", "disabled"],
-                "description": "`disabled` acknowledges writes before they are on disk: never for VM storage.",
-            }),
-        ),
-        (
-            "CreateDatasetRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {
-                    "name": {"type": "string", "example": "tank/share"},
-                    "compression": schema_ref("Compression"),
-                    "sync": schema_ref("SyncMode"),
-                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
-                              "description": "Bytes, for the dataset with its children and snapshots."},
-                },
-            }),
-        ),
-        (
-            "CreatePlan",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["target", "commands", "warnings"],
-                "properties": {
-                    "target": {"type": "string"},
-                    "commands": {"type": "array", "items": {"type": "string"}, "description": "What ran."},
-                    "warnings": {"type": "array", "items": schema_ref("Warning")},
-                },
-            }),
-        ),
-        (
-            "UpdateDatasetRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["quota"],
-                "properties": {
-                    "quota": {"type": "integer", "minimum": 1, "nullable": true,
-                              "description": "Bytes; null removes the quota."},
-                },
-            }),
-        ),
-        (
-            "DatasetUpdated",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "quota", "change"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "quota": nn(),
-                    "change": {"type": "string", "enum": ["unchanged", "updated"]},
-                },
-            }),
-        ),
-        (
-            "DatasetRow",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "type", "used", "available", "referenced", "volsize",
-                             "volblocksize", "compression", "sync", "quota", "refquota",
-                             "refreservation", "volmode", "recordsize", "mountpoint", "mounted",
-                             "declared"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "type": {"type": "string", "enum": ["filesystem", "volume"]},
-                    "used": n(), "available": n(), "referenced": n(),
-                    "volsize": nn(), "volblocksize": nn(),
-                    "compression": schema_ref("Compression"),
-                    "sync": schema_ref("SyncMode"),
-                    "quota": nn(), "refquota": nn(), "refreservation": n(),
-                    "volmode": {"type": "string", "enum": ["default", "full", "geom", "dev", "none"]},
-                    "recordsize": nn(),
-                    "mountpoint": {"type": "string", "nullable": true},
-                    "mounted": {"type": "boolean", "nullable": true},
-                    "declared": {"type": "boolean", "description": "In the desired state."},
-                },
-            }),
-        ),
-        (
-            "DatasetList",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["datasets"],
-                "properties": {"datasets": {"type": "array", "items": schema_ref("DatasetRow")}},
-            }),
-        ),
-        (
-            "Destroyed",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "destroyed"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "destroyed": {"type": "array", "items": {"type": "string"}},
-                },
-            }),
-        ),
-    ]
 }

@@ -5,15 +5,19 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
-use super::shares::{applied_schema, apply_and_commit, redact_secrets, Applied};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
+use super::shares::{apply_and_commit, redact_secrets, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
-use crate::lio::{esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Target};
+use crate::lio::{self, esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Portal, Target};
+use crate::names::DatasetName;
+use crate::sharing::sessions::IscsiSession;
 use crate::state::MutationError;
 
 /// The software iSCSI adapter name the `esxcli` lines use; the admin
@@ -31,8 +35,8 @@ fn iqn_parameter() -> Value {
 pub fn group() -> Group {
     let target_answers = |ok: &str| {
         json!({
-            "200": json_response(ok, "SharingApplied"),
-            "201": json_response(ok, "SharingApplied"),
+            "200": json_response::<Applied>(ok),
+            "201": json_response::<Applied>(ok),
             "404": error_response("No such target is declared."),
             "409": error_response("A target with this IQN is declared already."),
             "422": error_response("A bad field (`field` names it, e.g. `luns[0].zvol`), or a LUN that is not a declared volume."),
@@ -53,7 +57,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared targets, with LUN identities and esxcli lines",
                     "operationId": "listIscsiTargets",
-                    "responses": {"200": json_response("The targets; CHAP secrets show as ********.", "IscsiTargetList")},
+                    "responses": {"200": json_response::<IscsiTargetList>("The targets; CHAP secrets show as ********.")},
                 }),
             ),
             Endpoint::new(
@@ -68,7 +72,7 @@ pub fn group() -> Group {
                         `{\"mode\": \"allow_all\", \"chap\": ...}`: there is no implicit default. \
                         One portal per storage address (`10.0.10.5:3260`); never `0.0.0.0` beside them.",
                     "operationId": "createIscsiTarget",
-                    "requestBody": json_request("IscsiTarget"),
+                    "requestBody": json_request::<Target>(),
                     "responses": target_answers("The target is served and declared."),
                 }),
             ),
@@ -82,7 +86,7 @@ pub fn group() -> Group {
                     "operationId": "getIscsiTarget",
                     "parameters": [iqn_parameter()],
                     "responses": {
-                        "200": json_response("The target.", "IscsiTargetView"),
+                        "200": json_response::<IscsiTargetView>("The target."),
                         "404": error_response("No such target is declared."),
                     },
                 }),
@@ -97,7 +101,7 @@ pub fn group() -> Group {
                     "description": "Only what differs is written; unchanged LUNs keep their sessions.",
                     "operationId": "replaceIscsiTarget",
                     "parameters": [iqn_parameter()],
-                    "requestBody": json_request("IscsiTarget"),
+                    "requestBody": json_request::<Target>(),
                     "responses": target_answers("The target is served as asked."),
                 }),
             ),
@@ -112,7 +116,7 @@ pub fn group() -> Group {
                     "operationId": "deleteIscsiTarget",
                     "parameters": [iqn_parameter()],
                     "responses": {
-                        "200": json_response("The target is gone.", "SharingApplied"),
+                        "200": json_response::<Applied>("The target is gone."),
                         "404": error_response("No such target is declared."),
                     },
                 }),
@@ -125,9 +129,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Set or clear the CHAP credential for SendTargets discovery",
                     "operationId": "setIscsiDiscoveryChap",
-                    "requestBody": json_request("DiscoveryChapRequest"),
+                    "requestBody": json_request::<DiscoveryChap>(),
                     "responses": {
-                        "200": json_response("Set.", "SharingApplied"),
+                        "200": json_response::<Applied>("Set."),
                         "422": error_response("A bad user or secret (12-16 characters)."),
                     },
                 }),
@@ -140,53 +144,68 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Logged-in initiators",
                     "operationId": "listIscsiSessions",
-                    "responses": {"200": json_response("Sessions, by target.", "IscsiSessionList")},
+                    "responses": {"200": json_response::<IscsiSessionList>("Sessions, by target.")},
                 }),
             ),
         ],
-        schemas: vec![
-            applied_schema(),
-            (
-                "IscsiTarget",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["iqn", "portals", "access"],
-                    "properties": {
-                        "iqn": {"type": "string", "example": "iqn.2026-11.org.ironstor:vmware"},
-                        "portals": {"type": "array", "items": {"type": "string", "example": "10.0.10.5:3260"}},
-                        "luns": {"type": "array", "items": {
-                            "type": "object",
-                            "required": ["number", "zvol"],
-                            "properties": {
-                                "number": {"type": "integer"},
-                                "zvol": {"type": "string", "example": "tank/vm1"},
-                                "block_size": {"type": "integer", "enum": [512, 4096], "default": 512},
-                                "read_only": {"type": "boolean", "default": false},
-                            },
-                        }},
-                        "access": {"type": "object", "description": "`mode` initiators (with `acls`) or allow_all (with optional `chap`)."},
-                    },
-                }),
-            ),
-            (
-                "IscsiTargetView",
-                json!({"type": "object", "description": "The target as declared (secrets hidden), each LUN's serial and naa, and esxcli lines."}),
-            ),
-            (
-                "IscsiTargetList",
-                json!({"type": "object", "properties": {"targets": {"type": "array", "items": {"$ref": "#/components/schemas/IscsiTargetView"}}}}),
-            ),
-            (
-                "DiscoveryChapRequest",
-                json!({"type": "object", "additionalProperties": false, "properties": {"chap": {"type": ["object", "null"]}}}),
-            ),
-            (
-                "IscsiSessionList",
-                json!({"type": "object", "properties": {"sessions": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+        types: vec![
+            request::<Target>(),
+            request::<DiscoveryChap>(),
+            response::<Applied>(),
+            response::<IscsiTargetList>(),
+            response::<IscsiTargetView>(),
+            response::<IscsiSessionList>(),
         ],
     }
+}
+
+/// `GET /iscsi/targets`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiTargetList {
+    pub targets: Vec<IscsiTargetView>,
+}
+
+/// One target as declared, CHAP secrets shown as `********`, with each
+/// LUN's identity and the esxcli lines that add it to an ESXi host.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiTargetView {
+    pub iqn: Iqn,
+    pub portals: Vec<Portal>,
+    pub luns: Vec<LunView>,
+    pub access: lio::Access,
+    pub esxcli: EsxcliView,
+}
+
+/// A LUN with the identity ESXi sees.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LunView {
+    pub number: u16,
+    pub zvol: DatasetName,
+    /// 512 or 4096.
+    pub block_size: u32,
+    pub read_only: bool,
+    /// Derived from the appliance id and the zvol's name; null until the
+    /// appliance has an id.
+    pub serial: Option<String>,
+    /// The NAA WWN, derived like the serial.
+    pub naa: Option<String>,
+}
+
+/// The esxcli lines for this target (CHAP left out).
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct EsxcliView {
+    /// The adapter name the lines use, to be replaced by the host's own.
+    pub adapter_placeholder: String,
+    pub dynamic_discovery: Vec<String>,
+    pub static_discovery: Vec<String>,
+    pub rescan: String,
+    pub claim_rule: String,
+}
+
+/// `GET /iscsi/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IscsiSessionList {
+    pub sessions: Vec<IscsiSession>,
 }
 
 fn iqn_param(raw: &str) -> Result<Iqn, ApiError> {
@@ -372,8 +391,9 @@ async fn destroy(
     Ok(Json(applied))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "DiscoveryChapRequest")]
 struct DiscoveryChap {
     chap: Option<Chap>,
 }

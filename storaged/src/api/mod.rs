@@ -2,7 +2,8 @@
 //!
 //! A group is a module with `pub fn group() -> Group`: its endpoints, each
 //! with its method, path, who may call it ([`Access`]), its OpenAPI
-//! operation and its handler, plus the schemas the operations refer to.
+//! operation and its handler, plus the request and answer types the
+//! operations refer to (their schemas are generated from the types).
 //! [`router`] and [`openapi::document`] are both built from [`groups`], so a
 //! route cannot be served without being documented.
 //!
@@ -10,7 +11,12 @@
 //! 1. write `api/pools.rs` with `pub fn group() -> Group`; its handlers
 //!    take `State(app): State<AppState>`, bodies as [`ApiJson`] of a
 //!    `#[serde(deny_unknown_fields)]` struct, and return
-//!    `Result<_, ApiError>`;
+//!    `Result<_, ApiError>`; request and answer types derive
+//!    `schemars::JsonSchema` (and `Deserialize`, for storagectl), the
+//!    operations name them with `openapi::json_request::<T>()` and
+//!    `json_response::<T>(..)`, and the group lists them in `types`;
+//!    `UPDATE_OPENAPI=1 cargo test -p storaged docs_openapi_json` then
+//!    rewrites `docs/openapi.json`;
 //! 2. add `mod pools;` below and `pools::group()` to [`groups`];
 //! 3. give the module's own error a `From` impl into [`ApiError`] (a new
 //!    variant there forces a status choice in its one `match`).
@@ -59,8 +65,10 @@ use axum::Router;
 use serde_json::Value;
 
 pub use access::{session_token, Peer, SESSION_COOKIE};
+pub use auth::{LoginRequest, SessionBody, SetupRequest, SetupState};
 pub use error::{ApiError, ErrorBody};
 pub use json::ApiJson;
+pub use shares::Applied;
 pub use state::{AppState, Shared};
 pub use system::{ImageInfo, Status};
 
@@ -119,8 +127,9 @@ pub struct Group {
     pub name: &'static str,
     pub description: &'static str,
     pub endpoints: Vec<Endpoint>,
-    /// `components.schemas` entries: (name, JSON Schema).
-    pub schemas: Vec<(&'static str, Value)>,
+    /// The request and answer types the operations name, for the
+    /// generated `components.schemas`.
+    pub types: Vec<openapi::TypeSchema>,
 }
 
 /// Every endpoint group, in the order the document lists them.

@@ -4,15 +4,21 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::datasets::name_param;
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::nfs;
+use crate::sharing::sessions::NfsClient;
 use crate::state::{dataset_path, MutationError, NfsExport};
 
 fn dataset_parameter() -> Value {
@@ -26,8 +32,8 @@ fn dataset_parameter() -> Value {
 pub fn group() -> Group {
     let put_answers = |ok: &str| {
         json!({
-            "200": json_response(ok, "SharingApplied"),
-            "201": json_response(ok, "SharingApplied"),
+            "200": json_response::<Applied>(ok),
+            "201": json_response::<Applied>(ok),
             "404": error_response("No such export is declared."),
             "409": error_response("The dataset is exported already."),
             "422": error_response("A bad client or value, or a dataset that is not declared; the message names the export and field."),
@@ -48,7 +54,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared exports",
                     "operationId": "listNfsExports",
-                    "responses": {"200": json_response("Exports with path, fsid and warnings.", "NfsExportList")},
+                    "responses": {"200": json_response::<NfsExportList>("Exports with path, fsid and warnings.")},
                 }),
             ),
             Endpoint::new(
@@ -59,7 +65,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Export a dataset",
                     "operationId": "createNfsExport",
-                    "requestBody": json_request("NfsExport"),
+                    "requestBody": json_request::<NfsExport>(),
                     "responses": put_answers("Exported and declared."),
                 }),
             ),
@@ -73,7 +79,7 @@ pub fn group() -> Group {
                     "description": "Clients of the export keep their mounts; `exportfs -ra` applies the change.",
                     "operationId": "replaceNfsExport",
                     "parameters": [dataset_parameter()],
-                    "requestBody": json_request("NfsExport"),
+                    "requestBody": json_request::<NfsExport>(),
                     "responses": put_answers("Exported as asked."),
                 }),
             ),
@@ -87,7 +93,7 @@ pub fn group() -> Group {
                     "operationId": "deleteNfsExport",
                     "parameters": [dataset_parameter()],
                     "responses": {
-                        "200": json_response("No longer exported.", "SharingApplied"),
+                        "200": json_response::<Applied>("No longer exported."),
                         "404": error_response("No such export is declared."),
                     },
                 }),
@@ -101,38 +107,42 @@ pub fn group() -> Group {
                     "summary": "Connected NFS clients",
                     "description": "v4 clients from nfsd, v3 mounts from mountd's rmtab.",
                     "operationId": "listNfsClients",
-                    "responses": {"200": json_response("Clients.", "NfsClientList")},
+                    "responses": {"200": json_response::<NfsClientList>("Clients.")},
                 }),
             ),
         ],
-        // SharingApplied is defined once, by the iscsi group.
-        schemas: vec![
-            (
-                "NfsExport",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["dataset", "clients"],
-                    "properties": {
-                        "dataset": {"type": "string", "example": "tank/share"},
-                        "clients": {"type": "array", "items": {"type": "string", "example": "10.0.10.0/24"}},
-                        "access": {"type": "string", "enum": ["ro", "rw"], "default": "ro"},
-                        "squash": {"type": "string", "enum": ["root_squash", "no_root_squash", "all_squash"], "default": "root_squash"},
-                        "writes": {"type": "string", "enum": ["sync", "async"], "default": "sync"},
-                        "insecure": {"type": "boolean", "default": false, "description": "Accept unprivileged source ports (clients behind NAT)."},
-                    },
-                }),
-            ),
-            (
-                "NfsExportList",
-                json!({"type": "object", "properties": {"exports": {"type": "array", "items": {"type": "object"}}, "warnings": {"type": "array", "items": {"type": "string"}}}}),
-            ),
-            (
-                "NfsClientList",
-                json!({"type": "object", "properties": {"clients": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+        types: vec![
+            request::<NfsExport>(),
+            response::<Applied>(),
+            response::<NfsExportList>(),
+            response::<NfsClientList>(),
         ],
     }
+}
+
+/// `GET /nfs/exports`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsExportList {
+    pub exports: Vec<NfsExportView>,
+    /// Legal but risky choices (async, insecure), in words.
+    pub warnings: Vec<String>,
+}
+
+/// An export as declared, with where it is served from.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsExportView {
+    #[serde(flatten)]
+    pub export: NfsExport,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+    /// The `fsid` the export is given, stable across reboots.
+    pub fsid: String,
+}
+
+/// `GET /nfs/clients`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NfsClientList {
+    pub clients: Vec<NfsClient>,
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {

@@ -17,14 +17,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 mod disks;
-mod schemas;
 
 pub use disks::{check_disks, DiskRefusal, RefusedDisk};
-use schemas::schemas;
 
 use super::declared::Declared;
 use super::drives::inventory;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::drives::Verdict;
@@ -57,7 +57,7 @@ pub fn group() -> Group {
                         an export, or with missing disks) has no health or capacity.",
                     "operationId": "listPools",
                     "responses": {
-                        "200": json_response("The pools, by name.", "PoolList"),
+                        "200": json_response::<PoolList>("The pools, by name."),
                         "500": error_response("`zpool list` failed."),
                     },
                 }),
@@ -79,9 +79,9 @@ pub fn group() -> Group {
                         answer carries warnings to show the admin: a stripe has no \
                         redundancy.",
                     "operationId": "createPool",
-                    "requestBody": json_request("CreatePoolRequest"),
+                    "requestBody": json_request::<CreatePool>(),
                     "responses": {
-                        "201": json_response("The pool exists and is declared.", "PoolCreated"),
+                        "201": json_response::<PoolCreated>("The pool exists and is declared."),
                         "409": error_response("A disk is refused (named with its verdict and \
                             reason), in another pool or in use; or the pool exists already."),
                         "422": error_response("A bad name or layout, too few disks, a disk id \
@@ -101,7 +101,7 @@ pub fn group() -> Group {
                     "operationId": "getPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("`zpool list` and `zpool status` of the pool, and its declaration.", "PoolDetail"),
+                        "200": json_response::<PoolDetail>("`zpool list` and `zpool status` of the pool, and its declaration."),
                         "404": error_response("No such pool is imported or declared."),
                         "409": error_response("The pool is declared but not imported."),
                         "422": error_response("`pool` is not a valid pool name."),
@@ -121,9 +121,9 @@ pub fn group() -> Group {
                         imported changes nothing.",
                     "operationId": "importPool",
                     "parameters": [pool_parameter()],
-                    "requestBody": json_request("ImportPoolRequest"),
+                    "requestBody": json_request::<ImportPool>(),
                     "responses": {
-                        "200": json_response("What the import did.", "PoolImported"),
+                        "200": json_response::<PoolImported>("What the import did."),
                         "404": error_response("The pool is not declared, or no disks hold it."),
                         "409": error_response("The pool looks in use by another system."),
                     },
@@ -143,7 +143,7 @@ pub fn group() -> Group {
                     "operationId": "exportPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("The pool is exported.", "PoolExported"),
+                        "200": json_response::<PoolExported>("The pool is exported."),
                         "404": error_response("No such pool is imported."),
                         "500": error_response("`zpool export` failed (busy, mostly)."),
                     },
@@ -160,7 +160,7 @@ pub fn group() -> Group {
                     "operationId": "scrubPool",
                     "parameters": [pool_parameter()],
                     "responses": {
-                        "200": json_response("Whether a scrub started.", "PoolScrub"),
+                        "200": json_response::<PoolScrub>("Whether a scrub started."),
                         "404": error_response("No such pool is imported."),
                         "409": error_response("A resilver is running."),
                     },
@@ -179,34 +179,47 @@ pub fn group() -> Group {
                         the pool is gone.",
                     "operationId": "destroyPool",
                     "parameters": [pool_parameter()],
-                    "requestBody": json_request("DestroyPoolRequest"),
+                    "requestBody": json_request::<DestroyPool>(),
                     "responses": {
-                        "200": json_response("The pool is gone.", "PoolDestroyed"),
+                        "200": json_response::<PoolDestroyed>("The pool is gone."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("`confirm` is missing or is not the pool's name."),
                     },
                 }),
             ),
         ],
-        schemas: schemas(),
+        types: vec![
+            request::<CreatePool>(),
+            request::<ImportPool>(),
+            request::<DestroyPool>(),
+            response::<PoolCreated>(),
+            response::<PoolList>(),
+            response::<PoolDetail>(),
+            response::<PoolImported>(),
+            response::<PoolExported>(),
+            response::<PoolScrub>(),
+            response::<PoolDestroyed>(),
+        ],
     }
 }
 
 /// `POST /pools`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreatePoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreatePool {
     pub name: PoolName,
     pub layout: Layout,
     /// In vdev order.
     pub disks: Vec<DiskId>,
-    /// Disks of `disks` to take even though their verdict is not `usable`.
+    /// Ids of `disks` to take although their verdict is not `usable`
+    /// (never `boot-medium`); what they hold is overwritten.
     #[serde(default)]
     pub force: Vec<DiskId>,
 }
 
 /// A member taken past its verdict because `force` named it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct ForcedDisk {
     pub id: DiskId,
     pub verdict: Verdict,
@@ -214,7 +227,7 @@ pub struct ForcedDisk {
 
 /// The answer to `POST /pools`: the plan that ran, and which disks were
 /// forced.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolCreated {
     #[serde(flatten)]
     pub plan: PoolPlan,
@@ -222,7 +235,7 @@ pub struct PoolCreated {
 }
 
 /// One row of `GET /pools`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolSummary {
     pub name: String,
     pub declared: bool,
@@ -240,13 +253,13 @@ pub struct PoolSummary {
     pub fragmentation_percent: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolList {
     pub pools: Vec<PoolSummary>,
 }
 
 /// `GET /pools/{pool}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolDetail {
     #[serde(flatten)]
     pub status: PoolStatus,
@@ -256,7 +269,8 @@ pub struct PoolDetail {
 }
 
 /// `POST /pools/{pool}/import`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ImportPoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct ImportPool {
     /// Import even if the pool looks in use by another system (`-f`).
@@ -264,35 +278,36 @@ pub struct ImportPool {
     pub force: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolImported {
     pub pool: PoolName,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolExported {
     pub pool: PoolName,
     /// Always true: an export does not undeclare.
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolScrub {
     pub pool: PoolName,
     pub outcome: ScrubOutcome,
 }
 
 /// `DELETE /pools/{pool}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DestroyPoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct DestroyPool {
     /// The pool's name again.
     pub confirm: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolDestroyed {
     pub pool: PoolName,
     /// Whether the pool was declared (and so is no longer).

@@ -11,7 +11,8 @@ use crate::sharing::{SharingError, SharingReport};
 use crate::state::DesiredState;
 
 /// The answer to a sharing change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[schemars(rename = "SharingApplied")]
 pub struct Applied {
     /// What storaged changed on the machine.
     pub report: SharingReport,
@@ -71,28 +72,4 @@ pub fn redact_secrets(mut value: Value) -> Value {
     }
     walk(&mut value);
     value
-}
-
-/// The OpenAPI schema of [`Applied`].
-pub fn applied_schema() -> (&'static str, Value) {
-    (
-        "SharingApplied",
-        json!({
-            "type": "object",
-            "required": ["report"],
-            "properties": {
-                "report": {
-                    "type": "object",
-                    "properties": {
-                        "iscsi_changes": {"type": "integer"},
-                        "exports_changed": {"type": "boolean"},
-                        "smb_conf_changed": {"type": "boolean"},
-                        "accounts_changed": {"type": "boolean"},
-                        "warnings": {"type": "array", "items": {"type": "string"}},
-                        "notes": {"type": "array", "items": {"type": "string"}},
-                    },
-                },
-            },
-        }),
-    )
 }

@@ -5,15 +5,20 @@
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::Json;
-use serde::Deserialize;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::declared::Declared;
-use super::openapi::{error_response, json_request, json_response, path_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::samba::{self, AccountName, Password, SambaError, ShareName, SMB_CONF_FILE};
+use crate::sharing::sessions::SmbSession;
 use crate::state::{dataset_path, MutationError, SmbShare};
 
 fn share_parameter() -> Value {
@@ -39,7 +44,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared shares",
                     "operationId": "listSmbShares",
-                    "responses": {"200": json_response("Shares with their paths.", "SmbShareList")},
+                    "responses": {"200": json_response::<SmbShareList>("Shares with their paths.")},
                 }),
             ),
             Endpoint::new(
@@ -50,9 +55,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Share a dataset",
                     "operationId": "createSmbShare",
-                    "requestBody": json_request("SmbShare"),
+                    "requestBody": json_request::<SmbShare>(),
                     "responses": {
-                        "201": json_response("Shared and declared.", "SharingApplied"),
+                        "201": json_response::<Applied>("Shared and declared."),
                         "409": error_response("A share of that name (ignoring case) exists."),
                         "422": error_response("A bad name or value, an undeclared dataset or user; `field` names it."),
                     },
@@ -68,7 +73,7 @@ pub fn group() -> Group {
                     "operationId": "deleteSmbShare",
                     "parameters": [share_parameter()],
                     "responses": {
-                        "200": json_response("Gone.", "SharingApplied"),
+                        "200": json_response::<Applied>("Gone."),
                         "404": error_response("No such share is declared."),
                     },
                 }),
@@ -81,7 +86,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Declared users",
                     "operationId": "listSmbUsers",
-                    "responses": {"200": json_response("Users, with whether Samba has a password for each.", "SmbUserList")},
+                    "responses": {"200": json_response::<SmbUserList>("Users, with whether Samba has a password for each.")},
                 }),
             ),
             Endpoint::new(
@@ -92,9 +97,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Add a user with a password",
                     "operationId": "createSmbUser",
-                    "requestBody": json_request("SmbUserRequest"),
+                    "requestBody": json_request::<NewUser>(),
                     "responses": {
-                        "201": json_response("The user can log in.", "SharingApplied"),
+                        "201": json_response::<Applied>("The user can log in."),
                         "409": error_response("The user exists."),
                         "422": error_response("A bad name or password; `field` names it."),
                     },
@@ -109,7 +114,7 @@ pub fn group() -> Group {
                     "summary": "Set a user's password",
                     "operationId": "setSmbUserPassword",
                     "parameters": [user_parameter()],
-                    "requestBody": json_request("SmbPasswordRequest"),
+                    "requestBody": json_request::<NewPassword>(),
                     "responses": {
                         "204": {"description": "Set."},
                         "404": error_response("No such user is declared."),
@@ -127,7 +132,7 @@ pub fn group() -> Group {
                     "operationId": "deleteSmbUser",
                     "parameters": [user_parameter()],
                     "responses": {
-                        "200": json_response("Removed.", "SharingApplied"),
+                        "200": json_response::<Applied>("Removed."),
                         "404": error_response("No such user is declared."),
                         "409": error_response("A share lists the user."),
                     },
@@ -141,53 +146,56 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Connected SMB users",
                     "operationId": "listSmbSessions",
-                    "responses": {"200": json_response("Sessions.", "SmbSessionList")},
+                    "responses": {"200": json_response::<SmbSessionList>("Sessions.")},
                 }),
             ),
         ],
-        // SharingApplied is defined once, by the iscsi group.
-        schemas: vec![
-            (
-                "SmbShare",
-                json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["name", "dataset"],
-                    "properties": {
-                        "name": {"type": "string", "example": "media"},
-                        "dataset": {"type": "string", "example": "tank/media"},
-                        "read_only": {"type": "boolean", "default": false},
-                        "valid_users": {"type": "array", "items": {"type": "string"}},
-                        "valid_groups": {"type": "array", "items": {"type": "string"}},
-                        "guest_ok": {"type": "boolean", "default": false},
-                        "comment": {"type": "string"},
-                    },
-                }),
-            ),
-            (
-                "SmbShareList",
-                json!({"type": "object", "properties": {"shares": {"type": "array", "items": {"type": "object"}}}}),
-            ),
-            (
-                "SmbUserRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["name", "password"],
-                       "properties": {"name": {"type": "string"}, "password": {"type": "string", "format": "password"}}}),
-            ),
-            (
-                "SmbPasswordRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["password"],
-                       "properties": {"password": {"type": "string", "format": "password"}}}),
-            ),
-            (
-                "SmbUserList",
-                json!({"type": "object", "properties": {"users": {"type": "array", "items": {"type": "object"}}}}),
-            ),
-            (
-                "SmbSessionList",
-                json!({"type": "object", "properties": {"sessions": {"type": "array", "items": {"type": "object"}}}}),
-            ),
+        types: vec![
+            request::<SmbShare>(),
+            request::<NewUser>(),
+            request::<NewPassword>(),
+            response::<Applied>(),
+            response::<SmbShareList>(),
+            response::<SmbUserList>(),
+            response::<SmbSessionList>(),
         ],
     }
+}
+
+/// `GET /smb/shares`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbShareList {
+    pub shares: Vec<SmbShareView>,
+}
+
+/// A share as declared, with where it is served from.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbShareView {
+    #[serde(flatten)]
+    pub share: SmbShare,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+}
+
+/// `GET /smb/users`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbUserList {
+    pub users: Vec<SmbUserView>,
+}
+
+/// A declared user; the password itself is only in Samba's passdb.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbUserView {
+    pub name: AccountName,
+    pub uid: u32,
+    /// Samba's passdb has a password for the user.
+    pub has_password: bool,
+}
+
+/// `GET /smb/sessions`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SmbSessionList {
+    pub sessions: Vec<SmbSession>,
 }
 
 impl From<SambaError> for ApiError {
@@ -314,15 +322,17 @@ fn conf() -> &'static std::path::Path {
     std::path::Path::new(SMB_CONF_FILE)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SmbUserRequest")]
 struct NewUser {
     name: AccountName,
     password: Password,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "SmbPasswordRequest")]
 struct NewPassword {
     password: Password,
 }

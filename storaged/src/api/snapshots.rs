@@ -8,11 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::declared::Declared;
 use super::openapi::{
-    error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
+    error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
 use super::state::Shared;
@@ -41,7 +41,7 @@ pub fn group() -> Group {
                                         json!({"type": "string", "example": "tank"})),
                     ],
                     "responses": {
-                        "200": json_response("The snapshots.", "SnapshotList"),
+                        "200": json_response::<SnapshotList>("The snapshots."),
                         "404": error_response("No such dataset or pool."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -55,9 +55,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Take a snapshot",
                     "operationId": "createSnapshot",
-                    "requestBody": json_request("CreateSnapshotRequest"),
+                    "requestBody": json_request::<CreateSnapshot>(),
                     "responses": {
-                        "201": json_response("The snapshot exists.", "Snapshot"),
+                        "201": json_response::<SnapshotDone>("The snapshot exists."),
                         "404": error_response("The dataset or volume is not declared."),
                         "409": error_response("A snapshot of that name exists, or the pool is out of space."),
                         "422": error_response("Not a `dataset@name` snapshot name."),
@@ -75,9 +75,9 @@ pub fn group() -> Group {
                         the latest snapshot, unless `destroy_newer` is true, which destroys \
                         the newer ones (listed in the answer).",
                     "operationId": "rollbackSnapshot",
-                    "requestBody": json_request("RollbackRequest"),
+                    "requestBody": json_request::<Rollback>(),
                     "responses": {
-                        "200": json_response("Rolled back.", "RolledBack"),
+                        "200": json_response::<RolledBack>("Rolled back."),
                         "404": error_response("No such snapshot, or its dataset is not declared."),
                         "409": error_response("Newer snapshots exist (named); ask to destroy them."),
                     },
@@ -93,7 +93,7 @@ pub fn group() -> Group {
                     "operationId": "destroySnapshot",
                     "parameters": [path_parameter("name", "The snapshot, `dataset@name`.", "tank/vm1@before-upgrade")],
                     "responses": {
-                        "200": json_response("The snapshot is gone.", "Snapshot"),
+                        "200": json_response::<SnapshotDone>("The snapshot is gone."),
                         "404": error_response("No such snapshot, or its dataset is not declared."),
                         "409": error_response("Clones depend on it."),
                         "422": error_response("Not a `dataset@name` snapshot name."),
@@ -101,39 +101,49 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: schemas(),
+        types: vec![
+            request::<CreateSnapshot>(),
+            request::<Rollback>(),
+            response::<SnapshotList>(),
+            response::<SnapshotDone>(),
+            response::<RolledBack>(),
+        ],
     }
 }
 
 /// `POST /snapshots`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreateSnapshotRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateSnapshot {
     pub name: SnapshotName,
 }
 
 /// `POST /snapshots/rollback`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "RollbackRequest")]
 #[serde(deny_unknown_fields)]
 pub struct Rollback {
     pub name: SnapshotName,
+    /// Destroy the snapshots newer than this one (`zfs rollback -r`).
     #[serde(default)]
     pub destroy_newer: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[schemars(rename = "Snapshot")]
 pub struct SnapshotDone {
     pub name: SnapshotName,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct RolledBack {
     pub name: SnapshotName,
     /// The newer snapshots destroyed on the way.
     pub destroyed: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct SnapshotList {
     pub snapshots: Vec<SnapshotRow>,
 }
@@ -290,79 +300,4 @@ async fn destroy(
         })
         .await??;
     Ok(Json(done))
-}
-
-fn schemas() -> Vec<(&'static str, Value)> {
-    let n = || json!({"type": "integer", "minimum": 0});
-    let name = || json!({"type": "string", "example": "tank/vm1@before-upgrade"});
-    vec![
-        (
-            "SnapshotRow",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "dataset", "snapshot", "used", "referenced", "created"],
-                "properties": {
-                    "name": name(),
-                    "dataset": {"type": "string", "example": "tank/vm1"},
-                    "snapshot": {"type": "string", "example": "before-upgrade"},
-                    "used": n(),
-                    "referenced": n(),
-                    "created": {"type": "integer", "description": "Seconds since the Unix epoch."},
-                },
-            }),
-        ),
-        (
-            "SnapshotList",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["snapshots"],
-                "properties": {"snapshots": {"type": "array", "items": schema_ref("SnapshotRow")}},
-            }),
-        ),
-        (
-            "CreateSnapshotRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {"name": name()},
-            }),
-        ),
-        (
-            "RollbackRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {
-                    "name": name(),
-                    "destroy_newer": {"type": "boolean", "default": false,
-                                      "description": "Destroy the snapshots newer than this one (`zfs rollback -r`)."},
-                },
-            }),
-        ),
-        (
-            "Snapshot",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name"],
-                "properties": {"name": name()},
-            }),
-        ),
-        (
-            "RolledBack",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "destroyed"],
-                "properties": {
-                    "name": name(),
-                    "destroyed": {"type": "array", "items": {"type": "string"}},
-                },
-            }),
-        ),
-    ]
 }

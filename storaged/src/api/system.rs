@@ -6,7 +6,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::openapi::json_response;
+use super::openapi::{json_response, response};
 use super::{Access, AppState, Endpoint, Group};
 use crate::var_source::VarSource;
 
@@ -23,7 +23,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Version, image, boot slot and uptime",
                     "operationId": "getStatus",
-                    "responses": {"200": json_response("The appliance's status.", "Status")},
+                    "responses": {"200": json_response::<Status>("The appliance's status.")},
                 }),
             ),
             Endpoint::new(
@@ -41,12 +41,12 @@ pub fn group() -> Group {
                 }),
             ),
         ],
-        schemas: vec![("Status", status_schema()), ("Image", image_schema())],
+        types: vec![response::<Status>()],
     }
 }
 
 /// `GET /status`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Status {
     /// storaged's version.
@@ -62,15 +62,19 @@ pub struct Status {
     /// No admin password yet: the web page shows the setup form.
     pub setup_required: bool,
     /// Filled in once the drive inventory is served; `null` until then.
+    #[schemars(extend("nullable" = true))]
     pub drives: Option<Value>,
     /// Filled in once pools are served; `null` until then.
+    #[schemars(extend("nullable" = true))]
     pub pools: Option<Value>,
     /// Filled in once iSCSI, NFS and SMB are served; `null` until then.
+    #[schemars(extend("nullable" = true))]
     pub services: Option<Value>,
 }
 
 /// The image this runs from, from os-release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Image")]
 #[serde(deny_unknown_fields)]
 pub struct ImageInfo {
     pub id: Option<String>,
@@ -100,47 +104,4 @@ async fn status(State(app): State<AppState>) -> Json<Status> {
 
 async fn openapi() -> Json<&'static Value> {
     Json(super::openapi::document())
-}
-
-fn status_schema() -> Value {
-    let placeholder = |what: &str| json!({"nullable": true, "description": format!("{what}; null until served.")});
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["version", "image", "slot", "var", "uptime_seconds", "sim", "setup_required",
-                     "drives", "pools", "services"],
-        "properties": {
-            "version": {"type": "string", "example": "0.1.0"},
-            "image": {"$ref": "#/components/schemas/Image"},
-            "slot": {"type": "string", "enum": ["a", "b"], "nullable": true},
-            "var": {
-                "type": "object", "nullable": true, "additionalProperties": false,
-                "required": ["source"],
-                "description": "Where /var lives this boot: the data partition, or a tmpfs whose contents are gone at the next boot; null when the initramfs left no record.",
-                "properties": {
-                    "source": {"type": "string", "enum": ["partition", "tmpfs"]},
-                    "device": {"type": "string", "example": "/dev/sda5", "description": "Only for a partition."},
-                },
-            },
-            "uptime_seconds": {"type": "integer", "minimum": 0},
-            "sim": {"type": "boolean", "description": "Running with --sim (no disks)."},
-            "setup_required": {"type": "boolean", "description": "No admin password yet."},
-            "drives": placeholder("Drive summary"),
-            "pools": placeholder("Pool summary"),
-            "services": placeholder("iSCSI, NFS and SMB summary"),
-        },
-    })
-}
-
-fn image_schema() -> Value {
-    json!({
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["id", "version", "build"],
-        "properties": {
-            "id": {"type": "string", "nullable": true, "example": "ironstor-hpe-ml310e"},
-            "version": {"type": "string", "nullable": true},
-            "build": {"type": "string", "nullable": true},
-        },
-    })
 }

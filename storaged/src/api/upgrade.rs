@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::openapi::{error_response, json_request, json_response, query_parameter};
+use super::openapi::{
+    error_response, json_request, json_response, query_parameter, request, response,
+};
 use super::query::Query;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
 use crate::upgrade::install::{InstallOptions, Installed, Source};
@@ -40,7 +42,7 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Both slots, grubenv's view, install progress and the last outcome",
                     "operationId": "getUpgrade",
-                    "responses": {"200": json_response("Upgrade status.", "UpgradeStatus")},
+                    "responses": {"200": json_response::<UpgradeStatus>("Upgrade status.")},
                 }),
             ),
             Endpoint::new(
@@ -61,7 +63,7 @@ pub fn group() -> Group {
                     ],
                     "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
                     "responses": {
-                        "200": json_response("Installed; reboot to run it.", "Installed"),
+                        "200": json_response::<Installed>("Installed; reboot to run it."),
                         "409": error_response("An install is running, the running slot is not blessed yet, or this appliance boots from the network."),
                         "422": error_response("The bundle was refused: signature, image, version, size or hash."),
                     },
@@ -75,9 +77,9 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Install a bundle from a file on the appliance (local socket only)",
                     "operationId": "installBundleFile",
-                    "requestBody": json_request("InstallRequest"),
+                    "requestBody": json_request::<InstallRequest>(),
                     "responses": {
-                        "200": json_response("Installed; reboot to run it.", "Installed"),
+                        "200": json_response::<Installed>("Installed; reboot to run it."),
                         "409": error_response("An install is running or the running slot is not blessed yet."),
                         "422": error_response("The bundle was refused, or the request came over the network."),
                     },
@@ -92,7 +94,7 @@ pub fn group() -> Group {
                     "summary": "Make the other slot active again (after checking its image); reboot to run it",
                     "operationId": "rollback",
                     "responses": {
-                        "200": json_response("Rolled back.", "Message"),
+                        "200": json_response::<Message>("Rolled back."),
                         "409": error_response("The other slot holds no valid image."),
                     },
                 }),
@@ -106,42 +108,17 @@ pub fn group() -> Group {
                     "summary": "Reboot the appliance (into the slot grubenv picks)",
                     "operationId": "reboot",
                     "responses": {
-                        "202": json_response("The reboot starts in a second.", "Message"),
+                        "202": json_response::<Message>("The reboot starts in a second."),
                         "409": error_response("An install is running."),
                     },
                 }),
             ),
         ],
-        schemas: vec![
-            (
-                "UpgradeStatus",
-                json!({"type": "object", "required": ["booted", "active", "next", "tries", "blessed", "slots", "progress", "last_outcome", "problem"],
-                "properties": {
-                    "booted": {"type": "string", "nullable": true, "enum": ["a", "b", "net"]},
-                    "active": {"type": "string", "nullable": true},
-                    "next": {"type": "string", "nullable": true},
-                    "tries": {"type": "integer", "nullable": true},
-                    "blessed": {"type": "boolean"},
-                    "slots": {"type": "array", "items": {"type": "object"}},
-                    "progress": {"type": "object", "properties": {"phase": {"type": "string", "enum": ["idle", "verifying", "writing", "installed", "failed"]}}},
-                    "last_outcome": {"type": "object", "nullable": true},
-                    "problem": {"type": "string", "nullable": true},
-                }}),
-            ),
-            (
-                "Installed",
-                json!({"type": "object", "required": ["slot", "image", "version", "tries", "message"],
-                "properties": {"slot": {"type": "string"}, "image": {"type": "string"}, "version": {"type": "string"}, "tries": {"type": "integer"}, "message": {"type": "string"}}}),
-            ),
-            (
-                "InstallRequest",
-                json!({"type": "object", "additionalProperties": false, "required": ["path"],
-                "properties": {"path": {"type": "string", "example": "/var/tmp/update.bundle"}, "force": {"type": "boolean"}, "tries": {"type": "integer", "minimum": 1, "maximum": 9}}}),
-            ),
-            (
-                "Message",
-                json!({"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}),
-            ),
+        types: vec![
+            request::<InstallRequest>(),
+            response::<UpgradeStatus>(),
+            response::<Installed>(),
+            response::<Message>(),
         ],
     }
 }
@@ -286,12 +263,17 @@ async fn upload(
     Ok(Json(result??))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InstallRequest {
+    /// A bundle already on the appliance (local socket only).
+    #[schemars(example = &"/var/tmp/update.bundle")]
     path: PathBuf,
+    /// Install even a version that is not newer.
     #[serde(default)]
     force: bool,
+    /// How many boots the new slot gets to become healthy.
+    #[schemars(range(min = 1, max = 9))]
     tries: Option<u32>,
 }
 
@@ -321,9 +303,10 @@ async fn install_file(
     Ok(Json(result?))
 }
 
-#[derive(Debug, Serialize)]
-struct Message {
-    message: String,
+/// The answer to a rollback or a reboot: what happened, in words.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Message {
+    pub message: String,
 }
 
 async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError> {

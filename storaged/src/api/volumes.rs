@@ -12,7 +12,9 @@ use super::datasets::{
     listed, name_param, pool_query_parameter, recursive_parameter, Destroyed, Listed,
 };
 use super::declared::{with_volume_size, Declared};
-use super::openapi::{error_response, json_request, json_response, path_parameter, schema_ref};
+use super::openapi::{
+    error_response, json_request, json_response, path_parameter, request, response,
+};
 use super::query::Query;
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
@@ -44,7 +46,7 @@ pub fn group() -> Group {
                     "operationId": "listVolumes",
                     "parameters": [pool_query_parameter("volumes")],
                     "responses": {
-                        "200": json_response("The volumes, by name.", "VolumeList"),
+                        "200": json_response::<VolumeList>("The volumes, by name."),
                         "404": error_response("No such pool is imported."),
                         "422": error_response("A bad or unknown query parameter; `field` names it."),
                     },
@@ -62,9 +64,9 @@ pub fn group() -> Group {
                         `sparse` leaves the space unreserved (thin): the answer warns that an \
                         over-committed pool that fills up corrupts the VMs on it.",
                     "operationId": "createVolume",
-                    "requestBody": json_request("CreateVolumeRequest"),
+                    "requestBody": json_request::<CreateVolume>(),
                     "responses": {
-                        "201": json_response("The volume exists and is declared.", "CreatePlan"),
+                        "201": json_response::<Plan>("The volume exists and is declared."),
                         "404": error_response("The pool is not imported."),
                         "409": error_response("The name is taken, or the pool is out of space."),
                         "422": error_response("A bad name, size or value, or an undeclared parent; `field` names it."),
@@ -82,9 +84,9 @@ pub fn group() -> Group {
                         the end of the disk, so it needs `shrink: true`.",
                     "operationId": "updateVolume",
                     "parameters": [name_parameter()],
-                    "requestBody": json_request("UpdateVolumeRequest"),
+                    "requestBody": json_request::<UpdateVolume>(),
                     "responses": {
-                        "200": json_response("The size now.", "VolumeUpdated"),
+                        "200": json_response::<VolumeUpdated>("The size now."),
                         "404": error_response("No such volume is declared."),
                         "409": error_response("A shrink not asked for, or the pool is out of space."),
                         "422": error_response("The size is 0 or not a multiple of volblocksize."),
@@ -103,26 +105,35 @@ pub fn group() -> Group {
                     "operationId": "destroyVolume",
                     "parameters": [name_parameter(), recursive_parameter("volume")],
                     "responses": {
-                        "200": json_response("What was destroyed.", "Destroyed"),
+                        "200": json_response::<Destroyed>("What was destroyed."),
                         "404": error_response("No such volume is declared."),
                         "409": error_response("It has snapshots; ask for a recursive destroy."),
                     },
                 }),
             ),
         ],
-        schemas: schemas(),
+        types: vec![
+            request::<CreateVolume>(),
+            request::<UpdateVolume>(),
+            response::<VolumeUpdated>(),
+            response::<VolumeList>(),
+        ],
     }
 }
 
 /// `POST /volumes`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CreateVolumeRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreateVolume {
     pub name: DatasetName,
-    /// Bytes.
+    /// Bytes; a multiple of volblocksize.
+    #[schemars(range(min = 1), example = 268435456)]
     pub size: u64,
+    /// A power of two from 512 to 131072 (16384 when not given).
     #[serde(default)]
     pub volblocksize: Option<u64>,
+    /// Thin: no reservation, so the pool can be over-committed.
     #[serde(default)]
     pub sparse: bool,
     #[serde(default)]
@@ -132,24 +143,26 @@ pub struct CreateVolume {
 }
 
 /// `PATCH /volumes/{name}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "UpdateVolumeRequest")]
 #[serde(deny_unknown_fields)]
 pub struct UpdateVolume {
-    /// Bytes.
+    /// Bytes; a multiple of volblocksize.
+    #[schemars(range(min = 1))]
     pub size: u64,
-    /// Allow the new size to be smaller (the end of the disk is lost).
+    /// Allow a smaller size: the data at the end of the disk is lost.
     #[serde(default)]
     pub shrink: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct VolumeUpdated {
     pub name: DatasetName,
     pub size: u64,
     pub change: Change,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct VolumeList {
     pub volumes: Vec<Listed>,
 }
@@ -256,63 +269,4 @@ async fn destroy(
         })
         .await??;
     Ok(Json(destroyed))
-}
-
-fn schemas() -> Vec<(&'static str, Value)> {
-    vec![
-        (
-            "CreateVolumeRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "size"],
-                "properties": {
-                    "name": {"type": "string", "example": "tank/vm1"},
-                    "size": {"type": "integer", "minimum": 1, "example": 268435456,
-                             "description": "Bytes; a multiple of volblocksize."},
-                    "volblocksize": {"type": "integer", "default": 16384,
-                                     "description": "A power of two from 512 to 131072."},
-                    "sparse": {"type": "boolean", "default": false,
-                               "description": "Thin: no reservation, so the pool can be over-committed."},
-                    "sync": schema_ref("SyncMode"),
-                    "compression": schema_ref("Compression"),
-                },
-            }),
-        ),
-        (
-            "UpdateVolumeRequest",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["size"],
-                "properties": {
-                    "size": {"type": "integer", "minimum": 1, "description": "Bytes; a multiple of volblocksize."},
-                    "shrink": {"type": "boolean", "default": false,
-                               "description": "Allow a smaller size: the data at the end of the disk is lost."},
-                },
-            }),
-        ),
-        (
-            "VolumeUpdated",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["name", "size", "change"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "size": {"type": "integer"},
-                    "change": {"type": "string", "enum": ["unchanged", "updated"]},
-                },
-            }),
-        ),
-        (
-            "VolumeList",
-            json!({
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["volumes"],
-                "properties": {"volumes": {"type": "array", "items": schema_ref("DatasetRow")}},
-            }),
-        ),
-    ]
 }

@@ -8,7 +8,7 @@ use super::probe::Signature;
 use crate::names::DiskId;
 
 /// Every whole disk the kernel sees, sorted by id (disks without one last).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Inventory {
     pub disks: Vec<Disk>,
 }
@@ -28,7 +28,7 @@ impl Inventory {
 }
 
 /// One whole disk and what storaged thinks of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Disk {
     /// The `/dev/disk/by-id` name; `None` when udev gave the disk none.
     pub id: Option<DiskId>,
@@ -103,7 +103,18 @@ impl Serialize for DevNum {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Read back as written, for API clients.
+impl<'de> serde::Deserialize<'de> for DevNum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        DevNum::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not major:minor")))
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     Nvme,
@@ -133,7 +144,19 @@ impl fmt::Display for Transport {
 /// a disk gets the first one that applies, and every finding goes into its
 /// reasons. Forcing past a verdict is the pool's decision, not this
 /// module's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Holds the system ironstor runs from.
@@ -168,7 +191,7 @@ impl fmt::Display for Verdict {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Partition {
     pub kernel_name: String,
     pub devnum: DevNum,
@@ -186,7 +209,7 @@ pub struct Partition {
     pub holders: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct NvmeInfo {
     /// The controller's kernel name, `nvme0`.
     pub controller: String,
@@ -196,7 +219,7 @@ pub struct NvmeInfo {
 }
 
 /// The PCIe link between the drive and its upstream port.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PcieLink {
     /// GT/s per lane; `None` when the kernel says `Unknown`.
     pub speed_gts: Option<f64>,

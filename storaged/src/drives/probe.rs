@@ -29,7 +29,20 @@ const ZFS_UBERBLOCK_MAGIC: u64 = 0x00ba_b10c;
 const DDF_MAGIC: [u8; 4] = [0xde, 0x11, 0xde, 0x11];
 const IMSM_SIGNATURE: &[u8] = b"Intel Raid ISM Cfg Sig. ";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    schemars::JsonSchema,
+    serde::Deserialize,
+)]
+#[schemars(rename = "DiskSignature")]
 #[serde(rename_all = "kebab-case")]
 pub enum Signature {
     /// `EFI PART` header at LBA 1.

@@ -27,7 +27,8 @@ pub struct IscsiConfig {
 }
 
 /// One iSCSI target with its single portal group (`tpgt_1`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "IscsiTarget")]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub iqn: Iqn,
@@ -96,7 +97,7 @@ impl fmt::Display for Portal {
 }
 
 /// One logical unit: a zvol exported as `lun_<number>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lun {
     pub number: u16,
@@ -152,7 +153,8 @@ impl From<BlockSize> for u32 {
 
 /// Who may log in to a target. There is no implicit default: allowing any
 /// initiator must be asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "IscsiAccess")]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Access {
     /// Only these initiators; each sees every LUN of the target.
@@ -166,7 +168,7 @@ pub enum Access {
 }
 
 /// One initiator allowed in, optionally with its own CHAP credential.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acl {
     pub initiator: Iqn,
@@ -176,7 +178,7 @@ pub struct Acl {
 
 /// CHAP: the initiator proves `user`/`secret`; with `mutual` the target
 /// proves itself back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Chap {
     pub user: String,
@@ -186,7 +188,7 @@ pub struct Chap {
 }
 
 /// The target's own credential for mutual CHAP.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChapCredential {
     pub user: String,

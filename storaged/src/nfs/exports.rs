@@ -80,7 +80,10 @@ impl TryFrom<RawExport> for Export {
 }
 
 /// Read-only (`ro`, the default, as in `exports(5)`) or read-write (`rw`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[schemars(rename = "NfsAccess")]
 pub enum Access {
     #[default]
     #[serde(rename = "ro")]
@@ -90,7 +93,9 @@ pub enum Access {
 }
 
 /// How the server maps the client's root (or every) user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Squash {
     /// The client's root acts as `nobody`. The default.
@@ -104,7 +109,9 @@ pub enum Squash {
 }
 
 /// Whether the server may acknowledge a write before it is on the pool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Writes {
     /// Replies after the data is on stable storage, as NFS promises. The

@@ -185,7 +185,9 @@ pub enum SharingError {
 }
 
 /// What one [`apply_sharing`] did, for the log and the API.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 pub struct SharingReport {
     /// configfs entries created, written or removed.
     pub iscsi_changes: usize,

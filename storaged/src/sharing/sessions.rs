@@ -11,7 +11,7 @@ use crate::lio::Configfs;
 use crate::runner::{CommandLine, CommandRunner, Program};
 
 /// One logged-in iSCSI initiator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct IscsiSession {
     pub target: String,
     pub initiator: String,
@@ -63,7 +63,7 @@ pub fn acl_has_session(info: &str) -> bool {
 }
 
 /// One NFS client the server knows about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct NfsClient {
     /// The client's address (v4: with its source port).
     pub address: String,
@@ -131,7 +131,7 @@ pub fn parse_rmtab(text: &str) -> Vec<NfsClient> {
 }
 
 /// One SMB session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct SmbSession {
     pub user: String,
     pub machine: String,

@@ -119,7 +119,8 @@ impl DesiredState {
 
 /// A pool the admin asked for. Creating it is an explicit API request; at
 /// boot a declared pool is only ever imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DeclaredPool")]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     pub name: PoolName,
@@ -248,7 +249,7 @@ pub struct NfsSection {
 
 /// One exported dataset. Its path is where the dataset mounts, so it is
 /// not stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NfsExport {
     pub dataset: DatasetName,
@@ -274,7 +275,7 @@ pub struct SmbSection {
 }
 
 /// One share of a dataset, mounted where the dataset mounts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmbShare {
     pub name: ShareName,

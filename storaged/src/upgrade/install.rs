@@ -48,7 +48,7 @@ pub struct InstallOptions {
 }
 
 /// What an install did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Installed {
     pub slot: String,
     pub image: String,

@@ -118,7 +118,7 @@ impl UpgradeError {
 }
 
 /// What an install is doing, for the progress bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Idle,
@@ -130,7 +130,7 @@ pub enum Phase {
     Failed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Progress {
     pub phase: Phase,
     /// Bytes of payload handled in this phase, of `total`.
@@ -157,7 +157,7 @@ impl Progress {
 }
 
 /// How the last upgrade ended, kept across reboots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     /// A bundle was installed; the slot waits for a reboot.
@@ -172,7 +172,7 @@ pub enum OutcomeKind {
     RollbackRequested,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub kind: OutcomeKind,
     pub message: String,
@@ -398,7 +398,7 @@ impl Upgrader {
 }
 
 /// `GET /upgrade`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpgradeStatus {
     /// The slot this boot runs from (`a`, `b`, `net`), from the kernel
     /// command line.
@@ -416,12 +416,13 @@ pub struct UpgradeStatus {
     pub problem: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SlotStatus {
     pub slot: String,
     pub running: bool,
     pub active: bool,
     pub next: bool,
     /// What the slot holds; `null` when it holds no whole image.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub image: Option<SlotRecord>,
 }

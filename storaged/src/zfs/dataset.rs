@@ -74,10 +74,15 @@ impl ZvolSpec {
 }
 
 /// What creating a dataset or zvol will do (or did).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
+#[schemars(rename = "CreatePlan")]
 pub struct Plan {
     pub target: String,
-    #[serde(serialize_with = "ser::commands")]
+    /// What ran.
+    // A client cannot rebuild a CommandLine from its text, and has no
+    // use for it beyond showing it, which it does from the JSON.
+    #[serde(serialize_with = "ser::commands", skip_deserializing)]
+    #[schemars(with = "Vec<String>")]
     pub commands: Vec<CommandLine>,
     pub warnings: Vec<Warning>,
 }

@@ -58,7 +58,9 @@ use crate::names::PoolName;
 use crate::runner::{CommandError, CommandLine};
 
 /// What an idempotent operation did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Unchanged,

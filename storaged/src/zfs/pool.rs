@@ -50,7 +50,7 @@ pub struct PoolSpec {
 }
 
 /// What creating a pool will do (or did).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct PoolPlan {
     pub pool: PoolName,
     pub layout: Layout,
@@ -58,7 +58,11 @@ pub struct PoolPlan {
     pub mountpoint: PathBuf,
     /// How many disks can fail without losing the pool.
     pub tolerated_failures: usize,
-    #[serde(serialize_with = "ser::commands")]
+    /// What ran.
+    // A client cannot rebuild a CommandLine from its text, and has no
+    // use for it beyond showing it, which it does from the JSON.
+    #[serde(serialize_with = "ser::commands", skip_deserializing)]
+    #[schemars(with = "Vec<String>")]
     pub commands: Vec<CommandLine>,
     pub warnings: Vec<Warning>,
 }
@@ -170,7 +174,9 @@ pub fn create_pool(runner: &dyn CommandRunner, spec: &PoolSpec) -> Result<PoolPl
 }
 
 /// What [`ensure_imported`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ImportOutcome {
     AlreadyImported,
@@ -296,7 +302,9 @@ pub fn pool_status(runner: &dyn CommandRunner, pool: &PoolName) -> Result<PoolSt
 }
 
 /// What [`start_scrub`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ScrubOutcome {
     Started,

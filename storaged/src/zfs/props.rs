@@ -40,7 +40,7 @@ fn bad(property: &'static str, value: &str) -> BadValue {
 }
 
 /// How the disks of a new pool are arranged: one top-level vdev.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// Every disk adds capacity; any one failing loses the pool.
@@ -176,7 +176,9 @@ serde_as_str!(Compression);
 
 /// The `sync` property. `Disabled` acknowledges writes before they are on
 /// stable storage: never for VM storage.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMode {
     #[default]
@@ -209,7 +211,7 @@ impl FromStr for SyncMode {
 
 /// The `volmode` property. storaged sets `dev` on every zvol so the
 /// appliance never probes partitions inside guest disks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VolMode {
     Default,
@@ -246,7 +248,7 @@ impl FromStr for VolMode {
 }
 
 /// A filesystem dataset or a zvol (the `type` column of `zfs list`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DatasetKind {
     Filesystem,
@@ -336,7 +338,7 @@ impl FromStr for Health {
 serde_as_str!(Health);
 
 /// Why a warning was given, for the UI to pick an icon or a help page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// A stripe: one failed disk loses every byte of the pool.
@@ -349,7 +351,7 @@ pub enum WarningKind {
 
 /// Something the operation did that the admin must know about, in plain
 /// words. Returned beside the result, never instead of an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     pub kind: WarningKind,
     pub message: String,

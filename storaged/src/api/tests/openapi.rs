@@ -191,3 +191,49 @@ fn the_document_is_well_formed() {
     );
     assert!(doc["paths"]["/setup"]["post"]["responses"]["422"].is_object());
 }
+
+/// `docs/openapi.json` is the document clients are generated from and
+/// reviewed against, so it must be exactly what the code serves.
+#[test]
+fn docs_openapi_json_is_what_the_code_generates() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let generated = serde_json::to_string_pretty(openapi::document()).unwrap() + "\n";
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} differs from the document the code generates; regenerate it with\n\
+         \n    UPDATE_OPENAPI=1 cargo test -p storaged docs_openapi_json\n\
+         \nand review the diff",
+        path.display()
+    );
+}
+
+/// Every schema in `components` is reached from an operation, directly or
+/// through other schemas: a type listed in a group's `types` that no
+/// operation names any more is a stale entry.
+#[test]
+fn every_schema_is_reached_from_an_operation() {
+    let doc = openapi::document();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let refs = |value: &serde_json::Value| -> Vec<String> {
+        let text = value.to_string();
+        text.split("\"$ref\":\"#/components/schemas/")
+            .skip(1)
+            .map(|piece| piece.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let mut reached = BTreeSet::new();
+    let mut todo = refs(&doc["paths"]);
+    while let Some(name) = todo.pop() {
+        if reached.insert(name.clone()) {
+            todo.extend(refs(&schemas[&name]));
+        }
+    }
+    let defined: BTreeSet<String> = schemas.keys().cloned().collect();
+    let unreached: Vec<&String> = defined.difference(&reached).collect();
+    assert!(unreached.is_empty(), "no operation reaches {unreached:?}");
+}

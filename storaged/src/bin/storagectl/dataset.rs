@@ -1,16 +1,18 @@
 //! `dataset list|create|resize|destroy`.
 
 use serde_json::{json, Value};
+use storaged::api::datasets::{DatasetList, DatasetUpdated, Destroyed, Listed, UpdateDataset};
+use storaged::zfs::{Change, Plan, Warning};
 
 use crate::cli::{DatasetCommand, Quota};
-use crate::table::{bytes, cell, size_cell, Table};
-use crate::{encode, Ctl};
+use crate::table::{bytes, cell, size_cell, yes_no, Table};
+use crate::{body, encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
         DatasetCommand::List { pool } => {
             let answer = ctl.client.get(&list_path("datasets", pool.as_deref()))?;
-            let text = render_list(&answer);
+            let text = render_list(&typed::<DatasetList>(&answer)?.datasets, "datasets");
             (answer, text)
         }
         DatasetCommand::Create {
@@ -19,18 +21,16 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
             sync,
             quota,
         } => {
-            let mut body = json!({"name": name});
-            if let Some(c) = compression {
-                body["compression"] = json!(c);
-            }
-            if let Some(s) = sync {
-                body["sync"] = json!(s);
-            }
-            if let Some(q) = quota {
-                body["quota"] = json!(q);
-            }
+            let body = with_given(
+                json!({"name": name}),
+                [
+                    ("compression", compression.map(Value::from)),
+                    ("sync", sync.map(Value::from)),
+                    ("quota", quota.map(Value::from)),
+                ],
+            );
             let answer = ctl.client.post("/datasets", &body)?;
-            let text = format!("Created dataset {name}.\n") + &warnings(&answer);
+            let text = format!("Created dataset {name}.\n") + &warnings(&typed(&answer)?);
             (answer, text)
         }
         DatasetCommand::Resize {
@@ -40,12 +40,12 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
             let answer = ctl.client.call(
                 "PATCH",
                 &format!("/datasets/{}", encode(&name)),
-                Some(&json!({"quota": quota})),
+                Some(&body(&UpdateDataset { quota })?),
             )?;
             let what = quota.map_or("no quota".to_string(), |q| {
                 format!("a quota of {}", bytes(q))
             });
-            let text = if answer["change"] == "unchanged" {
+            let text = if typed::<DatasetUpdated>(&answer)?.change == Change::Unchanged {
                 format!("{name} already has {what}.\n")
             } else {
                 format!("{name} now has {what}.\n")
@@ -58,12 +58,15 @@ pub fn run(ctl: &mut Ctl<'_>, command: DatasetCommand) -> anyhow::Result<()> {
 }
 
 /// `WARNING: ...` lines for a plan's warnings.
-pub fn warnings(plan: &Value) -> String {
-    plan["warnings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|w| format!("WARNING: {}\n", cell(&w["message"])))
+pub fn warnings(plan: &Plan) -> String {
+    warnings_of(&plan.warnings)
+}
+
+/// `WARNING: ...` lines, one a warning.
+pub fn warnings_of(warnings: &[Warning]) -> String {
+    warnings
+        .iter()
+        .map(|w| format!("WARNING: {}\n", w.message))
         .collect()
 }
 
@@ -89,24 +92,21 @@ pub fn destroy(
         if recursive { "?recursive=true" } else { "" }
     );
     let answer = ctl.client.call("DELETE", &path, None)?;
-    let text = destroyed(&answer);
+    let text = format!(
+        "Destroyed {}.\n",
+        typed::<Destroyed>(&answer)?.destroyed.join(", ")
+    );
     Ok((answer, text))
 }
 
-fn destroyed(answer: &Value) -> String {
-    let gone: Vec<String> = answer["destroyed"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(cell)
-        .collect();
-    format!("Destroyed {}.\n", gone.join(", "))
+/// `No datasets.` (or volumes) when there are none.
+pub fn none_of(what: &str) -> String {
+    format!("No {what}.\n")
 }
 
-fn render_list(answer: &Value) -> String {
-    let rows = answer["datasets"].as_array().cloned().unwrap_or_default();
+fn render_list(rows: &[Listed], what: &str) -> String {
     if rows.is_empty() {
-        return "No datasets.\n".into();
+        return none_of(what);
     }
     let mut table = Table::new([
         "NAME",
@@ -118,20 +118,16 @@ fn render_list(answer: &Value) -> String {
         "MOUNTPOINT",
         "DECLARED",
     ]);
-    for d in &rows {
+    for Listed { row: d, declared } in rows {
         table.row([
-            cell(&d["name"]),
-            size_cell(&d["used"]),
-            size_cell(&d["available"]),
-            if d["quota"].is_null() {
-                "none".into()
-            } else {
-                size_cell(&d["quota"])
-            },
-            cell(&d["compression"]),
-            cell(&d["sync"]),
-            cell(&d["mountpoint"]),
-            if d["declared"] == true { "yes" } else { "no" }.to_string(),
+            d.name.clone(),
+            size_cell(d.used),
+            size_cell(d.available),
+            d.quota.map_or("none".into(), bytes),
+            d.compression.to_string(),
+            cell(d.sync),
+            cell(&d.mountpoint),
+            yes_no(*declared),
         ]);
     }
     table.render()

@@ -78,6 +78,29 @@ impl Ctl<'_> {
     }
 }
 
+/// An answer read into the API's own type, for the text. `--json` prints
+/// the answer as the server sent it, so this never changes what it shows.
+pub fn typed<T: serde::de::DeserializeOwned>(answer: &Value) -> anyhow::Result<T> {
+    T::deserialize(answer)
+        .map_err(|e| anyhow::anyhow!("storaged's answer is not what this storagectl expects: {e}"))
+}
+
+/// A request body from the API's own request type.
+pub fn body(request: &impl serde::Serialize) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(request)?)
+}
+
+/// A request body with the optional fields that were given: the API
+/// applies its own default to a field left out.
+pub fn with_given<const N: usize>(mut body: Value, fields: [(&str, Option<Value>); N]) -> Value {
+    for (key, value) in fields {
+        if let (Some(value), Some(object)) = (value, body.as_object_mut()) {
+            object.insert(key.to_string(), value);
+        }
+    }
+    body
+}
+
 /// Where passwords come from.
 pub trait Input {
     /// One line, without echo when typed at a terminal.

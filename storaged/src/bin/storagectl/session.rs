@@ -1,6 +1,6 @@
 //! `setup`, `login` and `logout`.
 
-use serde_json::json;
+use storaged::api::{LoginRequest, SessionBody, SetupRequest};
 
 use crate::cli::{LoginArgs, LogoutArgs, SetupArgs};
 use crate::Ctl;
@@ -14,11 +14,11 @@ pub fn setup(ctl: &mut Ctl<'_>, args: SetupArgs) -> anyhow::Result<()> {
             "the two passwords differ; nothing was changed"
         );
     }
-    let mut body = json!({ "password": password });
-    if let Some(token) = args.token {
-        body["token"] = json!(token);
-    }
-    let answer = ctl.client.post("/setup", &body)?;
+    let request = SetupRequest {
+        token: args.token,
+        password,
+    };
+    let answer = ctl.client.post("/setup", &crate::body(&request)?)?;
     if ctl.json {
         return ctl.print_json(&answer);
     }
@@ -29,18 +29,19 @@ pub fn login(ctl: &mut Ctl<'_>, args: LoginArgs) -> anyhow::Result<()> {
     let password = ctl
         .input
         .secret(&format!("Password for {}: ", args.username))?;
-    let answer = ctl.client.post(
-        "/login",
-        &json!({ "username": args.username, "password": password }),
-    )?;
+    let request = LoginRequest {
+        username: args.username,
+        password,
+    };
+    let answer = ctl.client.post("/login", &crate::body(&request)?)?;
     if ctl.json {
         return ctl.print_json(&answer);
     }
-    let token = answer["token"].as_str().unwrap_or_default();
-    let expires = answer["expires_in"].as_u64().unwrap_or_default();
+    let session: SessionBody = crate::typed(&answer)?;
     ctl.print(&format!(
-        "{token}\n(send as \"Authorization: Bearer <token>\"; expires in {})\n",
-        crate::table::duration(expires)
+        "{}\n(send as \"Authorization: Bearer <token>\"; expires in {})\n",
+        session.token,
+        crate::table::duration(session.expires_in)
     ))
 }
 

@@ -6,9 +6,14 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Subcommand;
 use serde_json::{json, Value};
+use storaged::api::iscsi::{IscsiSessionList, IscsiTargetList, IscsiTargetView};
+use storaged::api::nfs::{NfsClientList, NfsExportList};
+use storaged::api::smb::{SmbSessionList, SmbShareList, SmbUserList};
+use storaged::api::Applied;
+use storaged::lio::Access;
 
 use crate::table::{cell, Table};
-use crate::{encode, Ctl};
+use crate::{encode, typed, Ctl};
 
 #[derive(Debug, Subcommand)]
 pub enum IscsiCommand {
@@ -136,33 +141,31 @@ fn secret(ctl: &mut Ctl<'_>, what: &str) -> anyhow::Result<String> {
     Ok(first)
 }
 
-fn applied(answer: &Value, done: String) -> String {
+/// `done`, then what the sharing services said about the change.
+fn applied(answer: &Value, done: String) -> anyhow::Result<String> {
+    let report = typed::<Applied>(answer)?.report;
     let mut text = done + "\n";
-    for w in answer["report"]["warnings"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        text.push_str(&format!("warning: {}\n", w.as_str().unwrap_or_default()));
+    for w in &report.warnings {
+        text.push_str(&format!("warning: {w}\n"));
     }
-    for n in answer["report"]["notes"].as_array().into_iter().flatten() {
-        text.push_str(&format!("note: {}\n", n.as_str().unwrap_or_default()));
+    for n in &report.notes {
+        text.push_str(&format!("note: {n}\n"));
     }
-    text
+    Ok(text)
 }
 
 pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
         IscsiCommand::List => {
             let answer = ctl.client.get("/iscsi/targets")?;
-            let text = render_targets(&answer);
+            let text = render_targets(&typed(&answer)?);
             (answer, text)
         }
         IscsiCommand::Show { iqn } => {
             let answer = ctl
                 .client
                 .get(&format!("/iscsi/targets/{}", encode(&iqn)))?;
-            let text = render_target(&answer);
+            let text = render_target(&typed(&answer)?);
             (answer, text)
         }
         IscsiCommand::Create {
@@ -203,7 +206,7 @@ pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
             };
             let body = json!({"iqn": iqn, "portals": portals, "luns": luns, "access": access});
             let answer = ctl.client.post("/iscsi/targets", &body)?;
-            let text = applied(&answer, format!("Serving iSCSI target {iqn}."));
+            let text = applied(&answer, format!("Serving iSCSI target {iqn}."))?;
             (answer, text)
         }
         IscsiCommand::Apply { file } => {
@@ -211,8 +214,9 @@ pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let body: Value = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not JSON", file.display()))?;
-            let iqn = body["iqn"]
-                .as_str()
+            let iqn = body
+                .get("iqn")
+                .and_then(Value::as_str)
                 .with_context(|| format!("{}: no \"iqn\" string", file.display()))?
                 .to_string();
             let path = format!("/iscsi/targets/{}", encode(&iqn));
@@ -225,7 +229,7 @@ pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
             let text = applied(
                 &answer,
                 format!("Serving iSCSI target {iqn} as in {}.", file.display()),
-            );
+            )?;
             (answer, text)
         }
         IscsiCommand::Delete { iqn } => {
@@ -237,9 +241,9 @@ pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
         IscsiCommand::Sessions => {
             let answer = ctl.client.get("/iscsi/sessions")?;
             let mut table = Table::new(["TARGET", "INITIATOR", "VIA"]);
-            for s in answer["sessions"].as_array().into_iter().flatten() {
-                let via = if s["acl"] == true { "acl" } else { "allow-all" };
-                table.row([cell(&s["target"]), cell(&s["initiator"]), via.to_string()]);
+            for s in typed::<IscsiSessionList>(&answer)?.sessions {
+                let via = if s.acl { "acl" } else { "allow-all" };
+                table.row([s.target, s.initiator, via.to_string()]);
             }
             (answer, table.render())
         }
@@ -256,66 +260,64 @@ pub fn iscsi(ctl: &mut Ctl<'_>, command: IscsiCommand) -> anyhow::Result<()> {
             } else {
                 "Discovery needs CHAP now."
             };
-            (answer.clone(), applied(&answer, done.to_string()))
+            let text = applied(&answer, done.to_string())?;
+            (answer, text)
         }
     };
     ctl.show(&answer, &text)
 }
 
-fn render_targets(answer: &Value) -> String {
-    let targets = answer["targets"].as_array().cloned().unwrap_or_default();
-    if targets.is_empty() {
+fn render_targets(list: &IscsiTargetList) -> String {
+    if list.targets.is_empty() {
         return "No iSCSI targets.\n".into();
     }
     let mut table = Table::new(["IQN", "PORTALS", "LUNS", "ACCESS"]);
-    for t in &targets {
-        let portals: Vec<String> = t["portals"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(cell)
+    for t in &list.targets {
+        let portals: Vec<String> = t.portals.iter().map(ToString::to_string).collect();
+        let luns: Vec<String> = t
+            .luns
+            .iter()
+            .map(|l| format!("{}={}", l.number, l.zvol))
             .collect();
-        let luns: Vec<String> = t["luns"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|l| format!("{}={}", l["number"], cell(&l["zvol"])))
-            .collect();
+        let mode = match t.access {
+            Access::Initiators { .. } => "initiators",
+            Access::AllowAll { .. } => "allow_all",
+        };
         table.row([
-            cell(&t["iqn"]),
+            t.iqn.to_string(),
             portals.join(","),
             luns.join(","),
-            cell(&t["access"]["mode"]),
+            mode.to_string(),
         ]);
     }
     table.render()
 }
 
-fn render_target(t: &Value) -> String {
-    let mut text = format!("Target {}\n", cell(&t["iqn"]));
+fn render_target(t: &IscsiTargetView) -> String {
+    let mut text = format!("Target {}\n", t.iqn);
     let mut table = Table::new(["LUN", "ZVOL", "BLOCK", "SERIAL", "NAA"]);
-    for l in t["luns"].as_array().into_iter().flatten() {
+    for l in &t.luns {
         table.row([
-            cell(&l["number"]),
-            cell(&l["zvol"]),
-            cell(&l["block_size"]),
-            cell(&l["serial"]),
-            cell(&l["naa"]),
+            l.number.to_string(),
+            l.zvol.to_string(),
+            l.block_size.to_string(),
+            cell(&l.serial),
+            cell(&l.naa),
         ]);
     }
     text.push_str(&table.render());
-    let esx = &t["esxcli"];
+    let esx = &t.esxcli;
     text.push_str(&format!(
         "\nOn each ESXi host (replace {} with your software iSCSI adapter):\n",
-        cell(&esx["adapter_placeholder"])
+        esx.adapter_placeholder
     ));
-    for line in esx["dynamic_discovery"].as_array().into_iter().flatten() {
-        text.push_str(&format!("  {}\n", cell(line)));
+    for line in &esx.dynamic_discovery {
+        text.push_str(&format!("  {line}\n"));
     }
-    text.push_str(&format!("  {}\n", cell(&esx["rescan"])));
+    text.push_str(&format!("  {}\n", esx.rescan));
     text.push_str(&format!(
         "Once per host, for Round Robin over every path:\n  {}\n",
-        cell(&esx["claim_rule"])
+        esx.claim_rule
     ));
     text
 }
@@ -326,25 +328,22 @@ pub fn nfs(ctl: &mut Ctl<'_>, command: NfsCommand) -> anyhow::Result<()> {
             let answer = ctl.client.get("/nfs/exports")?;
             let mut table =
                 Table::new(["DATASET", "PATH", "CLIENTS", "ACCESS", "SQUASH", "WRITES"]);
-            for e in answer["exports"].as_array().into_iter().flatten() {
-                let clients: Vec<String> = e["clients"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(cell)
-                    .collect();
+            let list: NfsExportList = typed(&answer)?;
+            for view in &list.exports {
+                let e = &view.export;
+                let clients: Vec<String> = e.clients.iter().map(ToString::to_string).collect();
                 table.row([
-                    cell(&e["dataset"]),
-                    cell(&e["path"]),
+                    e.dataset.to_string(),
+                    view.path.display().to_string(),
                     clients.join(","),
-                    cell(&e["access"]),
-                    cell(&e["squash"]),
-                    cell(&e["writes"]),
+                    cell(e.access),
+                    cell(e.squash),
+                    cell(e.writes),
                 ]);
             }
             let mut text = table.render();
-            for w in answer["warnings"].as_array().into_iter().flatten() {
-                text.push_str(&format!("warning: {}\n", cell(w)));
+            for w in &list.warnings {
+                text.push_str(&format!("warning: {w}\n"));
             }
             (answer, text)
         }
@@ -365,21 +364,18 @@ pub fn nfs(ctl: &mut Ctl<'_>, command: NfsCommand) -> anyhow::Result<()> {
                 "insecure": insecure,
             });
             let path = format!("/nfs/exports/{}", encode(&dataset));
-            let exists = ctl
-                .client
-                .get("/nfs/exports")?
-                .get("exports")
-                .and_then(Value::as_array)
-                .is_some_and(|list| list.iter().any(|e| e["dataset"] == dataset.as_str()));
+            let exports: NfsExportList = typed(&ctl.client.get("/nfs/exports")?)?;
+            let exists = exports
+                .exports
+                .iter()
+                .any(|e| e.export.dataset.as_str() == dataset);
             let answer = if exists {
                 ctl.client.call("PUT", &path, Some(&body))?
             } else {
                 ctl.client.post("/nfs/exports", &body)?
             };
-            (
-                answer.clone(),
-                applied(&answer, format!("Exported {dataset}.")),
-            )
+            let text = applied(&answer, format!("Exported {dataset}."))?;
+            (answer, text)
         }
         NfsCommand::Delete { dataset } => {
             let path = format!("/nfs/exports/{}", encode(&dataset));
@@ -389,8 +385,8 @@ pub fn nfs(ctl: &mut Ctl<'_>, command: NfsCommand) -> anyhow::Result<()> {
         NfsCommand::Clients => {
             let answer = ctl.client.get("/nfs/clients")?;
             let mut table = Table::new(["ADDRESS", "VERSION", "PATH"]);
-            for c in answer["clients"].as_array().into_iter().flatten() {
-                table.row([cell(&c["address"]), cell(&c["version"]), cell(&c["path"])]);
+            for c in typed::<NfsClientList>(&answer)?.clients {
+                table.row([c.address, c.version, cell(&c.path)]);
             }
             (answer, table.render())
         }
@@ -403,23 +399,19 @@ pub fn smb(ctl: &mut Ctl<'_>, command: SmbCommand) -> anyhow::Result<()> {
         SmbCommand::Share(ShareCommand::List) => {
             let answer = ctl.client.get("/smb/shares")?;
             let mut table = Table::new(["NAME", "DATASET", "PATH", "USERS", "READ-ONLY"]);
-            for s in answer["shares"].as_array().into_iter().flatten() {
-                let users: Vec<String> = s["valid_users"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(cell)
-                    .collect();
+            for view in typed::<SmbShareList>(&answer)?.shares {
+                let s = &view.share;
+                let users: Vec<String> = s.valid_users.iter().map(ToString::to_string).collect();
                 table.row([
-                    cell(&s["name"]),
-                    cell(&s["dataset"]),
-                    cell(&s["path"]),
+                    s.name.to_string(),
+                    s.dataset.to_string(),
+                    view.path.display().to_string(),
                     if users.is_empty() {
                         "everyone".into()
                     } else {
                         users.join(",")
                     },
-                    cell(&s["read_only"]),
+                    s.read_only.to_string(),
                 ]);
             }
             (answer, table.render())
@@ -436,10 +428,8 @@ pub fn smb(ctl: &mut Ctl<'_>, command: SmbCommand) -> anyhow::Result<()> {
                 "read_only": read_only, "comment": comment,
             });
             let answer = ctl.client.post("/smb/shares", &body)?;
-            (
-                answer.clone(),
-                applied(&answer, format!("Sharing {dataset} as {name}.")),
-            )
+            let text = applied(&answer, format!("Sharing {dataset} as {name}."))?;
+            (answer, text)
         }
         SmbCommand::Share(ShareCommand::Delete { name }) => {
             let answer =
@@ -450,13 +440,9 @@ pub fn smb(ctl: &mut Ctl<'_>, command: SmbCommand) -> anyhow::Result<()> {
         SmbCommand::User(UserCommand::List) => {
             let answer = ctl.client.get("/smb/users")?;
             let mut table = Table::new(["NAME", "UID", "PASSWORD"]);
-            for u in answer["users"].as_array().into_iter().flatten() {
-                let set = if u["has_password"] == true {
-                    "set"
-                } else {
-                    "missing"
-                };
-                table.row([cell(&u["name"]), cell(&u["uid"]), set.to_string()]);
+            for u in typed::<SmbUserList>(&answer)?.users {
+                let set = if u.has_password { "set" } else { "missing" };
+                table.row([u.name.to_string(), u.uid.to_string(), set.to_string()]);
             }
             (answer, table.render())
         }
@@ -464,10 +450,8 @@ pub fn smb(ctl: &mut Ctl<'_>, command: SmbCommand) -> anyhow::Result<()> {
             let password = secret(ctl, "Password")?;
             let body = json!({"name": name, "password": password});
             let answer = ctl.client.post("/smb/users", &body)?;
-            (
-                answer.clone(),
-                applied(&answer, format!("User {name} added.")),
-            )
+            let text = applied(&answer, format!("User {name} added."))?;
+            (answer, text)
         }
         SmbCommand::User(UserCommand::Passwd { name }) => {
             let password = secret(ctl, "New password")?;
@@ -486,8 +470,8 @@ pub fn smb(ctl: &mut Ctl<'_>, command: SmbCommand) -> anyhow::Result<()> {
         SmbCommand::Sessions => {
             let answer = ctl.client.get("/smb/sessions")?;
             let mut table = Table::new(["USER", "MACHINE", "DIALECT"]);
-            for s in answer["sessions"].as_array().into_iter().flatten() {
-                table.row([cell(&s["user"]), cell(&s["machine"]), cell(&s["dialect"])]);
+            for s in typed::<SmbSessionList>(&answer)?.sessions {
+                table.row([s.user, s.machine, s.dialect]);
             }
             (answer, table.render())
         }

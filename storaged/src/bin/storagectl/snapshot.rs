@@ -1,10 +1,13 @@
 //! `snapshot list|create|rollback|destroy`.
 
-use serde_json::{json, Value};
+use serde_json::json;
+use storaged::api::snapshots::{RolledBack, SnapshotList};
+use storaged::zfs::SnapshotRow;
 
 use crate::cli::SnapshotCommand;
+use crate::dataset::none_of;
 use crate::table::{bytes, utc, Table};
-use crate::{encode, Ctl};
+use crate::{encode, typed, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: SnapshotCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
@@ -15,7 +18,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: SnapshotCommand) -> anyhow::Result<()> {
                 (None, None) => "/snapshots".to_string(),
             };
             let answer = ctl.client.get(&path)?;
-            let text = render_list(&answer);
+            let text = render_list(&typed::<SnapshotList>(&answer)?.snapshots);
             (answer, text)
         }
         SnapshotCommand::Create { name } => {
@@ -31,12 +34,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: SnapshotCommand) -> anyhow::Result<()> {
                 &json!({"name": name, "destroy_newer": destroy_newer}),
             )?;
             let mut text = format!("Rolled back to {name}.\n");
-            let gone: Vec<&str> = answer["destroyed"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let gone = typed::<RolledBack>(&answer)?.destroyed;
             if !gone.is_empty() {
                 text.push_str(&format!(
                     "Destroyed the newer snapshots {}.\n",
@@ -55,18 +53,17 @@ pub fn run(ctl: &mut Ctl<'_>, command: SnapshotCommand) -> anyhow::Result<()> {
     ctl.show(&answer, &text)
 }
 
-fn render_list(answer: &Value) -> String {
-    let rows = answer["snapshots"].as_array().cloned().unwrap_or_default();
+fn render_list(rows: &[SnapshotRow]) -> String {
     if rows.is_empty() {
-        return "No snapshots.\n".into();
+        return none_of("snapshots");
     }
     let mut table = Table::new(["NAME", "USED", "REFER", "CREATED (UTC)"]);
-    for s in &rows {
+    for s in rows {
         table.row([
-            s["name"].as_str().unwrap_or("-").to_string(),
-            s["used"].as_u64().map_or("-".into(), bytes),
-            s["referenced"].as_u64().map_or("-".into(), bytes),
-            s["created"].as_u64().map_or("-".into(), utc),
+            s.name.clone(),
+            bytes(s.used),
+            bytes(s.referenced),
+            utc(s.created),
         ]);
     }
     table.render()

@@ -111,21 +111,27 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
-/// Bytes for people: `512B`, `16K`, `256M`, `1.5G`, in powers of 1024.
-/// A JSON value as a table cell: `-` for null, strings unquoted.
-pub fn cell(v: &serde_json::Value) -> String {
-    match v {
+/// A value as a table cell, spelled as in the API's JSON: `-` for
+/// null (`None`), strings and enums unquoted.
+pub fn cell(v: impl serde::Serialize) -> String {
+    match serde_json::to_value(v).unwrap_or_default() {
         serde_json::Value::Null => "-".to_string(),
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => s,
         other => other.to_string(),
     }
 }
 
-/// A JSON byte count as a table cell: `-` when absent.
-pub fn size_cell(v: &serde_json::Value) -> String {
-    v.as_u64().map_or("-".into(), bytes)
+/// `yes` or `no`.
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
 }
 
+/// A byte count as a table cell: `-` when absent.
+pub fn size_cell(v: impl Into<Option<u64>>) -> String {
+    v.into().map_or("-".into(), bytes)
+}
+
+/// Bytes for people: `512B`, `16K`, `256M`, `1.5G`, in powers of 1024.
 pub fn bytes(n: u64) -> String {
     const UNITS: [(u32, char); 5] = [(50, 'P'), (40, 'T'), (30, 'G'), (20, 'M'), (10, 'K')];
     for (shift, unit) in UNITS {

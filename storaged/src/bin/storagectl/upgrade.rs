@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
+use storaged::api::upgrade::Message;
+use storaged::upgrade::install::Installed;
 use storaged::upgrade::UpgradeStatus;
 
-use crate::Ctl;
+use crate::{typed, Ctl};
 
 #[derive(Debug, Subcommand)]
 pub enum UpgradeCommand {
@@ -47,7 +49,7 @@ pub fn run(ctl: &mut Ctl<'_>, command: UpgradeCommand) -> anyhow::Result<()> {
     match command {
         UpgradeCommand::Status => {
             let answer = ctl.client.get("/upgrade")?;
-            let status: UpgradeStatus = serde_json::from_value(answer.clone())?;
+            let status: UpgradeStatus = typed(&answer)?;
             ctl.show(&answer, &render(&status))
         }
         UpgradeCommand::Install(args) => {
@@ -55,12 +57,12 @@ pub fn run(ctl: &mut Ctl<'_>, command: UpgradeCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", args.path.display()))?;
             let body = json!({"path": path, "force": args.force, "tries": args.tries});
             let answer = ctl.client.post("/upgrade/install", &body)?;
-            let message = answer["message"].as_str().unwrap_or_default().to_string();
+            let message = typed::<Installed>(&answer)?.message;
             ctl.show(&answer, &format!("{message}\n"))
         }
         UpgradeCommand::Rollback => {
             let answer = ctl.client.post("/upgrade/rollback", &json!({}))?;
-            let message = answer["message"].as_str().unwrap_or_default().to_string();
+            let message = typed::<Message>(&answer)?.message;
             ctl.show(&answer, &format!("{message}\n"))
         }
         UpgradeCommand::Reboot => {

@@ -1,17 +1,20 @@
 //! `volume list|create|resize|destroy`.
 
 use serde_json::{json, Value};
+use storaged::api::datasets::Listed;
+use storaged::api::volumes::{UpdateVolume, VolumeList, VolumeUpdated};
+use storaged::zfs::Change;
 
 use crate::cli::VolumeCommand;
-use crate::dataset::{destroy, list_path, warnings};
-use crate::table::{bytes, cell, size_cell, Table};
-use crate::{encode, Ctl};
+use crate::dataset::{destroy, list_path, none_of, warnings};
+use crate::table::{bytes, cell, size_cell, yes_no, Table};
+use crate::{body, encode, typed, with_given, Ctl};
 
 pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     let (answer, text) = match command {
         VolumeCommand::List { pool } => {
             let answer = ctl.client.get(&list_path("volumes", pool.as_deref()))?;
-            let text = render_list(&answer);
+            let text = render_list(&typed::<VolumeList>(&answer)?.volumes);
             (answer, text)
         }
         VolumeCommand::Create {
@@ -22,30 +25,28 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
             sync,
             compression,
         } => {
-            let mut body = json!({"name": name, "size": size, "sparse": sparse});
-            if let Some(b) = volblocksize {
-                body["volblocksize"] = json!(b);
-            }
-            if let Some(s) = sync {
-                body["sync"] = json!(s);
-            }
-            if let Some(c) = compression {
-                body["compression"] = json!(c);
-            }
+            let body = with_given(
+                json!({"name": name, "size": size, "sparse": sparse}),
+                [
+                    ("volblocksize", volblocksize.map(Value::from)),
+                    ("sync", sync.map(Value::from)),
+                    ("compression", compression.map(Value::from)),
+                ],
+            );
             let answer = ctl.client.post("/volumes", &body)?;
             let text = format!(
                 "Created volume {name} ({}, /dev/zvol/{name}).\n",
                 bytes(size)
-            ) + &warnings(&answer);
+            ) + &warnings(&typed(&answer)?);
             (answer, text)
         }
         VolumeCommand::Resize { name, size, shrink } => {
             let answer = ctl.client.call(
                 "PATCH",
                 &format!("/volumes/{}", encode(&name)),
-                Some(&json!({"size": size, "shrink": shrink})),
+                Some(&body(&UpdateVolume { size, shrink })?),
             )?;
-            let text = if answer["change"] == "unchanged" {
+            let text = if typed::<VolumeUpdated>(&answer)?.change == Change::Unchanged {
                 format!("{name} is already {}.\n", bytes(size))
             } else {
                 format!("{name} is now {}.\n", bytes(size))
@@ -57,10 +58,9 @@ pub fn run(ctl: &mut Ctl<'_>, command: VolumeCommand) -> anyhow::Result<()> {
     ctl.show(&answer, &text)
 }
 
-fn render_list(answer: &Value) -> String {
-    let rows = answer["volumes"].as_array().cloned().unwrap_or_default();
+fn render_list(rows: &[Listed]) -> String {
     if rows.is_empty() {
-        return "No volumes.\n".into();
+        return none_of("volumes");
     }
     let mut table = Table::new([
         "NAME",
@@ -72,21 +72,21 @@ fn render_list(answer: &Value) -> String {
         "COMPRESSION",
         "DECLARED",
     ]);
-    for v in &rows {
+    for Listed { row: v, declared } in rows {
         table.row([
-            cell(&v["name"]),
-            size_cell(&v["volsize"]),
-            size_cell(&v["volblocksize"]),
-            size_cell(&v["used"]),
-            if v["refreservation"] == 0 {
+            v.name.clone(),
+            size_cell(v.volsize),
+            size_cell(v.volblocksize),
+            size_cell(v.used),
+            if v.refreservation == 0 {
                 "thin"
             } else {
                 "thick"
             }
             .to_string(),
-            cell(&v["sync"]),
-            cell(&v["compression"]),
-            if v["declared"] == true { "yes" } else { "no" }.to_string(),
+            cell(v.sync),
+            v.compression.to_string(),
+            yes_no(*declared),
         ]);
     }
     table.render()

@@ -51,7 +51,7 @@ pub enum ParseError {
 }
 
 /// One filesystem or zvol, a row of `zfs list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct DatasetRow {
     pub name: String,
     #[serde(rename = "type")]
@@ -90,7 +90,7 @@ impl DatasetRow {
 }
 
 /// One snapshot, a row of `zfs list -t snapshot`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct SnapshotRow {
     /// The full name, `pool/a@snap`.
     pub name: String,
