@@ -15,10 +15,17 @@ use std::fs;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::drives::{self, DriveError, DriveRoots};
+use crate::drives::{self, DriveError};
+use crate::engine::Machine;
+use crate::platform::Platform;
+pub use crate::roots::Roots;
+use crate::runner::{CommandRunner, SystemRunner};
+use crate::sharing::{SharingHost, SharingPaths};
 use crate::state::StateStore;
+use crate::upgrade::Upgrader;
 use crate::zfs::fake::FakeZfs;
 use crate::zfs::{self, PoolSpec};
 
@@ -97,32 +104,6 @@ pub struct Args {
     /// How long a login session lasts, in seconds [default: 28800].
     #[arg(long, env = "STORAGED_SESSION_TTL", value_name = "SECONDS")]
     pub session_ttl: Option<u64>,
-}
-
-/// The roots through which storaged sees the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roots {
-    /// `/`: os-release, `/proc`, the udev database, program paths.
-    pub root: PathBuf,
-    /// `/sys`.
-    pub sysfs: PathBuf,
-    /// `/sys/kernel/config`.
-    pub configfs: PathBuf,
-    /// `/dev`.
-    pub dev: PathBuf,
-}
-
-impl Roots {
-    /// Where the drive inventory reads: sysfs, `/dev`, and the udev
-    /// database and procfs under the root.
-    pub fn drives(&self) -> DriveRoots {
-        DriveRoots {
-            sys: self.sysfs.clone(),
-            dev: self.dev.clone(),
-            udev_data: self.root.join("run/udev/data"),
-            proc: self.root.join("proc"),
-        }
-    }
 }
 
 /// Where the HTTPS listener goes.
@@ -350,7 +331,7 @@ impl Config {
                     name: pool.name.clone(),
                     layout: pool.layout,
                     disks: pool.disks.clone(),
-                    mount_base: crate::apply::pool_mount_base(&self.roots.root),
+                    mount_base: self.roots.pool_mount_base(),
                     force: !pool.forced.is_empty(),
                 };
                 // A pool whose disks are gone stays gone, as on a machine.
@@ -361,6 +342,48 @@ impl Config {
             fake.clear_commands();
         }
         Ok(fake)
+    }
+}
+
+impl Config {
+    /// The machine this configuration runs on: the real one, or under
+    /// `--sim` the fixture machine laid out by [`Config::prepare_sim`] with
+    /// its fake `zpool`/`zfs`. The one place that chooses.
+    pub fn machine(&self, platform: Platform) -> Result<Machine, SimError> {
+        let runner: Arc<dyn CommandRunner> = if self.sim {
+            Arc::new(self.prepare_sim()?)
+        } else {
+            Arc::new(SystemRunner::new(&self.roots.root))
+        };
+        Ok(self.machine_with_runner(runner, platform))
+    }
+
+    /// As [`Config::machine`], running commands through `runner` (tests
+    /// keep a handle on their fake to look at what it ran).
+    pub fn machine_with_runner(
+        &self,
+        runner: Arc<dyn CommandRunner>,
+        platform: Platform,
+    ) -> Machine {
+        let paths =
+            SharingPaths::for_machine(&self.roots, &self.runtime_dir, &self.state_dir, self.sim);
+        let sharing = if self.sim {
+            SharingHost::simulated(paths)
+        } else {
+            SharingHost::real(paths, &self.roots.configfs, Arc::clone(&runner))
+        };
+        let upgrade =
+            Upgrader::for_machine(&self.roots, &self.runtime_dir, &self.state_dir, &platform);
+        Machine {
+            sim: self.sim,
+            runner,
+            roots: self.roots.clone(),
+            state_dir: self.state_dir.clone(),
+            runtime_dir: self.runtime_dir.clone(),
+            platform,
+            sharing,
+            upgrade,
+        }
     }
 }
 

@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,12 +28,16 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::api::{self, AppState, Peer, Shared};
+use crate::apply::StartReport;
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
 use crate::config::{Config, HttpsListen, SimError};
+use crate::engine::start::{after_ready, reconcile_at_start};
+use crate::engine::Machine;
 use crate::notify::Notifier;
 use crate::platform::Platform;
 use crate::runner::{CommandRunner, SystemRunner};
 use crate::tls::{self, CertificateOrigin, TlsError};
+use crate::util::error_chain;
 
 /// Connections served at once, per listener; more wait to be accepted.
 const MAX_LOCAL_CONNECTIONS: usize = 64;
@@ -105,15 +109,17 @@ pub struct Daemon {
     socket: PathBuf,
     https: Option<Https>,
     notes: Vec<String>,
+    /// What the start-up reconcile did; `None` when it failed outright.
+    start: Option<StartReport>,
+    start_lines: Vec<String>,
 }
 
 impl Daemon {
     /// Creates the directories, loads (or starts) the credentials, loads or
     /// creates the certificate and binds both listeners.
-    pub async fn bind(
+    async fn bind(
         config: &Config,
-        runner: Arc<dyn CommandRunner>,
-        platform: Platform,
+        machine: Machine,
         cost: HashCost,
     ) -> Result<Daemon, DaemonError> {
         let mut notes = Vec::new();
@@ -147,17 +153,8 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
-        let sharing = crate::sharing::SharingHost::for_config(config, Arc::clone(&runner));
-        let upgrade = crate::upgrade::Upgrader::for_config(config, &platform);
         let app = AppState::new(Shared {
-            sharing,
-            upgrade,
-            runner,
-            roots: config.roots.clone(),
-            state_dir: config.state_dir.clone(),
-            runtime_dir: config.runtime_dir.clone(),
-            platform,
-            sim: config.sim,
+            machine: Arc::new(machine),
             started: Instant::now(),
             mutations: tokio::sync::Mutex::new(()),
             auth,
@@ -168,7 +165,32 @@ impl Daemon {
             socket: config.socket.clone(),
             https,
             notes,
+            start: None,
+            start_lines: Vec::new(),
         })
+    }
+
+    /// Binds as [`Daemon::bind`], then reconciles the machine with the
+    /// desired state ([`reconcile_at_start`]): how `storaged` starts, and
+    /// how every test harness starts it. The reconcile's lines are in
+    /// [`Daemon::start_lines`].
+    pub async fn start(
+        config: &Config,
+        machine: Machine,
+        cost: HashCost,
+    ) -> Result<Daemon, DaemonError> {
+        let mut daemon = Daemon::bind(config, machine, cost).await?;
+        let machine = Arc::clone(&daemon.app.machine);
+        match tokio::task::spawn_blocking(move || reconcile_at_start(&machine)).await {
+            Ok(start) => {
+                daemon.start_lines = start.lines.clone();
+                daemon.start = Some(start);
+            }
+            Err(e) => {
+                daemon.start_lines = vec![format!("ERROR: the reconcile at start failed: {e}")]
+            }
+        }
+        Ok(daemon)
     }
 
     pub fn app(&self) -> &AppState {
@@ -191,6 +213,11 @@ impl Daemon {
         self.app.auth.setup_token()
     }
 
+    /// What the start-up reconcile did, one line each, for the log.
+    pub fn start_lines(&self) -> &[String] {
+        &self.start_lines
+    }
+
     /// Things worth a line in the log that happened while binding.
     pub fn notes(&self) -> &[String] {
         &self.notes
@@ -198,7 +225,13 @@ impl Daemon {
 
     /// Serves both listeners until `shutdown` completes, then stops
     /// accepting, removes the socket and lets requests in flight finish.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    /// Call it once ready is announced: a trial boot of an upgraded slot is
+    /// blessed or given up on as it begins.
+    pub async fn serve(mut self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+        tokio::spawn(after_ready(
+            Arc::clone(&self.app.machine),
+            self.start.take(),
+        ));
         let router = api::router(self.app.clone());
         let graceful = GracefulShutdown::new();
         let local = accept_local(&self.unix, &self.socket, &router, &graceful);
@@ -282,7 +315,6 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         .build()
         .map_err(DaemonError::Runtime)?;
     runtime.block_on(async move {
-        let runner = runner_for(&config)?;
         if !config.sim {
             for (program, path) in SystemRunner::new(&config.roots.root).missing() {
                 println!(
@@ -293,7 +325,8 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
             }
         }
         let status = platform.to_string();
-        let daemon = Daemon::bind(&config, runner, platform, HashCost::DEFAULT).await?;
+        let machine = config.machine(platform).map_err(DaemonError::Sim)?;
+        let daemon = Daemon::start(&config, machine, HashCost::DEFAULT).await?;
         for note in daemon.notes() {
             println!("storaged: {note}");
         }
@@ -306,48 +339,19 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         if let Some(addr) = daemon.https_addr() {
             println!("storaged: HTTPS on {addr}");
         }
+        for line in daemon.start_lines() {
+            println!("storaged: {line}");
+        }
 
         let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
         if let Some(interval) = Notifier::watchdog_interval() {
             tokio::spawn(watchdog(Notifier::from_env(), interval));
         }
-        // Ready means reconciled: declared pools imported, their datasets
-        // and volumes made, or the log says why not. A state file that does
-        // not load is logged and skipped; it never stops the API.
-        // Then the sharing services: LIO, exports, smb.conf, accounts.
-        let reconciled = daemon.app().blocking(|app| {
-            let mut start = crate::apply::reconcile_at_start_report(
-                app.runner.as_ref(),
-                &app.state_dir,
-                &app.roots.root,
-            );
-            if start.report.is_some() {
-                let (lines, sharing) = crate::sharing::apply_at_start(app);
-                start.lines.extend(lines);
-                start.sharing = sharing;
-            }
-            start
-        });
-        let start = match reconciled.await {
-            Ok(start) => {
-                start.lines.iter().for_each(|l| println!("storaged: {l}"));
-                Some(start)
-            }
-            Err(e) => {
-                println!("storaged: ERROR: the reconcile at start failed: {e}");
-                None
-            }
-        };
         Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;
         println!("storaged ready");
-        // A trial boot of an upgraded slot is blessed or given up on now.
-        tokio::spawn(crate::upgrade::boot::after_ready(
-            daemon.app().clone(),
-            start,
-        ));
 
         daemon
             .serve(async move {
@@ -385,8 +389,9 @@ impl Background {
 
     /// As [`Background::start`], with a chosen argon2 cost.
     pub fn start_with(config: Config, cost: HashCost) -> Result<Background, DaemonError> {
-        let runner = runner_for(&config)?;
-        Self::start_with_runner(config, runner, cost)
+        let platform = Platform::detect(&config.roots.root);
+        let machine = config.machine(platform).map_err(DaemonError::Sim)?;
+        Self::start_machine(config, machine, cost)
     }
 
     /// As [`Background::start_with`], running commands through `runner`
@@ -394,6 +399,18 @@ impl Background {
     pub fn start_with_runner(
         config: Config,
         runner: Arc<dyn CommandRunner>,
+        cost: HashCost,
+    ) -> Result<Background, DaemonError> {
+        let platform = Platform::detect(&config.roots.root);
+        let machine = config.machine_with_runner(runner, platform);
+        Self::start_machine(config, machine, cost)
+    }
+
+    /// Starts a daemon on `machine` as `storaged` does ([`Daemon::start`]),
+    /// start-up reconcile included, and serves it on a new thread.
+    fn start_machine(
+        config: Config,
+        machine: Machine,
         cost: HashCost,
     ) -> Result<Background, DaemonError> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -405,8 +422,7 @@ impl Background {
                 .build()
                 .map_err(DaemonError::Runtime)?;
             runtime.block_on(async move {
-                let platform = Platform::detect(&config.roots.root);
-                let daemon = match Daemon::bind(&config, runner, platform, cost).await {
+                let daemon = match Daemon::start(&config, machine, cost).await {
                     Ok(daemon) => daemon,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -481,17 +497,6 @@ impl Drop for Background {
     }
 }
 
-/// The real programs, or under `--sim` a fake `zpool`/`zfs` over the
-/// simulated machine's disks (see [`Config::prepare_sim`]).
-fn runner_for(config: &Config) -> Result<Arc<dyn CommandRunner>, DaemonError> {
-    if config.sim {
-        let fake = config.prepare_sim().map_err(DaemonError::Sim)?;
-        Ok(Arc::new(fake))
-    } else {
-        Ok(Arc::new(SystemRunner::new(&config.roots.root)))
-    }
-}
-
 /// Makes the allocator give large blocks back to the system when freed.
 /// glibc raises its mmap threshold to the size of the largest block freed,
 /// so after the first login argon2's ~19 MiB would come from an arena and
@@ -504,35 +509,6 @@ fn return_large_blocks_at_once() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
-}
-
-/// Writes `path` so that a crash leaves either the old or the new content:
-/// a temporary file beside it, fsync, rename over, fsync the directory.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        // The mode given to open() is masked by the umask; set it exactly.
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Loads the credentials; an unreadable file is moved aside (never
@@ -677,18 +653,6 @@ async fn watchdog(notifier: Notifier, interval: Duration) {
             println!("storaged: watchdog ping failed: {err}");
         }
     }
-}
-
-/// `error: cause: cause`, for one log line.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -200,14 +200,14 @@ pub(super) fn listed(
     let state = Declared::load(app)?.state;
     let pools = match pool {
         Some(pool) => vec![pool],
-        None => zfs::list_pools(app.runner.as_ref())?
+        None => zfs::list_pools(app.machine.runner.as_ref())?
             .into_iter()
             .filter_map(|row| row.name.parse().ok())
             .collect(),
     };
     let mut out = Vec::new();
     for pool in pools {
-        for row in zfs::list_datasets(app.runner.as_ref(), &pool)? {
+        for row in zfs::list_datasets(app.machine.runner.as_ref(), &pool)? {
             if row.kind != kind || !row.name.contains('/') {
                 continue;
             }
@@ -260,7 +260,7 @@ fn create_dataset(app: &Shared, request: CreateDataset) -> Result<Plan, ApiError
         ..DatasetSpec::new(request.name.clone())
     };
     zfs::plan_create_dataset(&spec)?;
-    let plan = zfs::create_dataset(app.runner.as_ref(), &spec)?;
+    let plan = zfs::create_dataset(app.machine.runner.as_ref(), &spec)?;
     declared.commit(&next, &format!("dataset {} was created", request.name))?;
     Ok(plan)
 }
@@ -297,7 +297,7 @@ fn set_quota(
         ..current.properties.clone()
     };
     let next = with_dataset_props(&declared.state, &name, props)?;
-    let change = zfs::set_quota(app.runner.as_ref(), &name, QuotaKind::Quota, quota)?;
+    let change = zfs::set_quota(app.machine.runner.as_ref(), &name, QuotaKind::Quota, quota)?;
     declared.commit(&next, &format!("the quota of {name} was set"))?;
     Ok(DatasetUpdated {
         name,
@@ -332,7 +332,7 @@ async fn destroy(
                 Removal::Single
             };
             let next = declared.state.remove_dataset(&name, removal)?;
-            let destroyed = zfs::destroy_dataset(app.runner.as_ref(), &name, recursive)?;
+            let destroyed = zfs::destroy_dataset(app.machine.runner.as_ref(), &name, recursive)?;
             declared.commit(&next, &format!("dataset {name} was destroyed"))?;
             Ok::<_, ApiError>(Destroyed { name, destroyed })
         })

@@ -18,7 +18,7 @@ pub struct Declared {
 impl Declared {
     /// Reads `state.json` (an empty state when there is none yet).
     pub fn load(app: &Shared) -> Result<Declared, ApiError> {
-        let store = StateStore::new(&app.state_dir);
+        let store = StateStore::new(&app.machine.state_dir);
         let loaded = store.load()?;
         Ok(Declared {
             store,
@@ -32,7 +32,7 @@ impl Declared {
         self.store.save(next).map_err(|e| ApiError::Internal {
             message: format!(
                 "{done}, but storaged could not record it in its state: {}",
-                crate::daemon::error_chain(&e)
+                crate::util::error_chain(&e)
             ),
         })?;
         Ok(())

@@ -53,7 +53,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Inventory>, ApiError> 
 
 /// Takes the inventory now (blocking: reads sysfs and every disk).
 pub(super) fn inventory(app: &Shared) -> Result<Inventory, ApiError> {
-    drives::scan(&app.roots.drives()).map_err(|e| ApiError::internal(&e))
+    drives::scan(&app.machine.roots.drives()).map_err(|e| ApiError::internal(&e))
 }
 
 /// A `$ref` that may also be null (OpenAPI 3.0 ignores siblings of `$ref`).

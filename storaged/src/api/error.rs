@@ -125,7 +125,7 @@ impl ApiError {
     /// An internal failure, with the whole chain of causes.
     pub fn internal(err: &dyn std::error::Error) -> ApiError {
         ApiError::Internal {
-            message: crate::daemon::error_chain(err),
+            message: crate::util::error_chain(err),
         }
     }
 

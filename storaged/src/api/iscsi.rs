@@ -397,7 +397,8 @@ async fn discovery_chap(
 async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let sessions = app
         .blocking(|app| {
-            app.sharing
+            app.machine
+                .sharing
                 .with_configfs(crate::sharing::sessions::iscsi_sessions)
         })
         .await?;

@@ -139,7 +139,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let answer = app
         .blocking(|app| {
             let declared = Declared::load(app)?;
-            let pool_dir = &app.sharing.paths.pool_dir;
+            let pool_dir = &app.machine.sharing.paths.pool_dir;
             let exports: Vec<Value> = declared
                 .state
                 .nfs_exports()
@@ -233,7 +233,7 @@ async fn destroy(
 
 async fn clients(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let clients = app
-        .blocking(|app| crate::sharing::sessions::nfs_clients(&app.roots.root))
+        .blocking(|app| crate::sharing::sessions::nfs_clients(&app.machine.roots.root))
         .await?;
     Ok(Json(json!({ "clients": clients })))
 }

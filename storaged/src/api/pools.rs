@@ -313,7 +313,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<PoolList>, ApiError> {
 
 fn list_pools(app: &Shared) -> Result<PoolList, ApiError> {
     let declared = Declared::load(app)?.state;
-    let imported = zfs::list_pools(app.runner.as_ref())?;
+    let imported = zfs::list_pools(app.machine.runner.as_ref())?;
     let mut names: BTreeSet<String> = imported.iter().map(|r| r.name.clone()).collect();
     names.extend(declared.pools().iter().map(|p| p.name.to_string()));
     let pools = names
@@ -354,7 +354,7 @@ fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiErro
         name: request.name.clone(),
         layout: request.layout,
         disks: request.disks.clone(),
-        mount_base: crate::apply::pool_mount_base(&app.roots.root),
+        mount_base: app.machine.roots.pool_mount_base(),
         force: false,
     };
     // Layout, disk count and duplicates first: they need no inventory.
@@ -373,7 +373,7 @@ fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiErro
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
     })?;
-    let plan = zfs::create_pool(app.runner.as_ref(), &spec)?;
+    let plan = zfs::create_pool(app.machine.runner.as_ref(), &spec)?;
     declared.commit(&next, &format!("pool {} was created", request.name))?;
     Ok(PoolCreated { plan, forced })
 }
@@ -390,7 +390,7 @@ async fn status(
 
 fn pool_detail(app: &Shared, pool: &PoolName) -> Result<PoolDetail, ApiError> {
     let declared = Declared::load(app)?.state.pool(pool).cloned();
-    match zfs::pool_status(app.runner.as_ref(), pool) {
+    match zfs::pool_status(app.machine.runner.as_ref(), pool) {
         Ok(status) => Ok(PoolDetail { status, declared }),
         Err(ZfsError::NoSuchPool { .. }) if declared.is_some() => Err(ApiError::Conflict {
             message: format!(
@@ -414,7 +414,7 @@ async fn import(
             if declared.pool(&pool).is_none() {
                 return Err(MutationError::PoolNotDeclared(pool).into());
             }
-            let outcome = zfs::ensure_imported(app.runner.as_ref(), &pool, request.force)?;
+            let outcome = zfs::ensure_imported(app.machine.runner.as_ref(), &pool, request.force)?;
             Ok::<_, ApiError>(PoolImported { pool, outcome })
         })
         .await??;
@@ -429,7 +429,7 @@ async fn export(
     let _one_at_a_time = app.mutations.lock().await;
     let exported = app
         .blocking(move |app| {
-            zfs::export_pool(app.runner.as_ref(), &pool)?;
+            zfs::export_pool(app.machine.runner.as_ref(), &pool)?;
             Ok::<_, ApiError>(PoolExported {
                 pool,
                 declared: true,
@@ -447,7 +447,7 @@ async fn scrub(
     let _one_at_a_time = app.mutations.lock().await;
     let scrub = app
         .blocking(move |app| {
-            let outcome = zfs::start_scrub(app.runner.as_ref(), &pool)?;
+            let outcome = zfs::start_scrub(app.machine.runner.as_ref(), &pool)?;
             Ok::<_, ApiError>(PoolScrub { pool, outcome })
         })
         .await??;
@@ -493,7 +493,7 @@ fn destroy_pool(app: &Shared, pool: PoolName, confirm: &str) -> Result<PoolDestr
                 .collect()
         }
     };
-    zfs::destroy_pool(app.runner.as_ref(), &pool, confirm)?;
+    zfs::destroy_pool(app.machine.runner.as_ref(), &pool, confirm)?;
     let was_declared = next.is_some();
     if let Some(next) = next {
         declared.commit(&next, &format!("pool {pool} was destroyed"))?;

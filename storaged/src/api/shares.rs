@@ -32,18 +32,21 @@ pub fn apply_and_commit(
     next: &DesiredState,
     done: &str,
 ) -> Result<Applied, ApiError> {
-    match app.sharing.apply(app.runner.as_ref(), next) {
+    match app.machine.sharing.apply(app.machine.runner.as_ref(), next) {
         Ok(report) => {
             declared.commit(next, done)?;
             Ok(Applied { report })
         }
         Err(err) => {
-            let restored = app.sharing.apply(app.runner.as_ref(), &declared.state);
-            let mut message = crate::daemon::error_chain(&err);
+            let restored = app
+                .machine
+                .sharing
+                .apply(app.machine.runner.as_ref(), &declared.state);
+            let mut message = crate::util::error_chain(&err);
             if let Err(again) = restored {
                 message.push_str(&format!(
                     "; restoring the previous configuration failed too: {}",
-                    crate::daemon::error_chain(&again)
+                    crate::util::error_chain(&again)
                 ));
             }
             Err(ApiError::Internal { message })

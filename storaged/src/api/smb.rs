@@ -216,7 +216,7 @@ async fn list_shares(State(app): State<AppState>) -> Result<Json<Value>, ApiErro
     let shares = app
         .blocking(|app| {
             let declared = Declared::load(app)?;
-            let pool_dir = &app.sharing.paths.pool_dir;
+            let pool_dir = &app.machine.sharing.paths.pool_dir;
             let shares: Vec<Value> = declared
                 .state
                 .smb()
@@ -249,7 +249,7 @@ async fn create_share(
             }
             let name = share.name.clone();
             let writable = !share.read_only;
-            let path = dataset_path(&app.sharing.paths.pool_dir, &share.dataset);
+            let path = dataset_path(&app.machine.sharing.paths.pool_dir, &share.dataset);
             let next = declared.state.put_smb_share(share)?;
             let mut applied =
                 apply_and_commit(app, declared, &next, &format!("SMB share {name} is served"))?;
@@ -291,7 +291,7 @@ async fn list_users(State(app): State<AppState>) -> Result<Json<Value>, ApiError
     let users = app
         .blocking(|app| {
             let declared = Declared::load(app)?;
-            let in_passdb = samba::list_users(app.sharing.users.as_ref(), conf())?;
+            let in_passdb = samba::list_users(app.machine.sharing.users.as_ref(), conf())?;
             let users: Vec<Value> = declared
                 .state
                 .users()
@@ -332,14 +332,20 @@ struct NewPassword {
 fn add_user(app: &Shared, request: NewUser) -> Result<Applied, ApiError> {
     let declared = Declared::load(app)?;
     let (next, user) = declared.state.add_user(request.name)?;
-    let report = app.sharing.apply(app.runner.as_ref(), &next)?;
+    let report = app
+        .machine
+        .sharing
+        .apply(app.machine.runner.as_ref(), &next)?;
     if let Err(e) = samba::set_password(
-        app.sharing.users.as_ref(),
+        app.machine.sharing.users.as_ref(),
         conf(),
         &user.name,
         &request.password,
     ) {
-        let _ = app.sharing.apply(app.runner.as_ref(), &declared.state);
+        let _ = app
+            .machine
+            .sharing
+            .apply(app.machine.runner.as_ref(), &declared.state);
         return Err(e.into());
     }
     declared.commit(&next, &format!("user {} was added", user.name))?;
@@ -367,7 +373,12 @@ async fn set_password(
         if declared.state.user(&user).is_none() {
             return Err(MutationError::UserNotDeclared(user).into());
         }
-        samba::set_password(app.sharing.users.as_ref(), conf(), &user, &request.password)?;
+        samba::set_password(
+            app.machine.sharing.users.as_ref(),
+            conf(),
+            &user,
+            &request.password,
+        )?;
         Ok::<_, ApiError>(())
     })
     .await??;
@@ -384,7 +395,7 @@ async fn delete_user(
         .blocking(move |app| {
             let declared = Declared::load(app)?;
             let next = declared.state.remove_user(&user)?;
-            match samba::delete_user(app.sharing.users.as_ref(), conf(), &user) {
+            match samba::delete_user(app.machine.sharing.users.as_ref(), conf(), &user) {
                 Ok(()) | Err(SambaError::NoSuchUser { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -396,7 +407,7 @@ async fn delete_user(
 
 async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let sessions = app
-        .blocking(|app| crate::sharing::sessions::smb_sessions(app.runner.as_ref()))
+        .blocking(|app| crate::sharing::sessions::smb_sessions(app.machine.runner.as_ref()))
         .await?
         .map_err(|e| ApiError::internal(&e))?;
     Ok(Json(json!({ "sessions": sessions })))

@@ -170,12 +170,12 @@ fn check_declared(app: &Shared, snapshot: &SnapshotName) -> Result<(), ApiError>
 fn siblings(app: &Shared, snapshot: &SnapshotName) -> Result<Vec<SnapshotRow>, ApiError> {
     let target = origin(snapshot);
     let rows = match target.parse::<DatasetName>() {
-        Ok(name) => zfs::list_snapshots(app.runner.as_ref(), &name)?,
+        Ok(name) => zfs::list_snapshots(app.machine.runner.as_ref(), &name)?,
         Err(_) => {
             let pool: PoolName = target
                 .parse()
                 .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
-            zfs::list_all_snapshots(app.runner.as_ref(), &pool)?
+            zfs::list_all_snapshots(app.machine.runner.as_ref(), &pool)?
                 .into_iter()
                 .filter(|row| row.dataset == target)
                 .collect()
@@ -197,7 +197,7 @@ async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<SnapshotList
     let pool = query.get::<PoolName>("pool")?;
     let snapshots = app
         .blocking(move |app| {
-            let runner = app.runner.as_ref();
+            let runner = app.machine.runner.as_ref();
             let rows = match (dataset, pool) {
                 (Some(dataset), _) => zfs::list_snapshots(runner, &dataset)?,
                 (None, Some(pool)) => zfs::list_all_snapshots(runner, &pool)?,
@@ -225,7 +225,7 @@ async fn create(
     let done = app
         .blocking(move |app| {
             check_declared(app, &request.name)?;
-            zfs::create_snapshot(app.runner.as_ref(), &request.name)?;
+            zfs::create_snapshot(app.machine.runner.as_ref(), &request.name)?;
             Ok::<_, ApiError>(SnapshotDone { name: request.name })
         })
         .await??;
@@ -257,7 +257,7 @@ async fn rollback(
                 }
                 .into());
             }
-            zfs::rollback(app.runner.as_ref(), &name, destroy_newer)?;
+            zfs::rollback(app.machine.runner.as_ref(), &name, destroy_newer)?;
             Ok::<_, ApiError>(RolledBack {
                 name,
                 destroyed: newer,
@@ -285,7 +285,7 @@ async fn destroy(
             {
                 return Err(no_such_snapshot(&name));
             }
-            zfs::destroy_snapshot(app.runner.as_ref(), &name)?;
+            zfs::destroy_snapshot(app.machine.runner.as_ref(), &name)?;
             Ok::<_, ApiError>(SnapshotDone { name })
         })
         .await??;

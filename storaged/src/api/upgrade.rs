@@ -148,7 +148,7 @@ pub fn group() -> Group {
 
 impl From<UpgradeError> for ApiError {
     fn from(err: UpgradeError) -> ApiError {
-        let message = crate::daemon::error_chain(&err);
+        let message = crate::util::error_chain(&err);
         match &err {
             UpgradeError::Bundle(_)
             | UpgradeError::WrongImage { .. }
@@ -176,7 +176,7 @@ impl From<UpgradeError> for ApiError {
 }
 
 async fn status(State(app): State<AppState>) -> Result<Json<UpgradeStatus>, ApiError> {
-    app.blocking(|shared| shared.upgrade.status())
+    app.blocking(|shared| shared.machine.upgrade.status())
         .await
         .map(Json)
 }
@@ -254,7 +254,7 @@ async fn upload(
             return Err(e);
         }
     };
-    let busy = match app.upgrade.begin() {
+    let busy = match app.machine.upgrade.begin() {
         Ok(busy) => busy,
         Err(e) => {
             drain(&mut body).await;
@@ -268,6 +268,7 @@ async fn upload(
             current: Bytes::new(),
         };
         shared
+            .machine
             .upgrade
             .install(&busy, Source::Upload(&mut reader), opts)
     });
@@ -306,7 +307,7 @@ async fn install_file(
             "installing from a file on the appliance is for the local socket (storagectl); upload the bundle instead",
         ));
     }
-    let busy = app.upgrade.begin()?;
+    let busy = app.machine.upgrade.begin()?;
     let opts = InstallOptions {
         force: request.force,
         tries: request.tries.unwrap_or(DEFAULT_TRIES),
@@ -314,6 +315,7 @@ async fn install_file(
     let result = app
         .blocking(move |shared| {
             shared
+                .machine
                 .upgrade
                 .install(&busy, Source::File(&request.path), opts)
         })
@@ -327,28 +329,27 @@ struct Message {
 }
 
 async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError> {
-    let _busy = app.upgrade.begin()?;
-    let message = app.blocking(|shared| shared.upgrade.rollback()).await??;
+    let _busy = app.machine.upgrade.begin()?;
+    let message = app
+        .blocking(|shared| shared.machine.upgrade.rollback())
+        .await??;
     Ok(Json(Message { message }))
 }
 
 async fn reboot(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     // Not while an install writes a slot: that one would be lost, and the
     // caller probably meant to wait for it.
-    let busy = app.upgrade.begin()?;
+    let busy = app.machine.upgrade.begin()?;
     let later = app.clone();
     tokio::spawn(async move {
         // Let the answer reach the client first.
         tokio::time::sleep(Duration::from_secs(1)).await;
         println!("storaged: rebooting on request");
         match later
-            .blocking(|shared| crate::upgrade::boot::reboot(shared.runner.as_ref()))
+            .blocking(|shared| crate::upgrade::boot::reboot(shared.machine.runner.as_ref()))
             .await
         {
-            Ok(Err(e)) => println!(
-                "storaged: cannot reboot: {}",
-                crate::daemon::error_chain(&e)
-            ),
+            Ok(Err(e)) => println!("storaged: cannot reboot: {}", crate::util::error_chain(&e)),
             Err(e) => println!("storaged: cannot reboot: {e}"),
             Ok(Ok(())) => {}
         }

@@ -192,7 +192,7 @@ fn create_volume(app: &Shared, request: CreateVolume) -> Result<Plan, ApiError> 
     };
     let next = declared.state.add_volume(volume)?;
     zfs::plan_create_zvol(&spec)?;
-    let plan = zfs::create_zvol(app.runner.as_ref(), &spec)?;
+    let plan = zfs::create_zvol(app.machine.runner.as_ref(), &spec)?;
     declared.commit(&next, &format!("volume {} was created", request.name))?;
     Ok(plan)
 }
@@ -229,7 +229,12 @@ fn resize(
         .into());
     }
     let next = with_volume_size(&declared.state, &name, request.size)?;
-    let change = zfs::resize_zvol(app.runner.as_ref(), &name, request.size, request.shrink)?;
+    let change = zfs::resize_zvol(
+        app.machine.runner.as_ref(),
+        &name,
+        request.size,
+        request.shrink,
+    )?;
     declared.commit(&next, &format!("volume {name} was resized"))?;
     Ok(VolumeUpdated {
         name,
@@ -250,7 +255,7 @@ async fn destroy(
         .blocking(move |app| {
             let declared = Declared::load(app)?;
             let next = declared.state.remove_volume(&name)?;
-            let destroyed = zfs::destroy_dataset(app.runner.as_ref(), &name, recursive)?;
+            let destroyed = zfs::destroy_dataset(app.machine.runner.as_ref(), &name, recursive)?;
             declared.commit(&next, &format!("volume {name} was destroyed"))?;
             Ok::<_, ApiError>(Destroyed { name, destroyed })
         })

@@ -286,7 +286,7 @@ fn refused_bundles_leave_grubenv_and_both_slots_byte_identical() {
     let before = fingerprint(f.dir.path());
     for (what, bytes, needle) in cases {
         let err = upload(&f, &bytes, OPTS).expect_err(what);
-        let shown = crate::daemon::error_chain(&err);
+        let shown = crate::util::error_chain(&err);
         assert!(shown.contains(needle), "{what}: {shown}");
         assert!(err.is_bad_bundle(), "{what}: {shown}");
         assert_eq!(

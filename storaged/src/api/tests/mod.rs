@@ -95,6 +95,8 @@ impl Harness {
         }
         let daemon =
             Background::start_with_runner(config.clone(), zfs.clone(), HashCost::FAST).unwrap();
+        // What the start-up reconcile ran is not what a test asks about.
+        zfs.clear_commands();
         Harness {
             dir,
             config,
@@ -381,18 +383,9 @@ pub fn app_state(dir: &Path) -> AppState {
     std::fs::create_dir_all(&config.runtime_dir).unwrap();
     let runner: Arc<dyn crate::runner::CommandRunner> =
         Arc::new(SystemRunner::new(&config.roots.root));
+    let platform = Platform::detect(&config.roots.root);
     AppState::new(Shared {
-        sharing: crate::sharing::SharingHost::for_config(&config, Arc::clone(&runner)),
-        upgrade: crate::upgrade::Upgrader::for_config(
-            &config,
-            &Platform::detect(&config.roots.root),
-        ),
-        runner,
-        roots: config.roots.clone(),
-        state_dir: config.state_dir.clone(),
-        runtime_dir: config.runtime_dir.clone(),
-        platform: Platform::detect(&config.roots.root),
-        sim: true,
+        machine: Arc::new(config.machine_with_runner(runner, platform)),
         started: Instant::now(),
         mutations: tokio::sync::Mutex::new(()),
         auth: Auth::load(
