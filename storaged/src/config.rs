@@ -42,12 +42,10 @@ pub const DEFAULT_HTTPS: &str = "[::]:443";
 /// How long a login lasts.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 /// The machine `--sim` simulates unless told otherwise: the QEMU test VM's
-/// drive fixture in the source tree (four NVMe, one SATA disk, the USB boot
-/// stick).
-pub const DEFAULT_SIM_MACHINE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../tests/fixtures/drives/qemu-test-vm"
-);
+/// drive fixture (four NVMe, one SATA disk, the USB boot stick), found at
+/// run time below an ancestor of the executable or of the working
+/// directory (see [`default_sim_machine`]).
+pub const SIM_MACHINE_FIXTURE: &str = "tests/fixtures/drives/qemu-test-vm";
 
 /// Command-line flags of `storaged`; each has an environment variable too.
 #[derive(Debug, Clone, Default, clap::Parser)]
@@ -66,7 +64,8 @@ pub struct Args {
     pub sim_dir: Option<PathBuf>,
     /// The machine --sim simulates: a drive fixture tree with `sys/`,
     /// `run/udev/data/` and `proc/`, as under tests/fixtures/drives/
-    /// [default: the QEMU test VM's, in the source tree].
+    /// [default: tests/fixtures/drives/qemu-test-vm in the first ancestor
+    /// of the executable, or else of the working directory, that has it].
     #[arg(long, env = "STORAGED_SIM_MACHINE", value_name = "DIR")]
     pub sim_machine: Option<PathBuf>,
     /// The root file system: os-release, the kernel command line and
@@ -169,11 +168,9 @@ impl Args {
             (false, None, true) => HttpsListen::Off,
             (false, None, false) => HttpsListen::Default,
         };
-        let sim_machine = self.sim.then(|| {
-            self.sim_machine
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_SIM_MACHINE))
-        });
+        let sim_machine = self
+            .sim
+            .then(|| self.sim_machine.clone().unwrap_or_else(default_sim_machine));
         Config {
             sim: self.sim,
             sim_dir,
@@ -443,6 +440,30 @@ fn sparse_disks(block: &Path, dev: &Path) -> Result<(), SimError> {
     Ok(())
 }
 
+/// Where `--sim` finds its machine when not told: [`SIM_MACHINE_FIXTURE`]
+/// below the nearest ancestor of the executable (a build tree's
+/// `target/debug/storaged`), or else of the working directory, that has
+/// it. Resolved at run time, so a moved tree still works; when none has
+/// it, the one next to the executable is named, and
+/// [`Config::prepare_sim`] says it is missing.
+pub fn default_sim_machine() -> PathBuf {
+    let exe_dir = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let cwd = std::env::current_dir().ok();
+    let candidates: Vec<PathBuf> = [exe_dir, cwd]
+        .iter()
+        .flatten()
+        .flat_map(|start| start.ancestors().map(|a| a.join(SIM_MACHINE_FIXTURE)))
+        .collect();
+    candidates
+        .iter()
+        .find(|dir| dir.join("sys/block").is_dir())
+        .or(candidates.first())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from(SIM_MACHINE_FIXTURE))
+}
+
 /// `$TMPDIR/storaged-sim-<uid>`: per user, so developers do not collide.
 fn default_sim_dir() -> PathBuf {
     use std::os::unix::fs::MetadataExt;
@@ -495,10 +516,11 @@ mod tests {
         use crate::runner::{CommandLine, CommandRunner, Program};
         let dir = tempfile::tempdir().unwrap();
         let config = Config::sim_in(dir.path());
-        assert_eq!(
-            config.sim_machine.as_deref(),
-            Some(Path::new(DEFAULT_SIM_MACHINE))
-        );
+        // Found at run time, from where the test runs: no build-tree path
+        // compiled in.
+        let machine = config.sim_machine.clone().unwrap();
+        assert!(machine.ends_with(SIM_MACHINE_FIXTURE), "{machine:?}");
+        assert!(machine.join("sys/block").is_dir(), "{machine:?}");
         let fake = config.prepare_sim().unwrap();
         let sda = config.roots.dev.join("sda");
         assert_eq!(fs::metadata(&sda).unwrap().len(), 1 << 30);
@@ -567,6 +589,7 @@ mod tests {
         config.sim_machine = Some(dir.path().join("no-such-machine"));
         let err = config.prepare_sim().unwrap_err();
         assert!(err.to_string().contains("--sim-machine"), "{err}");
+        assert!(err.to_string().contains("no-such-machine"), "{err}");
     }
 
     #[test]
