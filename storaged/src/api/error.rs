@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
+use crate::engine::EngineError;
 use crate::state::{LoadError, MutationError, SaveError};
 use crate::zfs::ZfsError;
 
@@ -318,6 +319,20 @@ impl From<MutationError> for ApiError {
             MutationError::NoApplianceId | MutationError::BadUid { .. } => {
                 ApiError::Internal { message }
             }
+        }
+    }
+}
+
+/// The one place an engine error gets its HTTP status: every variant is
+/// matched, so a new one cannot ship without a choice.
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> ApiError {
+        match err {
+            EngineError::Zfs(e) => e.into(),
+            EngineError::Mutation(e) => e.into(),
+            EngineError::Load(e) => e.into(),
+            // The machine changed; the caller's request was fine.
+            EngineError::NotRecorded { .. } => ApiError::internal(&err),
         }
     }
 }

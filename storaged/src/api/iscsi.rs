@@ -8,11 +8,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::openapi::{error_response, json_request, json_response, path_parameter};
 use super::shares::{applied_schema, apply_and_commit, redact_secrets, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::declared::Declared;
 use crate::lio::{esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Target};
 use crate::state::MutationError;
 
@@ -227,7 +227,7 @@ fn view(app_id: Option<&ApplianceId>, target: &Target) -> Value {
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let targets = app
         .blocking(|app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let state = &declared.state;
             let views: Vec<Value> = state
                 .iscsi()
@@ -248,7 +248,7 @@ async fn show(
     let iqn = iqn_param(&iqn)?;
     let found = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let state = &declared.state;
             let target = state
                 .iscsi_target(&iqn)
@@ -298,7 +298,7 @@ fn about_request(err: ApiError) -> ApiError {
 }
 
 fn put_target(app: &Shared, target: Target, must_exist: bool) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
+    let declared = Declared::load(&app.machine)?;
     let exists = declared.state.iscsi_target(&target.iqn).is_some();
     if must_exist && !exists {
         return Err(MutationError::TargetNotDeclared(target.iqn).into());
@@ -359,7 +359,7 @@ async fn destroy(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let next = declared.state.remove_iscsi_target(&iqn)?;
             apply_and_commit(
                 app,
@@ -385,7 +385,7 @@ async fn discovery_chap(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let with_id = declared.state.with_appliance_id(new_appliance_id()?);
             let next = with_id.set_discovery_chap(request.chap)?;
             apply_and_commit(app, declared, &next, "discovery CHAP was set")

@@ -20,7 +20,7 @@
 //! through [`AppState::blocking`]. They check everything (names, values,
 //! the change to the desired state, computed with the `DesiredState`
 //! methods) before the first command runs, and save the state only once
-//! the commands succeeded (see `declared.rs`).
+//! the commands succeeded (see `engine/declared.rs`).
 //!
 //! A path parameter that may hold `/` (a dataset name) is axum's catch-all
 //! `{*name}`; the OpenAPI document spells it `{name}`.
@@ -29,7 +29,6 @@ mod access;
 mod auth;
 pub mod client;
 pub mod datasets;
-mod declared;
 pub mod drives;
 mod error;
 pub mod iscsi;

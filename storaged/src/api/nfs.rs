@@ -7,11 +7,11 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::datasets::name_param;
-use super::declared::Declared;
 use super::openapi::{error_response, json_request, json_response, path_parameter};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::declared::Declared;
 use crate::nfs;
 use crate::state::{dataset_path, MutationError, NfsExport};
 
@@ -138,7 +138,7 @@ pub fn group() -> Group {
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let answer = app
         .blocking(|app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let pool_dir = &app.machine.sharing.paths.pool_dir;
             let exports: Vec<Value> = declared
                 .state
@@ -162,7 +162,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 fn put_export(app: &Shared, export: NfsExport, must_exist: bool) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
+    let declared = Declared::load(&app.machine)?;
     let exists = declared.state.nfs_export(&export.dataset).is_some();
     if must_exist && !exists {
         return Err(MutationError::ExportNotDeclared(export.dataset).into());
@@ -218,7 +218,7 @@ async fn destroy(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let next = declared.state.remove_nfs_export(&dataset)?;
             apply_and_commit(
                 app,

@@ -22,12 +22,12 @@ mod schemas;
 pub use disks::{check_disks, DiskRefusal, RefusedDisk};
 use schemas::schemas;
 
-use super::declared::Declared;
 use super::drives::inventory;
 use super::openapi::{error_response, json_request, json_response, path_parameter};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::drives::Verdict;
+use crate::engine::declared::Declared;
 use crate::names::{DiskId, PoolName};
 use crate::state::{self, MutationError, Removal};
 use crate::zfs::{
@@ -312,7 +312,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<PoolList>, ApiError> {
 }
 
 fn list_pools(app: &Shared) -> Result<PoolList, ApiError> {
-    let declared = Declared::load(app)?.state;
+    let declared = Declared::load(&app.machine)?.state;
     let imported = zfs::list_pools(app.machine.runner.as_ref())?;
     let mut names: BTreeSet<String> = imported.iter().map(|r| r.name.clone()).collect();
     names.extend(declared.pools().iter().map(|p| p.name.to_string()));
@@ -349,7 +349,7 @@ async fn create(
 }
 
 fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiError> {
-    let declared = Declared::load(app)?;
+    let declared = Declared::load(&app.machine)?;
     let spec = PoolSpec {
         name: request.name.clone(),
         layout: request.layout,
@@ -389,7 +389,7 @@ async fn status(
 }
 
 fn pool_detail(app: &Shared, pool: &PoolName) -> Result<PoolDetail, ApiError> {
-    let declared = Declared::load(app)?.state.pool(pool).cloned();
+    let declared = Declared::load(&app.machine)?.state.pool(pool).cloned();
     match zfs::pool_status(app.machine.runner.as_ref(), pool) {
         Ok(status) => Ok(PoolDetail { status, declared }),
         Err(ZfsError::NoSuchPool { .. }) if declared.is_some() => Err(ApiError::Conflict {
@@ -410,7 +410,7 @@ async fn import(
     let _one_at_a_time = app.mutations.lock().await;
     let outcome = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?.state;
+            let declared = Declared::load(&app.machine)?.state;
             if declared.pool(&pool).is_none() {
                 return Err(MutationError::PoolNotDeclared(pool).into());
             }
@@ -475,7 +475,7 @@ fn destroy_pool(app: &Shared, pool: PoolName, confirm: &str) -> Result<PoolDestr
         }
         .into());
     }
-    let declared = Declared::load(app)?;
+    let declared = Declared::load(&app.machine)?;
     let next = declared
         .state
         .pool(&pool)

@@ -4,9 +4,9 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::error::ApiError;
 use super::state::Shared;
+use crate::engine::declared::Declared;
 use crate::sharing::{SharingError, SharingReport};
 use crate::state::DesiredState;
 

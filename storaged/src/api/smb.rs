@@ -8,11 +8,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::openapi::{error_response, json_request, json_response, path_parameter};
 use super::shares::{apply_and_commit, Applied};
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::declared::Declared;
 use crate::samba::{self, AccountName, Password, SambaError, ShareName, SMB_CONF_FILE};
 use crate::state::{dataset_path, MutationError, SmbShare};
 
@@ -215,7 +215,7 @@ fn user_param(raw: &str) -> Result<AccountName, ApiError> {
 async fn list_shares(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let shares = app
         .blocking(|app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let pool_dir = &app.machine.sharing.paths.pool_dir;
             let shares: Vec<Value> = declared
                 .state
@@ -241,7 +241,7 @@ async fn create_share(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             if let Some(old) = declared.state.smb_share(&share.name) {
                 return Err(ApiError::Conflict {
                     message: format!("SMB share {} is declared already", old.name),
@@ -274,7 +274,7 @@ async fn delete_share(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let next = declared.state.remove_smb_share(&share)?;
             apply_and_commit(
                 app,
@@ -290,7 +290,7 @@ async fn delete_share(
 async fn list_users(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let users = app
         .blocking(|app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let in_passdb = samba::list_users(app.machine.sharing.users.as_ref(), conf())?;
             let users: Vec<Value> = declared
                 .state
@@ -330,7 +330,7 @@ struct NewPassword {
 /// Declares the user, writes its Unix account, then gives Samba its
 /// password; if Samba refuses, the account goes again and nothing is saved.
 fn add_user(app: &Shared, request: NewUser) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
+    let declared = Declared::load(&app.machine)?;
     let (next, user) = declared.state.add_user(request.name)?;
     let report = app
         .machine
@@ -369,7 +369,7 @@ async fn set_password(
     let user = user_param(&user)?;
     let _one_at_a_time = app.mutations.lock().await;
     app.blocking(move |app| {
-        let declared = Declared::load(app)?;
+        let declared = Declared::load(&app.machine)?;
         if declared.state.user(&user).is_none() {
             return Err(MutationError::UserNotDeclared(user).into());
         }
@@ -393,7 +393,7 @@ async fn delete_user(
     let _one_at_a_time = app.mutations.lock().await;
     let applied = app
         .blocking(move |app| {
-            let declared = Declared::load(app)?;
+            let declared = Declared::load(&app.machine)?;
             let next = declared.state.remove_user(&user)?;
             match samba::delete_user(app.machine.sharing.users.as_ref(), conf(), &user) {
                 Ok(()) | Err(SambaError::NoSuchUser { .. }) => {}

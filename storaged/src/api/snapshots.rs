@@ -10,13 +10,13 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, query_parameter, schema_ref,
 };
 use super::query::Query;
 use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::declared::Declared;
 use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
 use crate::zfs::{self, SnapshotRow, ZfsError};
 
@@ -148,7 +148,7 @@ fn origin(snapshot: &SnapshotName) -> &str {
 
 /// Refuses a snapshot of something the desired state does not declare.
 fn check_declared(app: &Shared, snapshot: &SnapshotName) -> Result<(), ApiError> {
-    let state = Declared::load(app)?.state;
+    let state = Declared::load(&app.machine)?.state;
     let target = origin(snapshot);
     let declared = match target.parse::<DatasetName>() {
         Ok(name) => state.dataset(&name).is_some() || state.volume(&name).is_some(),

@@ -23,11 +23,47 @@
 //! util, names             small shared helpers and validated names
 //! ```
 //!
-//! Parts, one module each: `start` (the start-up reconcile and the trial
-//! boot's verdict). Parts to come go beside them: network, alerts,
-//! replication.
+//! Parts, one module each:
+//! - `storage`: datasets and volumes (list, create, change, destroy);
+//! - `start`: the start-up reconcile and the trial boot's verdict.
+//!
+//! Parts to come go beside them, each a module with its operations and
+//! its variants in [`EngineError`]: network, alerts, replication.
+//!
+//! The API serialises one operation that changes the machine at a time and
+//! runs operations off its async runtime; the engine's functions are plain
+//! blocking calls.
 
+pub mod declared;
 mod machine;
 pub mod start;
+pub mod storage;
 
 pub use machine::Machine;
+
+use crate::state::{LoadError, MutationError, SaveError};
+use crate::zfs::ZfsError;
+
+/// Why an engine operation did not happen (or happened but was not
+/// recorded). Each variant keeps the lower layer's typed error, so the API
+/// can choose a status for each case.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// `zpool`/`zfs` refused or failed.
+    #[error(transparent)]
+    Zfs(#[from] ZfsError),
+    /// The change does not fit the desired state.
+    #[error(transparent)]
+    Mutation(#[from] MutationError),
+    /// The desired state does not load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The machine changed but the state file could not say so.
+    #[error("{done}, but storaged could not record it in its state")]
+    NotRecorded {
+        done: String,
+        /// Boxed: it is large and rare, and every result carries the enum.
+        #[source]
+        source: Box<SaveError>,
+    },
+}
