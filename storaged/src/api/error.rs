@@ -331,6 +331,15 @@ impl From<EngineError> for ApiError {
             EngineError::Zfs(e) => e.into(),
             EngineError::Mutation(e) => e.into(),
             EngineError::Load(e) => e.into(),
+            EngineError::BadName(e) => ApiError::invalid("name", e.to_string()),
+            EngineError::SnapshotOfUndeclared { name } => ApiError::NotFound {
+                kind: "declared dataset or volume",
+                name,
+            },
+            EngineError::NoSuchSnapshot(snapshot) => ApiError::NotFound {
+                kind: "snapshot",
+                name: snapshot.to_string(),
+            },
             // The machine changed; the caller's request was fine.
             EngineError::NotRecorded { .. } => ApiError::internal(&err),
         }

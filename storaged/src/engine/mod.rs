@@ -25,6 +25,7 @@
 //!
 //! Parts, one module each:
 //! - `storage`: datasets and volumes (list, create, change, destroy);
+//! - `snapshots`: list, take, roll back, destroy;
 //! - `start`: the start-up reconcile and the trial boot's verdict.
 //!
 //! Parts to come go beside them, each a module with its operations and
@@ -36,11 +37,13 @@
 
 pub mod declared;
 mod machine;
+pub mod snapshots;
 pub mod start;
 pub mod storage;
 
 pub use machine::Machine;
 
+use crate::names::{NameError, SnapshotName};
 use crate::state::{LoadError, MutationError, SaveError};
 use crate::zfs::ZfsError;
 
@@ -58,6 +61,14 @@ pub enum EngineError {
     /// The desired state does not load.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A name given does not parse (a snapshot's pool, say).
+    #[error(transparent)]
+    BadName(NameError),
+    /// A snapshot of something the desired state does not declare.
+    #[error("{name} is not a declared dataset, volume or pool")]
+    SnapshotOfUndeclared { name: String },
+    #[error("no snapshot {0}")]
+    NoSuchSnapshot(SnapshotName),
     /// The machine changed but the state file could not say so.
     #[error("{done}, but storaged could not record it in its state")]
     NotRecorded {
