@@ -6,9 +6,9 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::openapi::{json_response, schema_ref};
-use super::state::Shared;
 use super::{Access, ApiError, AppState, Endpoint, Group};
-use crate::drives::{self, Inventory};
+use crate::drives::Inventory;
+use crate::engine;
 
 pub fn group() -> Group {
     Group {
@@ -48,12 +48,10 @@ pub fn group() -> Group {
 
 /// `GET /drives`.
 async fn list(State(app): State<AppState>) -> Result<Json<Inventory>, ApiError> {
-    Ok(Json(app.blocking(inventory).await??))
-}
-
-/// Takes the inventory now (blocking: reads sysfs and every disk).
-pub(super) fn inventory(app: &Shared) -> Result<Inventory, ApiError> {
-    drives::scan(&app.machine.roots.drives()).map_err(|e| ApiError::internal(&e))
+    let inventory = app
+        .blocking(|app| engine::drives::inventory(&app.machine))
+        .await??;
+    Ok(Json(inventory))
 }
 
 /// A `$ref` that may also be null (OpenAPI 3.0 ignores siblings of `$ref`).

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
+use crate::engine::pools::DiskRefusal;
 use crate::engine::EngineError;
 use crate::state::{LoadError, MutationError, SaveError};
 use crate::zfs::ZfsError;
@@ -331,6 +332,18 @@ impl From<EngineError> for ApiError {
             EngineError::Zfs(e) => e.into(),
             EngineError::Mutation(e) => e.into(),
             EngineError::Load(e) => e.into(),
+            EngineError::Drives(_) => ApiError::internal(&err),
+            EngineError::Disks(refusal) => {
+                let message = refusal.to_string();
+                match refusal {
+                    DiskRefusal::Unknown { .. } => ApiError::invalid("disks", message),
+                    DiskRefusal::ForceNotMember { .. } => ApiError::invalid("force", message),
+                    DiskRefusal::Refused { .. } => ApiError::Conflict { message },
+                }
+            }
+            EngineError::PoolNotImported { .. } => ApiError::Conflict {
+                message: err.to_string(),
+            },
             EngineError::BadName(e) => ApiError::invalid("name", e.to_string()),
             EngineError::SnapshotOfUndeclared { name } => ApiError::NotFound {
                 kind: "declared dataset or volume",

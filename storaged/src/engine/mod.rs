@@ -24,6 +24,9 @@
 //! ```
 //!
 //! Parts, one module each:
+//! - `drives`: the inventory;
+//! - `pools`: list, create from inventory disks, status, import, export,
+//!   scrub, destroy;
 //! - `storage`: datasets and volumes (list, create, change, destroy);
 //! - `snapshots`: list, take, roll back, destroy;
 //! - `start`: the start-up reconcile and the trial boot's verdict.
@@ -36,14 +39,17 @@
 //! blocking calls.
 
 pub mod declared;
+pub mod drives;
 mod machine;
+pub mod pools;
 pub mod snapshots;
 pub mod start;
 pub mod storage;
 
 pub use machine::Machine;
 
-use crate::names::{NameError, SnapshotName};
+use crate::drives::DriveError;
+use crate::names::{NameError, PoolName, SnapshotName};
 use crate::state::{LoadError, MutationError, SaveError};
 use crate::zfs::ZfsError;
 
@@ -61,6 +67,14 @@ pub enum EngineError {
     /// The desired state does not load.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// The drive inventory could not be taken.
+    #[error(transparent)]
+    Drives(DriveError),
+    /// Disks refused for a new pool, before anything ran.
+    #[error(transparent)]
+    Disks(#[from] pools::DiskRefusal),
+    #[error("pool {pool} is declared but not imported; import it (storagectl pool import {pool})")]
+    PoolNotImported { pool: PoolName },
     /// A name given does not parse (a snapshot's pool, say).
     #[error(transparent)]
     BadName(NameError),
