@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AuthError;
 use crate::engine::pools::DiskRefusal;
 use crate::engine::EngineError;
+use crate::samba::SambaError;
 use crate::state::{LoadError, MutationError, SaveError};
+use crate::util::error_chain;
 use crate::zfs::ZfsError;
 
 /// Everything an API call can answer besides success.
@@ -127,7 +129,7 @@ impl ApiError {
     /// An internal failure, with the whole chain of causes.
     pub fn internal(err: &dyn std::error::Error) -> ApiError {
         ApiError::Internal {
-            message: crate::util::error_chain(err),
+            message: error_chain(err),
         }
     }
 
@@ -343,6 +345,39 @@ impl From<EngineError> for ApiError {
             }
             EngineError::PoolNotImported { .. } => ApiError::Conflict {
                 message: err.to_string(),
+            },
+            EngineError::TargetExists(_)
+            | EngineError::ExportExists(_)
+            | EngineError::ShareExists(_) => ApiError::Conflict {
+                message: err.to_string(),
+            },
+            EngineError::TargetRejected(e) => super::iscsi::about_request(e.into()),
+            EngineError::NoRandomness(_) | EngineError::Sharing(_) | EngineError::Sessions(_) => {
+                ApiError::internal(&err)
+            }
+            EngineError::NotApplied { error, restore } => {
+                let mut message = error_chain(error.as_ref());
+                if let Some(again) = restore {
+                    message.push_str(&format!(
+                        "; restoring the previous configuration failed too: {}",
+                        error_chain(again.as_ref())
+                    ));
+                }
+                ApiError::Internal { message }
+            }
+            EngineError::Samba(e) => match e {
+                SambaError::NoSuchUser { user } => ApiError::NotFound {
+                    kind: "Samba user",
+                    name: user.to_string(),
+                },
+                SambaError::BadPath { .. }
+                | SambaError::BadText { .. }
+                | SambaError::BadInterface { .. }
+                | SambaError::GuestWithUsers { .. }
+                | SambaError::DuplicateShare { .. }
+                | SambaError::AddFailed { .. }
+                | SambaError::ParsePdbedit { .. }
+                | SambaError::Command { .. } => ApiError::internal(&e),
             },
             EngineError::BadName(e) => ApiError::invalid("name", e.to_string()),
             EngineError::SnapshotOfUndeclared { name } => ApiError::NotFound {

@@ -28,6 +28,8 @@
 //! - `pools`: list, create from inventory disks, status, import, export,
 //!   scrub, destroy;
 //! - `storage`: datasets and volumes (list, create, change, destroy);
+//! - `sharing`: iSCSI targets, NFS exports, SMB shares and users, and who
+//!   is connected;
 //! - `snapshots`: list, take, roll back, destroy;
 //! - `start`: the start-up reconcile and the trial boot's verdict.
 //!
@@ -42,6 +44,7 @@ pub mod declared;
 pub mod drives;
 mod machine;
 pub mod pools;
+pub mod sharing;
 pub mod snapshots;
 pub mod start;
 pub mod storage;
@@ -49,7 +52,11 @@ pub mod storage;
 pub use machine::Machine;
 
 use crate::drives::DriveError;
-use crate::names::{NameError, PoolName, SnapshotName};
+use crate::lio::Iqn;
+use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
+use crate::samba::{SambaError, ShareName};
+use crate::sharing::sessions::SessionsError;
+use crate::sharing::SharingError;
 use crate::state::{LoadError, MutationError, SaveError};
 use crate::zfs::ZfsError;
 
@@ -83,6 +90,32 @@ pub enum EngineError {
     SnapshotOfUndeclared { name: String },
     #[error("no snapshot {0}")]
     NoSuchSnapshot(SnapshotName),
+    #[error("iSCSI target {0} is declared already")]
+    TargetExists(Iqn),
+    /// The target does not fit the configuration (its field is named
+    /// within the whole configuration's `targets[i]`).
+    #[error(transparent)]
+    TargetRejected(MutationError),
+    #[error("{0} is exported already")]
+    ExportExists(DatasetName),
+    #[error("SMB share {0} is declared already")]
+    ShareExists(ShareName),
+    #[error("no randomness for the appliance id: {0}")]
+    NoRandomness(String),
+    /// LIO, nfsd's or smbd's files, the accounts.
+    #[error(transparent)]
+    Sharing(SharingError),
+    /// The services refused a change, and were brought back to what is
+    /// declared (or `restore` says why not); nothing was saved.
+    #[error("{error}")]
+    NotApplied {
+        error: Box<SharingError>,
+        restore: Option<Box<SharingError>>,
+    },
+    #[error(transparent)]
+    Samba(#[from] SambaError),
+    #[error(transparent)]
+    Sessions(SessionsError),
     /// The machine changed but the state file could not say so.
     #[error("{done}, but storaged could not record it in its state")]
     NotRecorded {
