@@ -10,6 +10,7 @@ use crate::engine::pools::DiskRefusal;
 use crate::engine::EngineError;
 use crate::samba::SambaError;
 use crate::state::{LoadError, MutationError, SaveError};
+use crate::upgrade::UpgradeError;
 use crate::util::error_chain;
 use crate::zfs::ZfsError;
 
@@ -379,6 +380,32 @@ impl From<EngineError> for ApiError {
                 | SambaError::ParsePdbedit { .. }
                 | SambaError::Command { .. } => ApiError::internal(&e),
             },
+            EngineError::Upgrade(e) => {
+                let message = error_chain(&e);
+                match e {
+                    UpgradeError::Bundle(_)
+                    | UpgradeError::WrongImage { .. }
+                    | UpgradeError::Downgrade { .. }
+                    | UpgradeError::TooLarge { .. }
+                    | UpgradeError::UploadInterrupted(_) => ApiError::Invalid {
+                        field: Some("bundle".into()),
+                        message,
+                    },
+                    UpgradeError::BadTries { .. } => ApiError::invalid("tries", message),
+                    UpgradeError::NetworkBoot
+                    | UpgradeError::NotAnAbBoot
+                    | UpgradeError::NoUpdateKey { .. }
+                    | UpgradeError::BadUpdateKey { .. }
+                    | UpgradeError::NoBootMedium { .. }
+                    | UpgradeError::NotBlessed { .. }
+                    | UpgradeError::Busy
+                    | UpgradeError::NoSpace { .. }
+                    | UpgradeError::NoValidImage { .. } => ApiError::Conflict { message },
+                    UpgradeError::GrubEnv { .. }
+                    | UpgradeError::Reboot(_)
+                    | UpgradeError::Io { .. } => ApiError::Internal { message },
+                }
+            }
             EngineError::BadName(e) => ApiError::invalid("name", e.to_string()),
             EngineError::SnapshotOfUndeclared { name } => ApiError::NotFound {
                 kind: "declared dataset or volume",

@@ -18,8 +18,9 @@ use tokio::sync::mpsc;
 use super::openapi::{error_response, json_request, json_response, query_parameter};
 use super::query::Query;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
+use crate::engine::upgrade;
 use crate::upgrade::install::{InstallOptions, Installed, Source};
-use crate::upgrade::{UpgradeError, UpgradeStatus};
+use crate::upgrade::UpgradeStatus;
 use ironstor_contract::bundle::DEFAULT_TRIES;
 
 /// Refused uploads are still read to their end (so the client sees the
@@ -146,37 +147,8 @@ pub fn group() -> Group {
     }
 }
 
-impl From<UpgradeError> for ApiError {
-    fn from(err: UpgradeError) -> ApiError {
-        let message = crate::util::error_chain(&err);
-        match &err {
-            UpgradeError::Bundle(_)
-            | UpgradeError::WrongImage { .. }
-            | UpgradeError::Downgrade { .. }
-            | UpgradeError::TooLarge { .. }
-            | UpgradeError::UploadInterrupted(_) => ApiError::Invalid {
-                field: Some("bundle".into()),
-                message,
-            },
-            UpgradeError::BadTries { .. } => ApiError::invalid("tries", message),
-            UpgradeError::NetworkBoot
-            | UpgradeError::NotAnAbBoot
-            | UpgradeError::NoUpdateKey { .. }
-            | UpgradeError::BadUpdateKey { .. }
-            | UpgradeError::NoBootMedium { .. }
-            | UpgradeError::NotBlessed { .. }
-            | UpgradeError::Busy
-            | UpgradeError::NoSpace { .. }
-            | UpgradeError::NoValidImage { .. } => ApiError::Conflict { message },
-            UpgradeError::GrubEnv { .. } | UpgradeError::Reboot(_) | UpgradeError::Io { .. } => {
-                ApiError::Internal { message }
-            }
-        }
-    }
-}
-
 async fn status(State(app): State<AppState>) -> Result<Json<UpgradeStatus>, ApiError> {
-    app.blocking(|shared| shared.machine.upgrade.status())
+    app.blocking(|shared| upgrade::status(&shared.machine))
         .await
         .map(Json)
 }
@@ -254,7 +226,7 @@ async fn upload(
             return Err(e);
         }
     };
-    let busy = match app.machine.upgrade.begin() {
+    let busy = match upgrade::begin(&app.machine) {
         Ok(busy) => busy,
         Err(e) => {
             drain(&mut body).await;
@@ -267,10 +239,7 @@ async fn upload(
             rx,
             current: Bytes::new(),
         };
-        shared
-            .machine
-            .upgrade
-            .install(&busy, Source::Upload(&mut reader), opts)
+        upgrade::install(&shared.machine, &busy, Source::Upload(&mut reader), opts)
     });
     let feed = async {
         while let Some(chunk) = next_chunk(&mut body).await {
@@ -307,17 +276,14 @@ async fn install_file(
             "installing from a file on the appliance is for the local socket (storagectl); upload the bundle instead",
         ));
     }
-    let busy = app.machine.upgrade.begin()?;
+    let busy = upgrade::begin(&app.machine)?;
     let opts = InstallOptions {
         force: request.force,
         tries: request.tries.unwrap_or(DEFAULT_TRIES),
     };
     let result = app
         .blocking(move |shared| {
-            shared
-                .machine
-                .upgrade
-                .install(&busy, Source::File(&request.path), opts)
+            upgrade::install(&shared.machine, &busy, Source::File(&request.path), opts)
         })
         .await?;
     Ok(Json(result?))
@@ -329,9 +295,9 @@ struct Message {
 }
 
 async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError> {
-    let _busy = app.machine.upgrade.begin()?;
+    let _busy = upgrade::begin(&app.machine)?;
     let message = app
-        .blocking(|shared| shared.machine.upgrade.rollback())
+        .blocking(|shared| upgrade::rollback(&shared.machine))
         .await??;
     Ok(Json(Message { message }))
 }
@@ -339,14 +305,14 @@ async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError
 async fn reboot(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     // Not while an install writes a slot: that one would be lost, and the
     // caller probably meant to wait for it.
-    let busy = app.machine.upgrade.begin()?;
+    let busy = upgrade::begin(&app.machine)?;
     let later = app.clone();
     tokio::spawn(async move {
         // Let the answer reach the client first.
         tokio::time::sleep(Duration::from_secs(1)).await;
         println!("storaged: rebooting on request");
         match later
-            .blocking(|shared| crate::upgrade::boot::reboot(shared.machine.runner.as_ref()))
+            .blocking(|shared| upgrade::reboot(&shared.machine))
             .await
         {
             Ok(Err(e)) => println!("storaged: cannot reboot: {}", crate::util::error_chain(&e)),

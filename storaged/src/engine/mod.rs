@@ -31,6 +31,7 @@
 //! - `sharing`: iSCSI targets, NFS exports, SMB shares and users, and who
 //!   is connected;
 //! - `snapshots`: list, take, roll back, destroy;
+//! - `upgrade`: A/B installs, rollback, reboot;
 //! - `start`: the start-up reconcile and the trial boot's verdict.
 //!
 //! Parts to come go beside them, each a module with its operations and
@@ -48,6 +49,7 @@ pub mod sharing;
 pub mod snapshots;
 pub mod start;
 pub mod storage;
+pub mod upgrade;
 
 pub use machine::Machine;
 
@@ -58,6 +60,7 @@ use crate::samba::{SambaError, ShareName};
 use crate::sharing::sessions::SessionsError;
 use crate::sharing::SharingError;
 use crate::state::{LoadError, MutationError, SaveError};
+use crate::upgrade::UpgradeError;
 use crate::zfs::ZfsError;
 
 /// Why an engine operation did not happen (or happened but was not
@@ -116,6 +119,9 @@ pub enum EngineError {
     Samba(#[from] SambaError),
     #[error(transparent)]
     Sessions(SessionsError),
+    /// An install, rollback or reboot refused or failed.
+    #[error(transparent)]
+    Upgrade(#[from] UpgradeError),
     /// The machine changed but the state file could not say so.
     #[error("{done}, but storaged could not record it in its state")]
     NotRecorded {
