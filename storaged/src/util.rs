@@ -19,8 +19,24 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
 
 /// Writes `path` so that a crash leaves either the old or the new content:
 /// a temporary file beside it, fsync, rename over, fsync the directory.
+/// The file gets exactly `mode`.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    write_via_temp(path, bytes, Some(mode))
+}
+
+/// [`write_atomic`] on a file system without Unix permissions (the ESP's
+/// FAT, where a chmod fails): the mode is the file system's.
+pub fn write_atomic_any_mode(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, None)
+}
+
+/// The one way storaged replaces a file. The temporary file is
+/// `.<name>.tmp-<pid>-<n>`, unique within the process, so that two writes
+/// never share one and a crash's leftovers are recognisable.
+fn write_via_temp(path: &Path, bytes: &[u8], mode: Option<u32>) -> io::Result<()> {
     use std::io::Write;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -28,16 +44,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let name = path
         .file_name()
         .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        // The mode given to open() is masked by the umask; set it exactly.
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        if let Some(mode) = mode {
+            options.mode(mode);
+        }
+        let mut file = options.open(&tmp)?;
+        if let Some(mode) = mode {
+            // The mode given to open() is masked by the umask; set it exactly.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
         file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&tmp, path)?;

@@ -333,8 +333,9 @@ pub fn open_share_dir(path: &Path) -> Result<bool, SharingError> {
     Ok(true)
 }
 
-/// Writes `content` to `path` atomically (temp file, rename) unless it
-/// holds exactly that already. Returns whether it wrote.
+/// Writes `content` to `path` atomically (mode 0644: services and, for
+/// the accounts, every user read it) unless it holds exactly that
+/// already. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError> {
     if fs::read_to_string(path).is_ok_and(|old| old == content) {
         return Ok(false);
@@ -346,8 +347,6 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(err)?;
     }
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, content).map_err(err)?;
-    fs::rename(&tmp, path).map_err(err)?;
+    crate::util::write_atomic(path, content.as_bytes(), 0o644).map_err(err)?;
     Ok(true)
 }
