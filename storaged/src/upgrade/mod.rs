@@ -213,21 +213,20 @@ impl Drop for Busy {
 }
 
 impl Upgrader {
-    /// The appliance's upgrader: partitions under the `/dev` root, the
-    /// kernel command line and key under the root, state under the state
-    /// directory.
+    /// The appliance's upgrader: partitions under the `/dev` root, the key
+    /// under the root, state under the state directory; where it booted
+    /// from as the platform read it.
     pub fn for_machine(
         roots: &crate::roots::Roots,
         runtime_dir: &Path,
         state_dir: &Path,
         platform: &crate::platform::Platform,
     ) -> Upgrader {
-        let cmdline = std::fs::read_to_string(roots.root.join("proc/cmdline")).unwrap_or_default();
         Upgrader::new(
             Layout::appliance(&roots.dev, runtime_dir),
             &roots.root,
             state_dir,
-            &cmdline,
+            platform.booted,
             platform.image_id.clone(),
             platform.image_version.clone(),
         )
@@ -237,14 +236,14 @@ impl Upgrader {
         layout: Layout,
         root: &Path,
         state_dir: &Path,
-        cmdline: &str,
+        booted: Booted,
         image_id: Option<String>,
         image_version: Option<String>,
     ) -> Upgrader {
         Upgrader {
             layout,
             key_path: root.join(IMAGE_PUBLIC_KEY),
-            booted: Booted::from_cmdline(cmdline),
+            booted,
             image_id,
             image_version,
             dir: state_dir.join(UPGRADE_DIR),

@@ -79,7 +79,7 @@ fn fixture(cmdline: &str, grubenv: &[(&str, &str)]) -> Fixture {
         layout,
         &p("root"),
         &p("state"),
-        cmdline,
+        Booted::from_cmdline(cmdline),
         Some("ironstor-qemu".into()),
         Some("1.0.0".into()),
     );
