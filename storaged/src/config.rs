@@ -282,6 +282,26 @@ impl Config {
             .write_all_at(&head, 0)
     }
 
+    /// [`Config::prepare_sim`] with a partition table on each of the
+    /// simulated disks `partitioned` (kernel names, `sda`) from the start,
+    /// so the fake `zpool` refuses them as the real one would: the machine
+    /// the tests and the VM test's sfdisk make.
+    pub fn prepare_sim_partitioned(&self, partitioned: &[&str]) -> Result<FakeZfs, SimError> {
+        let fake = self.prepare_sim()?;
+        if partitioned.is_empty() {
+            return Ok(fake);
+        }
+        for disk in partitioned {
+            self.partition_sim_disk(disk)
+                .map_err(|source| SimError::Disk {
+                    path: self.roots.dev.join(disk),
+                    source,
+                })?;
+        }
+        // Again, now that the disks carry their tables.
+        self.prepare_sim()
+    }
+
     pub fn prepare_sim(&self) -> Result<FakeZfs, SimError> {
         let (Some(dir), Some(machine)) = (&self.sim_dir, &self.sim_machine) else {
             return Ok(FakeZfs::new());

@@ -394,6 +394,17 @@ impl Background {
         Self::start_machine(config, machine, cost)
     }
 
+    /// `storaged --sim` in `dir`, as the fixture tests start it: the QEMU
+    /// test VM's disks (those named in `partitioned` carrying a partition
+    /// table), a fake `zpool`/`zfs`, no HTTPS, the fast hash cost.
+    pub fn sim_in(dir: &Path, partitioned: &[&str]) -> Result<Background, DaemonError> {
+        let config = Config::sim_in(dir);
+        let fake = config
+            .prepare_sim_partitioned(partitioned)
+            .map_err(DaemonError::Sim)?;
+        Self::start_with_runner(config, Arc::new(fake), HashCost::FAST)
+    }
+
     /// As [`Background::start_with`], running commands through `runner`
     /// (tests keep a handle on their fake to look at what it ran).
     pub fn start_with_runner(

@@ -72,19 +72,16 @@ impl Harness {
     /// The socket only, with a partition table on these simulated disks
     /// (kernel names) from the start, so the fake `zpool` knows it too.
     pub fn local_with_partitioned(disks: &[&str]) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::sim_in(dir.path());
-        config.prepare_sim().unwrap();
-        for disk in disks {
-            config.partition_sim_disk(disk).unwrap();
-        }
-        let zfs = Arc::new(config.prepare_sim().unwrap());
-        Self::start_on(dir, false, zfs)
+        Self::start_partitioned(tempfile::tempdir().unwrap(), false, disks)
     }
 
     fn start_in(dir: tempfile::TempDir, https: bool) -> Harness {
+        Self::start_partitioned(dir, https, &[])
+    }
+
+    fn start_partitioned(dir: tempfile::TempDir, https: bool, disks: &[&str]) -> Harness {
         let config = Config::sim_in(dir.path());
-        let zfs = Arc::new(config.prepare_sim().unwrap());
+        let zfs = Arc::new(config.prepare_sim_partitioned(disks).unwrap());
         Self::start_on(dir, https, zfs)
     }
 
