@@ -8,7 +8,6 @@
 //! It must never destroy or format anything it was not explicitly asked to.
 
 pub mod api;
-pub mod apply;
 pub mod auth;
 pub mod config;
 pub mod daemon;
@@ -19,6 +18,7 @@ pub mod names;
 pub mod nfs;
 pub mod notify;
 pub mod platform;
+pub mod reconcile;
 pub mod roots;
 pub mod runner;
 pub mod samba;

@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["daemon", "config"],
     &["api"],
     &["engine"],
-    &["state", "apply", "sharing", "auth", "upgrade"],
+    &["state", "reconcile", "sharing", "auth", "upgrade"],
     &[
         "zfs",
         "lio",

@@ -14,8 +14,9 @@
 //! daemon, config          start-up, listeners, the one choice of machine
 //! api                     HTTP: parse, call the engine, map errors
 //! engine                  domain operations (this module)
-//! state, apply, sharing,  desired state and reconcile; credentials;
-//!   auth, upgrade           A/B slots
+//! state, reconcile,       the desired state and reconciling the machine
+//!   sharing, auth,          with it (pools, then the sharing services);
+//!   upgrade                 credentials; A/B slots
 //! zfs, lio, nfs, samba,   one typed wrapper per outside system
 //!   drives, tls, notify,
 //!   runner, platform,

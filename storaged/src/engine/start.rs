@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::apply::{reconcile_at_start_report, StartReport};
+use crate::reconcile::{reconcile_at_start_report, StartReport};
 use crate::state::StateStore;
 use crate::upgrade::boot::{reboot, BootVerdict, Health};
 use crate::util::error_chain;

@@ -13,7 +13,7 @@
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_ROLLED_BACK, KEY_TRIES};
 use ironstor_contract::Slot;
 
-use crate::apply::StartReport;
+use crate::reconcile::StartReport;
 use crate::runner::{CommandLine, CommandRunner, Program};
 use crate::state::reconcile::Drift;
 
