@@ -305,16 +305,21 @@ async fn accept_network(https: &Https, router: &axum::Router, graceful: &Gracefu
     }
 }
 
+/// The daemon's runtime: one thread, and a small blocking pool for the
+/// slow work (argon2, commands).
+fn runtime() -> Result<tokio::runtime::Runtime, DaemonError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+        .map_err(DaemonError::Runtime)
+}
+
 /// Runs the daemon for `storaged`'s `main`: bind, announce, serve until
 /// SIGTERM or SIGINT, stop.
 pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
     return_large_blocks_at_once();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .max_blocking_threads(MAX_BLOCKING_THREADS)
-        .build()
-        .map_err(DaemonError::Runtime)?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         if !config.sim {
             for (program, path) in SystemRunner::new(&config.roots.root).missing() {
                 println!(

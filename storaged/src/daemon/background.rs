@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use super::{Daemon, DaemonError, MAX_BLOCKING_THREADS};
+use super::{runtime, Daemon, DaemonError};
 use crate::auth::HashCost;
 use crate::config::Config;
 use crate::engine::Machine;
@@ -72,12 +72,7 @@ impl Background {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .max_blocking_threads(MAX_BLOCKING_THREADS)
-                .build()
-                .map_err(DaemonError::Runtime)?;
-            runtime.block_on(async move {
+            runtime()?.block_on(async move {
                 let daemon = match Daemon::start(&config, machine, cost).await {
                     Ok(daemon) => daemon,
                     Err(e) => {

@@ -116,6 +116,21 @@ impl Harness {
         Self::start_on(dir, https, zfs)
     }
 
+    /// Stops the daemon and starts another on the same directories and a
+    /// fresh simulated machine, as after a power cycle: the declared pools
+    /// are there but exported, for the start-up reconcile to import.
+    pub fn reboot(self) -> Harness {
+        let Harness {
+            dir,
+            config,
+            daemon,
+            zfs: _,
+        } = self;
+        daemon.stop().unwrap();
+        let https = config.https != HttpsListen::Off;
+        Self::start_in(dir, https)
+    }
+
     pub fn unix(&self) -> UnixClient {
         UnixClient::new(self.daemon.socket_path(), Duration::from_secs(30))
     }
