@@ -330,6 +330,13 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
             }
         }
         let status = platform.to_string();
+        // Before the start-up reconcile, which may take a while on a big
+        // pool: systemd's watchdog is fed and a SIGTERM is not lost.
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
+        if let Some(interval) = Notifier::watchdog_interval() {
+            tokio::spawn(watchdog(Notifier::from_env(), interval));
+        }
         let machine = config.machine(platform).map_err(DaemonError::Sim)?;
         let daemon = Daemon::start(&config, machine, HashCost::DEFAULT).await?;
         for note in daemon.notes() {
@@ -348,11 +355,6 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
             println!("storaged: {line}");
         }
 
-        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
-        if let Some(interval) = Notifier::watchdog_interval() {
-            tokio::spawn(watchdog(Notifier::from_env(), interval));
-        }
         Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;

@@ -102,14 +102,15 @@ fn first_segment(path: &str) -> String {
         .collect()
 }
 
-#[test]
-fn no_module_imports_a_higher_layer() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// Every import below `src` that reaches a higher layer (or a module in
+/// no layer), as `file:line: what`.
+fn layering_problems(src: &Path) -> Vec<String> {
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    rust_files(src, &mut files);
+    files.sort();
     let mut problems = Vec::new();
     for file in &files {
-        let relative = file.strip_prefix(&src).unwrap();
+        let relative = file.strip_prefix(src).unwrap();
         let first = relative.components().next().unwrap();
         let module = first.as_os_str().to_string_lossy();
         let module = module.trim_end_matches(".rs");
@@ -147,7 +148,36 @@ fn no_module_imports_a_higher_layer() {
             }
         }
     }
+    problems
+}
+
+#[test]
+fn no_module_imports_a_higher_layer() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let problems = layering_problems(&src);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_upward_import_is_named_with_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir_all(src.join("sharing")).unwrap();
+    std::fs::write(
+        src.join("sharing/mod.rs"),
+        "//! use crate::api::Shared; (a comment)\nuse crate::{\n    state::DesiredState,\n    api::Shared,\n};\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("zfs.rs"), "use crate::util::error_chain;\n").unwrap();
+    std::fs::write(src.join("gadget.rs"), "use crate::names::PoolName;\n").unwrap();
+    let problems = layering_problems(src);
+    assert_eq!(
+        problems,
+        [
+            "gadget.rs: module gadget is in no layer of tests/layers.rs",
+            "sharing/mod.rs:2: sharing imports the higher layer's crate::api",
+        ]
+    );
 }
 
 #[test]
