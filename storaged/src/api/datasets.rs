@@ -215,9 +215,8 @@ pub(super) async fn destroyed(
 ) -> Result<Json<Destroyed>, ApiError> {
     let name = name_param(name)?;
     let recursive = Query::parse(uri, &["recursive"])?.flag("recursive")?;
-    let _one_at_a_time = app.mutations.lock().await;
     let destroyed = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             storage::destroy(&app.machine, kind, &name, recursive)
                 .map(|destroyed| Destroyed { name, destroyed })
         })
@@ -245,9 +244,8 @@ async fn create(
             ..DatasetProps::default()
         },
     };
-    let _one_at_a_time = app.mutations.lock().await;
     let plan = app
-        .blocking(move |app| storage::create_dataset(&app.machine, dataset))
+        .mutate(move |app| storage::create_dataset(&app.machine, dataset))
         .await??;
     Ok((StatusCode::CREATED, Json(plan)))
 }
@@ -259,9 +257,8 @@ async fn update(
 ) -> Result<Json<DatasetUpdated>, ApiError> {
     let name = name_param(&name)?;
     let quota = request.quota;
-    let _one_at_a_time = app.mutations.lock().await;
     let updated = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             storage::set_quota(&app.machine, &name, quota).map(|change| DatasetUpdated {
                 name,
                 quota,

@@ -272,9 +272,8 @@ pub(super) fn about_request(err: ApiError) -> ApiError {
 }
 
 async fn put_target(app: AppState, target: Target, put: Put) -> Result<Applied, ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::put_iscsi_target(&app.machine, target, put))
+        .mutate(move |app| sharing::put_iscsi_target(&app.machine, target, put))
         .await??;
     Ok(Applied { report })
 }
@@ -307,9 +306,8 @@ async fn destroy(
     Path(iqn): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let iqn = iqn_param(&iqn)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::remove_iscsi_target(&app.machine, &iqn))
+        .mutate(move |app| sharing::remove_iscsi_target(&app.machine, &iqn))
         .await??;
     Ok(Json(Applied { report }))
 }
@@ -324,9 +322,8 @@ async fn discovery_chap(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<DiscoveryChap>,
 ) -> Result<Json<Applied>, ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::set_discovery_chap(&app.machine, request.chap))
+        .mutate(move |app| sharing::set_discovery_chap(&app.machine, request.chap))
         .await??;
     Ok(Json(Applied { report }))
 }

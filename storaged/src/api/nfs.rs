@@ -157,9 +157,8 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn put_export(app: AppState, export: NfsExport, put: Put) -> Result<Applied, ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::put_nfs_export(&app.machine, export, put))
+        .mutate(move |app| sharing::put_nfs_export(&app.machine, export, put))
         .await??;
     Ok(Applied { report })
 }
@@ -195,9 +194,8 @@ async fn destroy(
     Path(dataset): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let dataset = name_param(&dataset)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::remove_nfs_export(&app.machine, &dataset))
+        .mutate(move |app| sharing::remove_nfs_export(&app.machine, &dataset))
         .await??;
     Ok(Json(Applied { report }))
 }

@@ -336,9 +336,8 @@ async fn create(
         disks: request.disks,
         force: request.force,
     };
-    let _one_at_a_time = app.mutations.lock().await;
     let created = app
-        .blocking(move |app| pools::create(&app.machine, pool))
+        .mutate(move |app| pools::create(&app.machine, pool))
         .await??;
     let forced = created
         .forced
@@ -374,9 +373,8 @@ async fn import(
     ApiJson(request): ApiJson<ImportPool>,
 ) -> Result<Json<PoolImported>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let imported = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             pools::import(&app.machine, &pool, request.force)
                 .map(|outcome| PoolImported { pool, outcome })
         })
@@ -389,9 +387,8 @@ async fn export(
     Path(pool): Path<String>,
 ) -> Result<Json<PoolExported>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let exported = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             pools::export(&app.machine, &pool).map(|()| PoolExported {
                 pool,
                 declared: true,
@@ -406,9 +403,8 @@ async fn scrub(
     Path(pool): Path<String>,
 ) -> Result<Json<PoolScrub>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let scrub = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             pools::scrub(&app.machine, &pool).map(|outcome| PoolScrub { pool, outcome })
         })
         .await??;
@@ -421,9 +417,8 @@ async fn destroy(
     ApiJson(request): ApiJson<DestroyPool>,
 ) -> Result<Json<PoolDestroyed>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let destroyed = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             pools::destroy(&app.machine, &pool, &request.confirm).map(|d| PoolDestroyed {
                 pool,
                 was_declared: d.was_declared,

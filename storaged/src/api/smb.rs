@@ -221,9 +221,8 @@ async fn create_share(
     State(app): State<AppState>,
     ApiJson(share): ApiJson<SmbShare>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::create_smb_share(&app.machine, share))
+        .mutate(move |app| sharing::create_smb_share(&app.machine, share))
         .await??;
     Ok((StatusCode::CREATED, Json(Applied { report })))
 }
@@ -233,9 +232,8 @@ async fn delete_share(
     Path(share): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let share = share_param(&share)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::remove_smb_share(&app.machine, &share))
+        .mutate(move |app| sharing::remove_smb_share(&app.machine, &share))
         .await??;
     Ok(Json(Applied { report }))
 }
@@ -274,9 +272,8 @@ async fn create_user(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::add_user(&app.machine, request.name, &request.password))
+        .mutate(move |app| sharing::add_user(&app.machine, request.name, &request.password))
         .await??;
     Ok((StatusCode::CREATED, Json(Applied { report })))
 }
@@ -287,8 +284,7 @@ async fn set_password(
     ApiJson(request): ApiJson<NewPassword>,
 ) -> Result<StatusCode, ApiError> {
     let user = user_param(&user)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    app.blocking(move |app| sharing::set_password(&app.machine, &user, &request.password))
+    app.mutate(move |app| sharing::set_password(&app.machine, &user, &request.password))
         .await??;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -298,9 +294,8 @@ async fn delete_user(
     Path(user): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let user = user_param(&user)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let report = app
-        .blocking(move |app| sharing::remove_user(&app.machine, &user))
+        .mutate(move |app| sharing::remove_user(&app.machine, &user))
         .await??;
     Ok(Json(Applied { report }))
 }

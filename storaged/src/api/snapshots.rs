@@ -152,9 +152,8 @@ async fn create(
     ApiJson(request): ApiJson<CreateSnapshot>,
 ) -> Result<(StatusCode, Json<SnapshotDone>), ApiError> {
     let name = request.name;
-    let _one_at_a_time = app.mutations.lock().await;
     let done = app
-        .blocking(move |app| snapshots::create(&app.machine, &name).map(|()| SnapshotDone { name }))
+        .mutate(move |app| snapshots::create(&app.machine, &name).map(|()| SnapshotDone { name }))
         .await??;
     Ok((StatusCode::CREATED, Json(done)))
 }
@@ -167,9 +166,8 @@ async fn rollback(
         name,
         destroy_newer,
     } = request;
-    let _one_at_a_time = app.mutations.lock().await;
     let done = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             snapshots::rollback(&app.machine, &name, destroy_newer)
                 .map(|destroyed| RolledBack { name, destroyed })
         })
@@ -185,11 +183,8 @@ async fn destroy(
         .trim_start_matches('/')
         .parse()
         .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
-    let _one_at_a_time = app.mutations.lock().await;
     let done = app
-        .blocking(move |app| {
-            snapshots::destroy(&app.machine, &name).map(|()| SnapshotDone { name })
-        })
+        .mutate(move |app| snapshots::destroy(&app.machine, &name).map(|()| SnapshotDone { name }))
         .await??;
     Ok(Json(done))
 }

@@ -47,6 +47,20 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Runs work that changes the machine or the persisted state: one such
+    /// operation at a time ([`Shared::mutations`], held throughout), off
+    /// the runtime's only thread. Reads use [`AppState::blocking`].
+    pub async fn mutate<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Shared) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _one_at_a_time = self.mutations.lock().await;
+        self.blocking(work).await
+    }
+}
+
 impl Deref for AppState {
     type Target = Shared;
 

@@ -171,9 +171,8 @@ async fn create(
     volume.sparse = request.sparse;
     volume.sync = request.sync.unwrap_or_default();
     volume.compression = request.compression.unwrap_or(DEFAULT_COMPRESSION);
-    let _one_at_a_time = app.mutations.lock().await;
     let plan = app
-        .blocking(move |app| storage::create_volume(&app.machine, volume))
+        .mutate(move |app| storage::create_volume(&app.machine, volume))
         .await??;
     Ok((StatusCode::CREATED, Json(plan)))
 }
@@ -185,9 +184,8 @@ async fn update(
 ) -> Result<Json<VolumeUpdated>, ApiError> {
     let name = name_param(&name)?;
     let UpdateVolume { size, shrink } = request;
-    let _one_at_a_time = app.mutations.lock().await;
     let updated = app
-        .blocking(move |app| {
+        .mutate(move |app| {
             storage::resize_volume(&app.machine, &name, size, shrink).map(|change| VolumeUpdated {
                 name,
                 size,
