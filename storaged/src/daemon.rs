@@ -170,7 +170,8 @@ impl Daemon {
         })
     }
 
-    /// Binds as [`Daemon::bind`], then reconciles the machine with the
+    /// Creates the directories, loads the credentials and the certificate,
+    /// binds both listeners, then reconciles the machine with the
     /// desired state ([`reconcile_at_start`]): how `storaged` starts, and
     /// how every test harness starts it. The reconcile's lines are in
     /// [`Daemon::start_lines`].
