@@ -6,6 +6,16 @@
 //! root, a state directory) so tests point it at fixtures and fakes.
 //!
 //! It must never destroy or format anything it was not explicitly asked to.
+//!
+//! The layers, top to bottom, are in the [`engine`] module's doc; each
+//! module imports only from its layer or below (`tests/layers.rs`).
+//!
+//! Tests come in tiers: unit and fixture tests (temp-dir trees, the fake
+//! `zpool`/`zfs`, `storaged --sim` started as the daemon starts) need
+//! nothing on the host; the `host_tools` modules run real tools (Samba's
+//! `testparm`) and fail naming the package when it is missing. Run
+//! `cargo test -p storaged -- --skip host_tools::` without them, or
+//! `cargo test -p storaged host_tools::` for them alone.
 
 pub mod api;
 pub mod auth;
