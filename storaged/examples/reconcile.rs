@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use storaged::apply::{self, ActionResult, ReconcileReport};
 use storaged::names::DiskId;
+use storaged::reconcile::{self, ActionResult, ReconcileReport};
 use storaged::state::{self, Dataset, DatasetProps, DesiredState, Layout, Pool, Volume};
 use storaged::zfs::fake::FakeZfs;
 use storaged::zfs::{self, PoolSpec};
@@ -42,14 +42,14 @@ fn main() {
         fake.clear_commands();
 
         let start = Instant::now();
-        let first = apply::reconcile(&fake, &desired, Path::new(MOUNT_BASE));
+        let first = reconcile::reconcile(&fake, &desired, Path::new(MOUNT_BASE));
         fresh.push(start.elapsed());
         check(&first, 1 + DATASETS + VOLUMES);
         let fresh_commands = fake.commands().len();
         fake.clear_commands();
 
         let start = Instant::now();
-        let second = apply::reconcile(&fake, &desired, Path::new(MOUNT_BASE));
+        let second = reconcile::reconcile(&fake, &desired, Path::new(MOUNT_BASE));
         again.push(start.elapsed());
         check(&second, 0);
         assert_eq!(second.unchanged, 1 + DATASETS + VOLUMES);
@@ -62,7 +62,7 @@ fn main() {
         ));
 
         let start = Instant::now();
-        let observed = apply::observe(&fake, &desired).expect("observe");
+        let observed = reconcile::observe(&fake, &desired).expect("observe");
         observing.push(start.elapsed());
         let start = Instant::now();
         let plan = state::plan(&desired, &observed);

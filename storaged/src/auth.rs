@@ -24,7 +24,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 
-use crate::daemon::write_atomic;
+use crate::util::write_atomic;
 
 /// The one account of the web page and the network API.
 pub const ADMIN_USER: &str = "admin";

@@ -11,16 +11,17 @@
 //! simulation directory and answers a fake `zpool`/`zfs` that sees its
 //! disks, so `storagectl` and the web page work with no disks and no root.
 
-use std::fs;
-use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::drives::{self, DriveError, DriveRoots};
-use crate::state::StateStore;
-use crate::zfs::fake::FakeZfs;
-use crate::zfs::{self, PoolSpec};
+use crate::engine::Machine;
+use crate::platform::Platform;
+pub use crate::roots::Roots;
+use crate::runner::{CommandRunner, SystemRunner};
+use crate::sharing::{SharingHost, SharingPaths};
+use crate::upgrade::Upgrader;
 
 /// The appliance's persisted state: credentials, TLS material, desired state.
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/storaged";
@@ -35,12 +36,10 @@ pub const DEFAULT_HTTPS: &str = "[::]:443";
 /// How long a login lasts.
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 /// The machine `--sim` simulates unless told otherwise: the QEMU test VM's
-/// drive fixture in the source tree (four NVMe, one SATA disk, the USB boot
-/// stick).
-pub const DEFAULT_SIM_MACHINE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../tests/fixtures/drives/qemu-test-vm"
-);
+/// drive fixture (four NVMe, one SATA disk, the USB boot stick), found at
+/// run time below an ancestor of the executable or of the working
+/// directory (see [`default_sim_machine`]).
+pub const SIM_MACHINE_FIXTURE: &str = "tests/fixtures/drives/qemu-test-vm";
 
 /// Command-line flags of `storaged`; each has an environment variable too.
 #[derive(Debug, Clone, Default, clap::Parser)]
@@ -59,7 +58,8 @@ pub struct Args {
     pub sim_dir: Option<PathBuf>,
     /// The machine --sim simulates: a drive fixture tree with `sys/`,
     /// `run/udev/data/` and `proc/`, as under tests/fixtures/drives/
-    /// [default: the QEMU test VM's, in the source tree].
+    /// [default: tests/fixtures/drives/qemu-test-vm in the first ancestor
+    /// of the executable, or else of the working directory, that has it].
     #[arg(long, env = "STORAGED_SIM_MACHINE", value_name = "DIR")]
     pub sim_machine: Option<PathBuf>,
     /// The root file system: os-release, the kernel command line and
@@ -97,32 +97,6 @@ pub struct Args {
     /// How long a login session lasts, in seconds [default: 28800].
     #[arg(long, env = "STORAGED_SESSION_TTL", value_name = "SECONDS")]
     pub session_ttl: Option<u64>,
-}
-
-/// The roots through which storaged sees the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roots {
-    /// `/`: os-release, `/proc`, the udev database, program paths.
-    pub root: PathBuf,
-    /// `/sys`.
-    pub sysfs: PathBuf,
-    /// `/sys/kernel/config`.
-    pub configfs: PathBuf,
-    /// `/dev`.
-    pub dev: PathBuf,
-}
-
-impl Roots {
-    /// Where the drive inventory reads: sysfs, `/dev`, and the udev
-    /// database and procfs under the root.
-    pub fn drives(&self) -> DriveRoots {
-        DriveRoots {
-            sys: self.sysfs.clone(),
-            dev: self.dev.clone(),
-            udev_data: self.root.join("run/udev/data"),
-            proc: self.root.join("proc"),
-        }
-    }
 }
 
 /// Where the HTTPS listener goes.
@@ -188,11 +162,9 @@ impl Args {
             (false, None, true) => HttpsListen::Off,
             (false, None, false) => HttpsListen::Default,
         };
-        let sim_machine = self.sim.then(|| {
-            self.sim_machine
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_SIM_MACHINE))
-        });
+        let sim_machine = self
+            .sim
+            .then(|| self.sim_machine.clone().unwrap_or_else(default_sim_machine));
         Config {
             sim: self.sim,
             sim_dir,
@@ -249,175 +221,46 @@ impl Config {
     }
 }
 
-/// Why `--sim` could not lay out its machine.
-#[derive(Debug, thiserror::Error)]
-pub enum SimError {
-    #[error("no fixture machine at {}; pass --sim-machine DIR (a tree like tests/fixtures/drives/qemu-test-vm)", .path.display())]
-    NoMachine { path: PathBuf },
-    #[error("cannot copy {} to {}", .from.display(), .to.display())]
-    Copy {
-        from: PathBuf,
-        to: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("cannot create the simulated disk {}", .path.display())]
-    Disk {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("cannot take the simulated machine's drive inventory")]
-    Drives(#[source] DriveError),
-}
-
 impl Config {
-    /// For `--sim`: lays the fixture machine out under the simulation
-    /// directory and returns a fake `zpool`/`zfs` whose `/dev/disk/by-id`
-    /// holds that machine's disks, each as large as sysfs says.
-    ///
-    /// - its `sys/` goes to the sysfs root, `run/udev/data/` and `proc/`
-    ///   under the root (symbolic links copied as links);
-    /// - each block device gets a sparse, zero-filled file of its size in
-    ///   the `/dev` root, which the inventory reads for signatures.
-    ///
-    /// What is already there is kept, so a developer can write a partition
-    /// table into `<sim-dir>/dev/sda` and see the disk turn `in-use`. Only
-    /// roots inside the simulation directory are written.
-    ///
-    /// The fake keeps pools in memory only, so the pools the state file
-    /// declares are made again, empty, and exported, as a power cycle
-    /// leaves real ones: the reconcile at start imports them and makes
-    /// their datasets and volumes again.
-    /// Gives the simulated disk `/dev/<dev_name>` a protective MBR and a GPT
-    /// header, as any partitioning tool writes them, so the in-use verdict
-    /// and the refusal it brings can be tried in `--sim`.
-    pub fn partition_sim_disk(&self, dev_name: &str) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        let mut head = vec![0u8; 1024];
-        head[446 + 4] = 0xee;
-        head[510..512].copy_from_slice(&[0x55, 0xaa]);
-        head[512..520].copy_from_slice(b"EFI PART");
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(self.roots.dev.join(dev_name))?
-            .write_all_at(&head, 0)
-    }
-
-    pub fn prepare_sim(&self) -> Result<FakeZfs, SimError> {
-        let (Some(dir), Some(machine)) = (&self.sim_dir, &self.sim_machine) else {
-            return Ok(FakeZfs::new());
-        };
-        if !machine.join("sys/block").is_dir() {
-            return Err(SimError::NoMachine {
-                path: machine.clone(),
-            });
-        }
-        let inside = |path: &Path| path.starts_with(dir);
-        let drive_roots = self.roots.drives();
-        for (from, to) in [
-            (machine.join("sys"), drive_roots.sys.clone()),
-            (machine.join("run/udev/data"), drive_roots.udev_data.clone()),
-            (machine.join("proc"), drive_roots.proc.clone()),
-        ] {
-            if inside(&to) && from.is_dir() {
-                copy_missing(&from, &to)?;
-            }
-        }
-        if inside(&drive_roots.dev) {
-            sparse_disks(&drive_roots.sys.join("block"), &drive_roots.dev)?;
-        }
-        let inventory = drives::scan(&drive_roots).map_err(SimError::Drives)?;
-        let fake = FakeZfs::new();
-        for disk in &inventory.disks {
-            let Some(id) = &disk.id else { continue };
-            if disk.verdict == drives::Verdict::InUse {
-                // So that the fake's `zpool create` refuses it without -f,
-                // as the real one refuses a partitioned disk.
-                let fstype = disk.partitions.iter().find_map(|p| p.fs_type.clone());
-                fake.add_disk_with_partition_table(
-                    id.as_str(),
-                    disk.size_bytes,
-                    fstype.as_deref().unwrap_or("unknown"),
-                );
-            } else {
-                fake.add_disk(id.as_str(), disk.size_bytes);
-            }
-        }
-        if let Ok(loaded) = StateStore::new(&self.state_dir).load() {
-            for pool in loaded.state.pools() {
-                let spec = PoolSpec {
-                    name: pool.name.clone(),
-                    layout: pool.layout,
-                    disks: pool.disks.clone(),
-                    mount_base: crate::apply::pool_mount_base(&self.roots.root),
-                    force: !pool.forced.is_empty(),
-                };
-                // A pool whose disks are gone stays gone, as on a machine.
-                if zfs::create_pool(&fake, &spec).is_ok() {
-                    let _ = zfs::export_pool(&fake, &pool.name);
-                }
-            }
-            fake.clear_commands();
-        }
-        Ok(fake)
-    }
-}
-
-/// Copies the tree `from` into `to`, leaving whatever `to` already has.
-fn copy_missing(from: &Path, to: &Path) -> Result<(), SimError> {
-    let err = |source| SimError::Copy {
-        from: from.to_path_buf(),
-        to: to.to_path_buf(),
-        source,
-    };
-    fs::create_dir_all(to).map_err(err)?;
-    for entry in fs::read_dir(from).map_err(err)? {
-        let entry = entry.map_err(err)?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        let kind = entry.file_type().map_err(err)?;
-        if kind.is_dir() {
-            copy_missing(&src, &dst)?;
-        } else if dst.symlink_metadata().is_ok() {
-            continue;
-        } else if kind.is_symlink() {
-            let target = fs::read_link(&src).map_err(err)?;
-            std::os::unix::fs::symlink(target, &dst).map_err(err)?;
+    /// The machine this configuration runs on: the real one, or under
+    /// `--sim` the fixture machine laid out by [`Config::prepare_sim`] with
+    /// its fake `zpool`/`zfs`. The one place that chooses.
+    pub fn machine(&self, platform: Platform) -> Result<Machine, SimError> {
+        let runner: Arc<dyn CommandRunner> = if self.sim {
+            Arc::new(self.prepare_sim()?)
         } else {
-            fs::copy(&src, &dst).map_err(err)?;
-        }
+            Arc::new(SystemRunner::new(&self.roots.root))
+        };
+        Ok(self.machine_with_runner(runner, platform))
     }
-    Ok(())
-}
 
-/// A sparse file in `dev` for every device in sysfs's `block/`, sized
-/// from its `size` (in 512-byte sectors); existing files are kept.
-fn sparse_disks(block: &Path, dev: &Path) -> Result<(), SimError> {
-    let disk_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SimError::Disk { path, source }
-    };
-    fs::create_dir_all(dev).map_err(disk_err(dev))?;
-    for entry in fs::read_dir(block).map_err(disk_err(block))? {
-        let entry = entry.map_err(disk_err(block))?;
-        let path = dev.join(entry.file_name());
-        if path.exists() {
-            continue;
+    /// As [`Config::machine`], running commands through `runner` (tests
+    /// keep a handle on their fake to look at what it ran).
+    pub fn machine_with_runner(
+        &self,
+        runner: Arc<dyn CommandRunner>,
+        platform: Platform,
+    ) -> Machine {
+        let paths =
+            SharingPaths::for_machine(&self.roots, &self.runtime_dir, &self.state_dir, self.sim);
+        let sharing = if self.sim {
+            SharingHost::simulated(paths)
+        } else {
+            SharingHost::real(paths, &self.roots.configfs, Arc::clone(&runner))
+        };
+        let upgrade =
+            Upgrader::for_machine(&self.roots, &self.runtime_dir, &self.state_dir, &platform);
+        Machine {
+            sim: self.sim,
+            runner,
+            roots: self.roots.clone(),
+            state_dir: self.state_dir.clone(),
+            runtime_dir: self.runtime_dir.clone(),
+            platform,
+            sharing,
+            upgrade,
         }
-        let size_file = entry.path().join("size");
-        let sectors: u64 = fs::read_to_string(&size_file)
-            .map_err(disk_err(&size_file))?
-            .trim()
-            .parse()
-            .map_err(|_| SimError::Disk {
-                path: size_file.clone(),
-                source: io::Error::new(io::ErrorKind::InvalidData, "not a number of sectors"),
-            })?;
-        fs::File::create(&path)
-            .and_then(|f| f.set_len(sectors * 512))
-            .map_err(disk_err(&path))?;
     }
-    Ok(())
 }
 
 /// `$TMPDIR/storaged-sim-<uid>`: per user, so developers do not collide.
@@ -427,9 +270,18 @@ fn default_sim_dir() -> PathBuf {
     std::env::temp_dir().join(format!("storaged-sim-{uid}"))
 }
 
+mod sim;
+
+pub use sim::{default_sim_machine, SimError};
+
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
+    use crate::drives;
+    use crate::state::StateStore;
+    use crate::zfs;
     use clap::Parser;
 
     fn parse(args: &[&str]) -> Config {
@@ -472,10 +324,11 @@ mod tests {
         use crate::runner::{CommandLine, CommandRunner, Program};
         let dir = tempfile::tempdir().unwrap();
         let config = Config::sim_in(dir.path());
-        assert_eq!(
-            config.sim_machine.as_deref(),
-            Some(Path::new(DEFAULT_SIM_MACHINE))
-        );
+        // Found at run time, from where the test runs: no build-tree path
+        // compiled in.
+        let machine = config.sim_machine.clone().unwrap();
+        assert!(machine.ends_with(SIM_MACHINE_FIXTURE), "{machine:?}");
+        assert!(machine.join("sys/block").is_dir(), "{machine:?}");
         let fake = config.prepare_sim().unwrap();
         let sda = config.roots.dev.join("sda");
         assert_eq!(fs::metadata(&sda).unwrap().len(), 1 << 30);
@@ -544,6 +397,7 @@ mod tests {
         config.sim_machine = Some(dir.path().join("no-such-machine"));
         let err = config.prepare_sim().unwrap_err();
         assert!(err.to_string().contains("--sim-machine"), "{err}");
+        assert!(err.to_string().contains("no-such-machine"), "{err}");
     }
 
     #[test]

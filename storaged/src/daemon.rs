@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,17 +23,21 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::api::{self, AppState, Peer, Shared};
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
 use crate::config::{Config, HttpsListen, SimError};
+use crate::engine::start::{after_ready, reconcile_at_start};
+use crate::engine::Machine;
 use crate::notify::Notifier;
 use crate::platform::Platform;
-use crate::runner::{CommandRunner, SystemRunner};
+use crate::reconcile::StartReport;
+use crate::runner::SystemRunner;
 use crate::tls::{self, CertificateOrigin, TlsError};
+use crate::util::error_chain;
 
 /// Connections served at once, per listener; more wait to be accepted.
 const MAX_LOCAL_CONNECTIONS: usize = 64;
@@ -105,15 +109,17 @@ pub struct Daemon {
     socket: PathBuf,
     https: Option<Https>,
     notes: Vec<String>,
+    /// What the start-up reconcile did; `None` when it failed outright.
+    start: Option<StartReport>,
+    start_lines: Vec<String>,
 }
 
 impl Daemon {
     /// Creates the directories, loads (or starts) the credentials, loads or
     /// creates the certificate and binds both listeners.
-    pub async fn bind(
+    async fn bind(
         config: &Config,
-        runner: Arc<dyn CommandRunner>,
-        platform: Platform,
+        machine: Machine,
         cost: HashCost,
     ) -> Result<Daemon, DaemonError> {
         let mut notes = Vec::new();
@@ -147,17 +153,8 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
-        let sharing = crate::sharing::SharingHost::for_config(config, Arc::clone(&runner));
-        let upgrade = crate::upgrade::Upgrader::for_config(config, &platform);
         let app = AppState::new(Shared {
-            sharing,
-            upgrade,
-            runner,
-            roots: config.roots.clone(),
-            state_dir: config.state_dir.clone(),
-            runtime_dir: config.runtime_dir.clone(),
-            platform,
-            sim: config.sim,
+            machine: Arc::new(machine),
             started: Instant::now(),
             mutations: tokio::sync::Mutex::new(()),
             auth,
@@ -168,7 +165,33 @@ impl Daemon {
             socket: config.socket.clone(),
             https,
             notes,
+            start: None,
+            start_lines: Vec::new(),
         })
+    }
+
+    /// Creates the directories, loads the credentials and the certificate,
+    /// binds both listeners, then reconciles the machine with the
+    /// desired state ([`reconcile_at_start`]): how `storaged` starts, and
+    /// how every test harness starts it. The reconcile's lines are in
+    /// [`Daemon::start_lines`].
+    pub async fn start(
+        config: &Config,
+        machine: Machine,
+        cost: HashCost,
+    ) -> Result<Daemon, DaemonError> {
+        let mut daemon = Daemon::bind(config, machine, cost).await?;
+        let machine = Arc::clone(&daemon.app.machine);
+        match tokio::task::spawn_blocking(move || reconcile_at_start(&machine)).await {
+            Ok(start) => {
+                daemon.start_lines = start.lines.clone();
+                daemon.start = Some(start);
+            }
+            Err(e) => {
+                daemon.start_lines = vec![format!("ERROR: the reconcile at start failed: {e}")]
+            }
+        }
+        Ok(daemon)
     }
 
     pub fn app(&self) -> &AppState {
@@ -191,6 +214,11 @@ impl Daemon {
         self.app.auth.setup_token()
     }
 
+    /// What the start-up reconcile did, one line each, for the log.
+    pub fn start_lines(&self) -> &[String] {
+        &self.start_lines
+    }
+
     /// Things worth a line in the log that happened while binding.
     pub fn notes(&self) -> &[String] {
         &self.notes
@@ -198,7 +226,13 @@ impl Daemon {
 
     /// Serves both listeners until `shutdown` completes, then stops
     /// accepting, removes the socket and lets requests in flight finish.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    /// Call it once ready is announced: a trial boot of an upgraded slot is
+    /// blessed or given up on as it begins.
+    pub async fn serve(mut self, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+        tokio::spawn(after_ready(
+            Arc::clone(&self.app.machine),
+            self.start.take(),
+        ));
         let router = api::router(self.app.clone());
         let graceful = GracefulShutdown::new();
         let local = accept_local(&self.unix, &self.socket, &router, &graceful);
@@ -272,17 +306,21 @@ async fn accept_network(https: &Https, router: &axum::Router, graceful: &Gracefu
     }
 }
 
+/// The daemon's runtime: one thread, and a small blocking pool for the
+/// slow work (argon2, commands).
+fn runtime() -> Result<tokio::runtime::Runtime, DaemonError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+        .map_err(DaemonError::Runtime)
+}
+
 /// Runs the daemon for `storaged`'s `main`: bind, announce, serve until
 /// SIGTERM or SIGINT, stop.
 pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
     return_large_blocks_at_once();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .max_blocking_threads(MAX_BLOCKING_THREADS)
-        .build()
-        .map_err(DaemonError::Runtime)?;
-    runtime.block_on(async move {
-        let runner = runner_for(&config)?;
+    runtime()?.block_on(async move {
         if !config.sim {
             for (program, path) in SystemRunner::new(&config.roots.root).missing() {
                 println!(
@@ -293,7 +331,15 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
             }
         }
         let status = platform.to_string();
-        let daemon = Daemon::bind(&config, runner, platform, HashCost::DEFAULT).await?;
+        // Before the start-up reconcile, which may take a while on a big
+        // pool: systemd's watchdog is fed and a SIGTERM is not lost.
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
+        if let Some(interval) = Notifier::watchdog_interval() {
+            tokio::spawn(watchdog(Notifier::from_env(), interval));
+        }
+        let machine = config.machine(platform).map_err(DaemonError::Sim)?;
+        let daemon = Daemon::start(&config, machine, HashCost::DEFAULT).await?;
         for note in daemon.notes() {
             println!("storaged: {note}");
         }
@@ -306,48 +352,14 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
         if let Some(addr) = daemon.https_addr() {
             println!("storaged: HTTPS on {addr}");
         }
-
-        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
-        let mut int = signal(tokio::signal::unix::SignalKind::interrupt())?;
-        if let Some(interval) = Notifier::watchdog_interval() {
-            tokio::spawn(watchdog(Notifier::from_env(), interval));
+        for line in daemon.start_lines() {
+            println!("storaged: {line}");
         }
-        // Ready means reconciled: declared pools imported, their datasets
-        // and volumes made, or the log says why not. A state file that does
-        // not load is logged and skipped; it never stops the API.
-        // Then the sharing services: LIO, exports, smb.conf, accounts.
-        let reconciled = daemon.app().blocking(|app| {
-            let mut start = crate::apply::reconcile_at_start_report(
-                app.runner.as_ref(),
-                &app.state_dir,
-                &app.roots.root,
-            );
-            if start.report.is_some() {
-                let (lines, sharing) = crate::sharing::apply_at_start(app);
-                start.lines.extend(lines);
-                start.sharing = sharing;
-            }
-            start
-        });
-        let start = match reconciled.await {
-            Ok(start) => {
-                start.lines.iter().for_each(|l| println!("storaged: {l}"));
-                Some(start)
-            }
-            Err(e) => {
-                println!("storaged: ERROR: the reconcile at start failed: {e}");
-                None
-            }
-        };
+
         Notifier::from_env()
             .ready(&format!("serving; {status}"))
             .map_err(DaemonError::Notify)?;
         println!("storaged ready");
-        // A trial boot of an upgraded slot is blessed or given up on now.
-        tokio::spawn(crate::upgrade::boot::after_ready(
-            daemon.app().clone(),
-            start,
-        ));
 
         daemon
             .serve(async move {
@@ -366,132 +378,6 @@ pub fn run(config: Config, platform: Platform) -> Result<(), DaemonError> {
     })
 }
 
-/// A daemon on its own thread and runtime, as `storaged` runs it: for
-/// tests, benchmarks and tools that need a live API. Stops when dropped.
-pub struct Background {
-    socket: PathBuf,
-    https_addr: Option<SocketAddr>,
-    setup_token: Option<String>,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<Result<(), DaemonError>>>,
-}
-
-impl Background {
-    /// Binds a daemon for `config` (with the real hash cost) and serves it
-    /// on a new thread.
-    pub fn start(config: Config) -> Result<Background, DaemonError> {
-        Self::start_with(config, HashCost::DEFAULT)
-    }
-
-    /// As [`Background::start`], with a chosen argon2 cost.
-    pub fn start_with(config: Config, cost: HashCost) -> Result<Background, DaemonError> {
-        let runner = runner_for(&config)?;
-        Self::start_with_runner(config, runner, cost)
-    }
-
-    /// As [`Background::start_with`], running commands through `runner`
-    /// (tests keep a handle on their fake to look at what it ran).
-    pub fn start_with_runner(
-        config: Config,
-        runner: Arc<dyn CommandRunner>,
-        cost: HashCost,
-    ) -> Result<Background, DaemonError> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .max_blocking_threads(MAX_BLOCKING_THREADS)
-                .build()
-                .map_err(DaemonError::Runtime)?;
-            runtime.block_on(async move {
-                let platform = Platform::detect(&config.roots.root);
-                let daemon = match Daemon::bind(&config, runner, platform, cost).await {
-                    Ok(daemon) => daemon,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return Ok(());
-                    }
-                };
-                let info = (
-                    daemon.socket_path().to_path_buf(),
-                    daemon.https_addr(),
-                    daemon.setup_token(),
-                );
-                let _ = ready_tx.send(Ok(info));
-                daemon
-                    .serve(async move {
-                        let _ = shutdown_rx.await;
-                    })
-                    .await
-            })
-        });
-        match ready_rx.recv() {
-            Ok(Ok((socket, https_addr, setup_token))) => Ok(Background {
-                socket,
-                https_addr,
-                setup_token,
-                shutdown: Some(shutdown_tx),
-                thread: Some(thread),
-            }),
-            Ok(Err(e)) => {
-                let _ = thread.join();
-                Err(e)
-            }
-            Err(_) => match thread.join() {
-                Ok(Err(e)) => Err(e),
-                _ => Err(DaemonError::Panicked),
-            },
-        }
-    }
-
-    pub fn socket_path(&self) -> &Path {
-        &self.socket
-    }
-
-    pub fn https_addr(&self) -> Option<SocketAddr> {
-        self.https_addr
-    }
-
-    /// The setup token printed at start, if one was.
-    pub fn setup_token(&self) -> Option<&str> {
-        self.setup_token.as_deref()
-    }
-
-    /// Stops serving and waits for the thread.
-    pub fn stop(mut self) -> Result<(), DaemonError> {
-        self.stop_inner()
-    }
-
-    fn stop_inner(&mut self) -> Result<(), DaemonError> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        match self.thread.take().map(|t| t.join()) {
-            None => Ok(()),
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(DaemonError::Panicked),
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.stop_inner();
-    }
-}
-
-/// The real programs, or under `--sim` a fake `zpool`/`zfs` over the
-/// simulated machine's disks (see [`Config::prepare_sim`]).
-fn runner_for(config: &Config) -> Result<Arc<dyn CommandRunner>, DaemonError> {
-    if config.sim {
-        let fake = config.prepare_sim().map_err(DaemonError::Sim)?;
-        Ok(Arc::new(fake))
-    } else {
-        Ok(Arc::new(SystemRunner::new(&config.roots.root)))
-    }
-}
-
 /// Makes the allocator give large blocks back to the system when freed.
 /// glibc raises its mmap threshold to the size of the largest block freed,
 /// so after the first login argon2's ~19 MiB would come from an arena and
@@ -504,35 +390,6 @@ fn return_large_blocks_at_once() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
-}
-
-/// Writes `path` so that a crash leaves either the old or the new content:
-/// a temporary file beside it, fsync, rename over, fsync the directory.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&tmp)?;
-        // The mode given to open() is masked by the umask; set it exactly.
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Loads the credentials; an unreadable file is moved aside (never
@@ -679,17 +536,9 @@ async fn watchdog(notifier: Notifier, interval: Duration) {
     }
 }
 
-/// `error: cause: cause`, for one log line.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+mod background;
+
+pub use background::Background;
 
 #[cfg(test)]
 mod tests;

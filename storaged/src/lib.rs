@@ -6,23 +6,36 @@
 //! root, a state directory) so tests point it at fixtures and fakes.
 //!
 //! It must never destroy or format anything it was not explicitly asked to.
+//!
+//! The layers, top to bottom, are in the [`engine`] module's doc; each
+//! module imports only from its layer or below (`tests/layers.rs`).
+//!
+//! Tests come in tiers: unit and fixture tests (temp-dir trees, the fake
+//! `zpool`/`zfs`, `storaged --sim` started as the daemon starts) need
+//! nothing on the host; the `host_tools` modules run real tools (Samba's
+//! `testparm`) and fail naming the package when it is missing. Run
+//! `cargo test -p storaged -- --skip host_tools::` without them, or
+//! `cargo test -p storaged host_tools::` for them alone.
 
 pub mod api;
-pub mod apply;
 pub mod auth;
 pub mod config;
 pub mod daemon;
 pub mod drives;
+pub mod engine;
 pub mod lio;
 pub mod names;
 pub mod nfs;
 pub mod notify;
 pub mod platform;
+pub mod reconcile;
+pub mod roots;
 pub mod runner;
 pub mod samba;
 pub mod sharing;
 pub mod state;
 pub mod tls;
 pub mod upgrade;
+pub mod util;
 pub mod var_source;
 pub mod zfs;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     match daemon::run(config, platform) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("storaged: {}", daemon::error_chain(&err));
+            eprintln!("storaged: {}", storaged::util::error_chain(&err));
             ExitCode::FAILURE
         }
     }

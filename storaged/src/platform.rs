@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
+use ironstor_contract::slot::Booted;
 use ironstor_contract::{image, Slot};
 
 /// Facts about the running appliance, read once at start.
@@ -12,6 +13,9 @@ pub struct Platform {
     pub image_id: Option<String>,
     pub image_version: Option<String>,
     pub build_id: Option<String>,
+    /// Where it booted from (`ironstor.slot=` on the kernel command line):
+    /// read here once, for the status and the upgrader.
+    pub booted: Booted,
     pub slot: Option<Slot>,
 }
 
@@ -22,11 +26,16 @@ impl Platform {
         let os_release = std::fs::read_to_string(root.join("etc/os-release")).unwrap_or_default();
         let fields = parse_os_release(&os_release);
         let cmdline = std::fs::read_to_string(root.join("proc/cmdline")).unwrap_or_default();
+        let booted = Booted::from_cmdline(&cmdline);
         Platform {
             image_id: fields.get(image::OS_RELEASE_IMAGE_ID).cloned(),
             image_version: fields.get(image::OS_RELEASE_IMAGE_VERSION).cloned(),
             build_id: fields.get(image::OS_RELEASE_BUILD_ID).cloned(),
-            slot: Slot::from_cmdline(&cmdline),
+            booted,
+            slot: match booted {
+                Booted::Slot(slot) => Some(slot),
+                Booted::Network | Booted::Unknown => None,
+            },
         }
     }
 }

@@ -5,8 +5,6 @@
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use storaged::auth::HashCost;
-use storaged::config::Config;
 use storaged::daemon::Background;
 
 const SATA: &str = "ata-QEMU_HARDDISK_IRONSTORSATA0000";
@@ -21,10 +19,7 @@ const NVME: [&str; 4] = [
 /// test makes it with sfdisk.
 fn start() -> (tempfile::TempDir, Background) {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::sim_in(dir.path());
-    config.prepare_sim().unwrap();
-    config.partition_sim_disk("sda").unwrap();
-    let daemon = Background::start_with(config, HashCost::FAST).unwrap();
+    let daemon = Background::sim_in(dir.path(), &["sda"]).unwrap();
     (dir, daemon)
 }
 

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use storaged::auth::HashCost;
 use storaged::config::Config;
 use storaged::daemon::Background;
 
@@ -28,10 +27,9 @@ struct Sim {
 fn start() -> Sim {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::sim_in(dir.path());
-    config.prepare_sim().unwrap();
     let state = config.state_dir.join("state.json");
     let runtime = config.runtime_dir.clone();
-    let daemon = Background::start_with(config, HashCost::FAST).unwrap();
+    let daemon = Background::sim_in(dir.path(), &[]).unwrap();
     Sim {
         _dir: dir,
         state,

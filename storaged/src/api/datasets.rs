@@ -8,19 +8,15 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::declared::{with_dataset_props, Declared};
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
-use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::storage;
 use crate::names::{DatasetName, NameError, PoolName};
-use crate::state::{Dataset, DatasetProps, DesiredState, Removal, DEFAULT_COMPRESSION};
-use crate::zfs::{
-    self, Change, Compression, DatasetKind, DatasetRow, DatasetSpec, Plan, QuotaKind, SyncMode,
-    ZfsError,
-};
+use crate::state::{Dataset, DatasetProps, DEFAULT_COMPRESSION};
+use crate::zfs::{Change, Compression, DatasetKind, DatasetRow, Plan, SyncMode};
 
 fn name_parameter(what: &str, example: &str) -> Value {
     path_parameter(
@@ -205,42 +201,47 @@ pub(super) fn name_param(raw: &str) -> Result<DatasetName, ApiError> {
 }
 
 /// The filesystems or volumes of `pool` (or of every imported pool), with
-/// whether each is declared. Pools' own root filesystems are left out.
-pub(super) fn listed(
-    app: &Shared,
+/// whether each is declared: the list handlers' one body.
+pub(super) async fn listed(
+    app: AppState,
     pool: Option<PoolName>,
     kind: DatasetKind,
 ) -> Result<Vec<Listed>, ApiError> {
-    let state = Declared::load(app)?.state;
-    let pools = match pool {
-        Some(pool) => vec![pool],
-        None => zfs::list_pools(app.runner.as_ref())?
-            .into_iter()
-            .filter_map(|row| row.name.parse().ok())
-            .collect(),
-    };
-    let mut out = Vec::new();
-    for pool in pools {
-        for row in zfs::list_datasets(app.runner.as_ref(), &pool)? {
-            if row.kind != kind || !row.name.contains('/') {
-                continue;
-            }
-            let declared = row.name.parse::<DatasetName>().is_ok_and(|n| match kind {
-                DatasetKind::Filesystem => state.dataset(&n).is_some(),
-                DatasetKind::Volume => state.volume(&n).is_some(),
-            });
-            out.push(Listed { row, declared });
-        }
-    }
-    Ok(out)
+    let found = app
+        .blocking(move |app| storage::list(&app.machine, pool, kind))
+        .await??;
+    Ok(found
+        .into_iter()
+        .map(|found| Listed {
+            row: found.row,
+            declared: found.declared,
+        })
+        .collect())
+}
+
+/// Destroys a declared dataset or volume named in the path (`recursive`
+/// from the query): the destroy handlers' one body.
+pub(super) async fn destroyed(
+    app: AppState,
+    kind: DatasetKind,
+    name: &str,
+    uri: &Uri,
+) -> Result<Json<Destroyed>, ApiError> {
+    let name = name_param(name)?;
+    let recursive = Query::parse(uri, &["recursive"])?.flag("recursive")?;
+    let destroyed = app
+        .mutate(move |app| {
+            storage::destroy(&app.machine, kind, &name, recursive)
+                .map(|destroyed| Destroyed { name, destroyed })
+        })
+        .await??;
+    Ok(Json(destroyed))
 }
 
 async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<DatasetList>, ApiError> {
     let query = Query::parse(&uri, &["pool"])?;
     let pool = query.get::<PoolName>("pool")?;
-    let datasets = app
-        .blocking(move |app| listed(app, pool, DatasetKind::Filesystem))
-        .await??;
+    let datasets = listed(app, pool, DatasetKind::Filesystem).await?;
     Ok(Json(DatasetList { datasets }))
 }
 
@@ -248,35 +249,19 @@ async fn create(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<CreateDataset>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
+    let dataset = Dataset {
+        name: request.name,
+        properties: DatasetProps {
+            compression: request.compression.unwrap_or(DEFAULT_COMPRESSION),
+            sync: request.sync.unwrap_or_default(),
+            quota: request.quota,
+            ..DatasetProps::default()
+        },
+    };
     let plan = app
-        .blocking(move |app| create_dataset(app, request))
+        .mutate(move |app| storage::create_dataset(&app.machine, dataset))
         .await??;
     Ok((StatusCode::CREATED, Json(plan)))
-}
-
-fn create_dataset(app: &Shared, request: CreateDataset) -> Result<Plan, ApiError> {
-    let declared = Declared::load(app)?;
-    let properties = DatasetProps {
-        compression: request.compression.unwrap_or(DEFAULT_COMPRESSION),
-        sync: request.sync.unwrap_or_default(),
-        quota: request.quota,
-        ..DatasetProps::default()
-    };
-    let next = declared.state.add_dataset(Dataset {
-        name: request.name.clone(),
-        properties: properties.clone(),
-    })?;
-    let spec = DatasetSpec {
-        compression: Some(properties.compression),
-        sync: properties.sync,
-        quota: properties.quota,
-        ..DatasetSpec::new(request.name.clone())
-    };
-    zfs::plan_create_dataset(&spec)?;
-    let plan = zfs::create_dataset(app.runner.as_ref(), &spec)?;
-    declared.commit(&next, &format!("dataset {} was created", request.name))?;
-    Ok(plan)
 }
 
 async fn update(
@@ -285,48 +270,17 @@ async fn update(
     ApiJson(request): ApiJson<UpdateDataset>,
 ) -> Result<Json<DatasetUpdated>, ApiError> {
     let name = name_param(&name)?;
-    let _one_at_a_time = app.mutations.lock().await;
+    let quota = request.quota;
     let updated = app
-        .blocking(move |app| set_quota(app, name, request.quota))
+        .mutate(move |app| {
+            storage::set_quota(&app.machine, &name, quota).map(|change| DatasetUpdated {
+                name,
+                quota,
+                change,
+            })
+        })
         .await??;
     Ok(Json(updated))
-}
-
-fn set_quota(
-    app: &Shared,
-    name: DatasetName,
-    quota: Option<u64>,
-) -> Result<DatasetUpdated, ApiError> {
-    let declared = Declared::load(app)?;
-    let current = declared_dataset(&declared.state, &name)?;
-    if quota == Some(0) {
-        return Err(ZfsError::ZeroQuota {
-            dataset: name.to_string(),
-            kind: QuotaKind::Quota,
-        }
-        .into());
-    }
-    let props = DatasetProps {
-        quota,
-        ..current.properties.clone()
-    };
-    let next = with_dataset_props(&declared.state, &name, props)?;
-    let change = zfs::set_quota(app.runner.as_ref(), &name, QuotaKind::Quota, quota)?;
-    declared.commit(&next, &format!("the quota of {name} was set"))?;
-    Ok(DatasetUpdated {
-        name,
-        quota,
-        change,
-    })
-}
-
-fn declared_dataset<'a>(
-    state: &'a DesiredState,
-    name: &DatasetName,
-) -> Result<&'a Dataset, ApiError> {
-    state
-        .dataset(name)
-        .ok_or_else(|| crate::state::MutationError::DatasetNotDeclared(name.clone()).into())
 }
 
 async fn destroy(
@@ -334,22 +288,5 @@ async fn destroy(
     Path(name): Path<String>,
     uri: Uri,
 ) -> Result<Json<Destroyed>, ApiError> {
-    let name = name_param(&name)?;
-    let recursive = Query::parse(&uri, &["recursive"])?.flag("recursive")?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let destroyed = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let removal = if recursive {
-                Removal::Recursive
-            } else {
-                Removal::Single
-            };
-            let next = declared.state.remove_dataset(&name, removal)?;
-            let destroyed = zfs::destroy_dataset(app.runner.as_ref(), &name, recursive)?;
-            declared.commit(&next, &format!("dataset {name} was destroyed"))?;
-            Ok::<_, ApiError>(Destroyed { name, destroyed })
-        })
-        .await??;
-    Ok(Json(destroyed))
+    destroyed(app, DatasetKind::Filesystem, &name, &uri).await
 }

@@ -6,9 +6,9 @@ use axum::Json;
 use serde_json::json;
 
 use super::openapi::{json_response, response};
-use super::state::Shared;
 use super::{Access, ApiError, AppState, Endpoint, Group};
-use crate::drives::{self, Inventory};
+use crate::drives::Inventory;
+use crate::engine;
 
 pub fn group() -> Group {
     Group {
@@ -40,10 +40,8 @@ pub fn group() -> Group {
 
 /// `GET /drives`.
 async fn list(State(app): State<AppState>) -> Result<Json<Inventory>, ApiError> {
-    Ok(Json(app.blocking(inventory).await??))
-}
-
-/// Takes the inventory now (blocking: reads sysfs and every disk).
-pub(super) fn inventory(app: &Shared) -> Result<Inventory, ApiError> {
-    drives::scan(&app.roots.drives()).map_err(|e| ApiError::internal(&e))
+    let inventory = app
+        .blocking(|app| engine::drives::inventory(&app.machine))
+        .await??;
+    Ok(Json(inventory))
 }

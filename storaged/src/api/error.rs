@@ -6,7 +6,12 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::AuthError;
-use crate::state::{LoadError, MutationError, SaveError};
+use crate::engine::pools::DiskRefusal;
+use crate::engine::EngineError;
+use crate::samba::SambaError;
+use crate::state::{LoadError, MutationError};
+use crate::upgrade::UpgradeError;
+use crate::util::error_chain;
 use crate::zfs::ZfsError;
 
 /// Everything an API call can answer besides success.
@@ -125,7 +130,7 @@ impl ApiError {
     /// An internal failure, with the whole chain of causes.
     pub fn internal(err: &dyn std::error::Error) -> ApiError {
         ApiError::Internal {
-            message: crate::daemon::error_chain(err),
+            message: error_chain(err),
         }
     }
 
@@ -207,137 +212,221 @@ impl From<AuthError> for ApiError {
 
 /// `zpool`/`zfs` refusals and failures. The request fields named are the
 /// ones the pool, dataset and volume endpoints take.
-impl From<ZfsError> for ApiError {
-    fn from(err: ZfsError) -> ApiError {
-        let message = err.to_string();
-        match &err {
-            ZfsError::TooFewDisks { .. } | ZfsError::DuplicateDisk { .. } => {
-                ApiError::invalid("disks", message)
-            }
-            ZfsError::ConfirmationMismatch { .. } => ApiError::invalid("confirm", message),
-            ZfsError::BadVolBlockSize { .. } => ApiError::invalid("volblocksize", message),
-            ZfsError::BadVolSize { .. } => ApiError::invalid("size", message),
-            ZfsError::ZeroQuota { .. } => ApiError::invalid("quota", message),
-            ZfsError::NoSuchPool { pool } => ApiError::NotFound {
-                kind: "pool",
-                name: pool.to_string(),
+fn from_zfs(err: ZfsError) -> ApiError {
+    let message = err.to_string();
+    match &err {
+        ZfsError::TooFewDisks { .. } | ZfsError::DuplicateDisk { .. } => {
+            ApiError::invalid("disks", message)
+        }
+        ZfsError::ConfirmationMismatch { .. } => ApiError::invalid("confirm", message),
+        ZfsError::BadVolBlockSize { .. } => ApiError::invalid("volblocksize", message),
+        ZfsError::BadVolSize { .. } => ApiError::invalid("size", message),
+        ZfsError::ZeroQuota { .. } => ApiError::invalid("quota", message),
+        ZfsError::NoSuchPool { pool } => ApiError::NotFound {
+            kind: "pool",
+            name: pool.to_string(),
+        },
+        ZfsError::NoSuchDataset { dataset } => ApiError::NotFound {
+            kind: if dataset.contains('@') {
+                "snapshot"
+            } else {
+                "dataset"
             },
-            ZfsError::NoSuchDataset { dataset } => ApiError::NotFound {
-                kind: if dataset.contains('@') {
-                    "snapshot"
-                } else {
-                    "dataset"
-                },
-                name: dataset.clone(),
-            },
-            ZfsError::DisksInUse { .. }
-            | ZfsError::DiskMissing { .. }
-            | ZfsError::PoolExists { .. }
-            | ZfsError::PoolInUseElsewhere { .. }
-            | ZfsError::DatasetExists { .. }
-            | ZfsError::NoParent { .. }
-            | ZfsError::WrongKind { .. }
-            | ZfsError::HasDependents { .. }
-            | ZfsError::NewerSnapshots { .. }
-            | ZfsError::ShrinkRefused { .. }
-            | ZfsError::QuotaBelowUsed { .. }
-            | ZfsError::OutOfSpace { .. }
-            | ZfsError::ScanRunning { .. } => ApiError::Conflict { message },
-            ZfsError::BadMountBase { .. } | ZfsError::Parse { .. } | ZfsError::Command { .. } => {
-                ApiError::internal(&err)
-            }
+            name: dataset.clone(),
+        },
+        ZfsError::DisksInUse { .. }
+        | ZfsError::DiskMissing { .. }
+        | ZfsError::PoolExists { .. }
+        | ZfsError::PoolInUseElsewhere { .. }
+        | ZfsError::DatasetExists { .. }
+        | ZfsError::NoParent { .. }
+        | ZfsError::WrongKind { .. }
+        | ZfsError::HasDependents { .. }
+        | ZfsError::NewerSnapshots { .. }
+        | ZfsError::ShrinkRefused { .. }
+        | ZfsError::QuotaBelowUsed { .. }
+        | ZfsError::OutOfSpace { .. }
+        | ZfsError::ScanRunning { .. } => ApiError::Conflict { message },
+        ZfsError::BadMountBase { .. } | ZfsError::Parse { .. } | ZfsError::Command { .. } => {
+            ApiError::internal(&err)
         }
     }
 }
 
 /// What the desired state refuses: a name taken, a parent missing, a shape
 /// ZFS would not build.
-impl From<MutationError> for ApiError {
-    fn from(err: MutationError) -> ApiError {
-        let message = err.to_string();
-        match &err {
-            MutationError::PoolNotDeclared(pool) => ApiError::NotFound {
-                kind: "declared pool",
-                name: pool.to_string(),
+fn from_mutation(err: MutationError) -> ApiError {
+    let message = err.to_string();
+    match &err {
+        MutationError::PoolNotDeclared(pool) => ApiError::NotFound {
+            kind: "declared pool",
+            name: pool.to_string(),
+        },
+        MutationError::DatasetNotDeclared(name) => ApiError::NotFound {
+            kind: "declared dataset",
+            name: name.to_string(),
+        },
+        MutationError::VolumeNotDeclared(name) => ApiError::NotFound {
+            kind: "declared volume",
+            name: name.to_string(),
+        },
+        MutationError::NoDisks { .. }
+        | MutationError::TooFewDisks { .. }
+        | MutationError::DuplicateDisk { .. } => ApiError::invalid("disks", message),
+        MutationError::ForcedNotMember { .. } => ApiError::invalid("force", message),
+        MutationError::ParentPoolNotDeclared { .. }
+        | MutationError::ParentNotDeclared { .. }
+        | MutationError::ParentIsVolume { .. } => ApiError::invalid("name", message),
+        MutationError::BadDataset { .. } => ApiError::Invalid {
+            field: None,
+            message,
+        },
+        MutationError::BadVolume { reason, .. } => ApiError::invalid(
+            if reason.starts_with("volblocksize") {
+                "volblocksize"
+            } else {
+                "size"
             },
-            MutationError::DatasetNotDeclared(name) => ApiError::NotFound {
-                kind: "declared dataset",
-                name: name.to_string(),
+            message,
+        ),
+        MutationError::PoolExists(_)
+        | MutationError::DiskInOtherPool { .. }
+        | MutationError::DatasetExists(_)
+        | MutationError::VolumeExists(_)
+        | MutationError::PoolHasChildren { .. }
+        | MutationError::DatasetHasChildren { .. }
+        | MutationError::Served { .. }
+        | MutationError::UserExists(_)
+        | MutationError::UserInUse { .. } => ApiError::Conflict { message },
+        MutationError::TargetNotDeclared(iqn) => ApiError::NotFound {
+            kind: "declared iSCSI target",
+            name: iqn.to_string(),
+        },
+        MutationError::ExportNotDeclared(dataset) => ApiError::NotFound {
+            kind: "declared NFS export",
+            name: dataset.to_string(),
+        },
+        MutationError::ShareNotDeclared(share) => ApiError::NotFound {
+            kind: "declared SMB share",
+            name: share.to_string(),
+        },
+        MutationError::UserNotDeclared(user) => ApiError::NotFound {
+            kind: "declared user",
+            name: user.to_string(),
+        },
+        MutationError::Iscsi(e) => ApiError::invalid(&e.field, message),
+        MutationError::LunNotVolume { field, .. } => ApiError::invalid(field, message),
+        MutationError::SharedNotDataset { .. } => ApiError::invalid("dataset", message),
+        MutationError::ShareUserNotDeclared { .. } => ApiError::invalid("valid_users", message),
+        MutationError::Nfs(_) | MutationError::Smb(_) => ApiError::Invalid {
+            field: None,
+            message,
+        },
+        MutationError::NoApplianceId | MutationError::BadUid { .. } => {
+            ApiError::Internal { message }
+        }
+    }
+}
+
+/// The one place an engine error gets its HTTP status: every variant is
+/// matched (and the lower errors' own variants in `from_zfs`,
+/// `from_mutation`, which only this calls), so a new one cannot ship
+/// without a choice.
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> ApiError {
+        match err {
+            EngineError::Zfs(e) => from_zfs(e),
+            EngineError::Mutation(e) => from_mutation(e),
+            EngineError::Load(e) => from_load(e),
+            EngineError::Drives(_) => ApiError::internal(&err),
+            EngineError::Disks(refusal) => {
+                let message = refusal.to_string();
+                match refusal {
+                    DiskRefusal::Unknown { .. } => ApiError::invalid("disks", message),
+                    DiskRefusal::ForceNotMember { .. } => ApiError::invalid("force", message),
+                    DiskRefusal::Refused { .. } => ApiError::Conflict { message },
+                }
+            }
+            EngineError::PoolNotImported { .. } => ApiError::Conflict {
+                message: err.to_string(),
             },
-            MutationError::VolumeNotDeclared(name) => ApiError::NotFound {
-                kind: "declared volume",
-                name: name.to_string(),
+            EngineError::TargetExists(_)
+            | EngineError::ExportExists(_)
+            | EngineError::ShareExists(_) => ApiError::Conflict {
+                message: err.to_string(),
             },
-            MutationError::NoDisks { .. }
-            | MutationError::TooFewDisks { .. }
-            | MutationError::DuplicateDisk { .. } => ApiError::invalid("disks", message),
-            MutationError::ForcedNotMember { .. } => ApiError::invalid("force", message),
-            MutationError::ParentPoolNotDeclared { .. }
-            | MutationError::ParentNotDeclared { .. }
-            | MutationError::ParentIsVolume { .. } => ApiError::invalid("name", message),
-            MutationError::BadDataset { .. } => ApiError::Invalid {
-                field: None,
-                message,
-            },
-            MutationError::BadVolume { reason, .. } => ApiError::invalid(
-                if reason.starts_with("volblocksize") {
-                    "volblocksize"
-                } else {
-                    "size"
-                },
-                message,
-            ),
-            MutationError::PoolExists(_)
-            | MutationError::DiskInOtherPool { .. }
-            | MutationError::DatasetExists(_)
-            | MutationError::VolumeExists(_)
-            | MutationError::PoolHasChildren { .. }
-            | MutationError::DatasetHasChildren { .. }
-            | MutationError::Served { .. }
-            | MutationError::UserExists(_)
-            | MutationError::UserInUse { .. } => ApiError::Conflict { message },
-            MutationError::TargetNotDeclared(iqn) => ApiError::NotFound {
-                kind: "declared iSCSI target",
-                name: iqn.to_string(),
-            },
-            MutationError::ExportNotDeclared(dataset) => ApiError::NotFound {
-                kind: "declared NFS export",
-                name: dataset.to_string(),
-            },
-            MutationError::ShareNotDeclared(share) => ApiError::NotFound {
-                kind: "declared SMB share",
-                name: share.to_string(),
-            },
-            MutationError::UserNotDeclared(user) => ApiError::NotFound {
-                kind: "declared user",
-                name: user.to_string(),
-            },
-            MutationError::Iscsi(e) => ApiError::invalid(&e.field, message),
-            MutationError::LunNotVolume { field, .. } => ApiError::invalid(field, message),
-            MutationError::SharedNotDataset { .. } => ApiError::invalid("dataset", message),
-            MutationError::ShareUserNotDeclared { .. } => ApiError::invalid("valid_users", message),
-            MutationError::Nfs(_) | MutationError::Smb(_) => ApiError::Invalid {
-                field: None,
-                message,
-            },
-            MutationError::NoApplianceId | MutationError::BadUid { .. } => {
+            EngineError::TargetRejected(e) => super::iscsi::about_request(from_mutation(e)),
+            EngineError::NoRandomness(_) | EngineError::Sharing(_) | EngineError::Sessions(_) => {
+                ApiError::internal(&err)
+            }
+            EngineError::NotApplied { error, restore } => {
+                let mut message = error_chain(error.as_ref());
+                if let Some(again) = restore {
+                    message.push_str(&format!(
+                        "; restoring the previous configuration failed too: {}",
+                        error_chain(again.as_ref())
+                    ));
+                }
                 ApiError::Internal { message }
             }
+            EngineError::Samba(e) => match e {
+                SambaError::NoSuchUser { user } => ApiError::NotFound {
+                    kind: "Samba user",
+                    name: user.to_string(),
+                },
+                SambaError::BadPath { .. }
+                | SambaError::BadText { .. }
+                | SambaError::BadInterface { .. }
+                | SambaError::GuestWithUsers { .. }
+                | SambaError::DuplicateShare { .. }
+                | SambaError::AddFailed { .. }
+                | SambaError::ParsePdbedit { .. }
+                | SambaError::Command { .. } => ApiError::internal(&e),
+            },
+            EngineError::Upgrade(e) => {
+                let message = error_chain(&e);
+                match e {
+                    UpgradeError::Bundle(_)
+                    | UpgradeError::WrongImage { .. }
+                    | UpgradeError::Downgrade { .. }
+                    | UpgradeError::TooLarge { .. }
+                    | UpgradeError::UploadInterrupted(_) => ApiError::Invalid {
+                        field: Some("bundle".into()),
+                        message,
+                    },
+                    UpgradeError::BadTries { .. } => ApiError::invalid("tries", message),
+                    UpgradeError::NetworkBoot
+                    | UpgradeError::NotAnAbBoot
+                    | UpgradeError::NoUpdateKey { .. }
+                    | UpgradeError::BadUpdateKey { .. }
+                    | UpgradeError::NoBootMedium { .. }
+                    | UpgradeError::NotBlessed { .. }
+                    | UpgradeError::Busy
+                    | UpgradeError::NoSpace { .. }
+                    | UpgradeError::NoValidImage { .. } => ApiError::Conflict { message },
+                    UpgradeError::GrubEnv { .. }
+                    | UpgradeError::Reboot(_)
+                    | UpgradeError::Io { .. } => ApiError::Internal { message },
+                }
+            }
+            EngineError::BadName(e) => ApiError::invalid("name", e.to_string()),
+            EngineError::SnapshotOfUndeclared { name } => ApiError::NotFound {
+                kind: "declared dataset or volume",
+                name,
+            },
+            EngineError::NoSuchSnapshot(snapshot) => ApiError::NotFound {
+                kind: "snapshot",
+                name: snapshot.to_string(),
+            },
+            // The machine changed; the caller's request was fine.
+            EngineError::NotRecorded { .. } => ApiError::internal(&err),
         }
     }
 }
 
 /// A state file that does not load is storaged's problem, not the caller's.
-impl From<LoadError> for ApiError {
-    fn from(err: LoadError) -> ApiError {
-        ApiError::internal(&err)
-    }
-}
-
-impl From<SaveError> for ApiError {
-    fn from(err: SaveError) -> ApiError {
-        ApiError::internal(&err)
-    }
+fn from_load(err: LoadError) -> ApiError {
+    ApiError::internal(&err)
 }
 
 #[cfg(test)]

@@ -8,17 +8,15 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
-use super::shares::{apply_and_commit, redact_secrets, Applied};
-use super::state::Shared;
+use super::shares::{redact_secrets, Applied};
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::sharing::{self, Put};
 use crate::lio::{self, esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Portal, Target};
 use crate::names::DatasetName;
 use crate::sharing::sessions::IscsiSession;
-use crate::state::MutationError;
 
 /// The software iSCSI adapter name the `esxcli` lines use; the admin
 /// replaces it with theirs (`esxcli iscsi adapter list`).
@@ -244,19 +242,15 @@ fn view(app_id: Option<&ApplianceId>, target: &Target) -> Value {
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let targets = app
-        .blocking(|app| {
-            let declared = Declared::load(app)?;
-            let state = &declared.state;
-            let views: Vec<Value> = state
-                .iscsi()
-                .targets()
-                .iter()
-                .map(|t| view(state.appliance_id(), t))
-                .collect();
-            Ok::<_, ApiError>(views)
-        })
+    let state = app
+        .blocking(|app| sharing::declared(&app.machine))
         .await??;
+    let targets: Vec<Value> = state
+        .iscsi()
+        .targets()
+        .iter()
+        .map(|t| view(state.appliance_id(), t))
+        .collect();
     Ok(Json(json!({ "targets": targets })))
 }
 
@@ -265,35 +259,15 @@ async fn show(
     Path(iqn): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let iqn = iqn_param(&iqn)?;
-    let found = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let state = &declared.state;
-            let target = state
-                .iscsi_target(&iqn)
-                .ok_or(MutationError::TargetNotDeclared(iqn.clone()))?;
-            Ok::<_, ApiError>(view(state.appliance_id(), target))
-        })
+    let (appliance, target) = app
+        .blocking(move |app| sharing::iscsi_target(&app.machine, &iqn))
         .await??;
-    Ok(Json(found))
-}
-
-/// A random appliance id, made when the first target is declared.
-fn new_appliance_id() -> Result<ApplianceId, ApiError> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal {
-        message: format!("no randomness for the appliance id: {e}"),
-    })?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    hex.parse()
-        .map_err(|e: crate::names::NameError| ApiError::Internal {
-            message: e.to_string(),
-        })
+    Ok(Json(view(appliance.as_ref(), &target)))
 }
 
 /// A validation error about `targets[i].x` of the whole configuration,
 /// said about the request's own `x`.
-fn about_request(err: ApiError) -> ApiError {
+pub(super) fn about_request(err: ApiError) -> ApiError {
     match err {
         ApiError::Invalid {
             field: Some(field),
@@ -316,38 +290,18 @@ fn about_request(err: ApiError) -> ApiError {
     }
 }
 
-fn put_target(app: &Shared, target: Target, must_exist: bool) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
-    let exists = declared.state.iscsi_target(&target.iqn).is_some();
-    if must_exist && !exists {
-        return Err(MutationError::TargetNotDeclared(target.iqn).into());
-    }
-    if !must_exist && exists {
-        return Err(ApiError::Conflict {
-            message: format!("iSCSI target {} is declared already", target.iqn),
-        });
-    }
-    let with_id = declared.state.with_appliance_id(new_appliance_id()?);
-    let iqn = target.iqn.clone();
-    let next = with_id
-        .put_iscsi_target(target)
-        .map_err(|e| about_request(e.into()))?;
-    apply_and_commit(
-        app,
-        declared,
-        &next,
-        &format!("iSCSI target {iqn} is served"),
-    )
+async fn put_target(app: AppState, target: Target, put: Put) -> Result<Applied, ApiError> {
+    let report = app
+        .mutate(move |app| sharing::put_iscsi_target(&app.machine, target, put))
+        .await??;
+    Ok(Applied { report })
 }
 
 async fn create(
     State(app): State<AppState>,
     ApiJson(target): ApiJson<Target>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| put_target(app, target, false))
-        .await??;
+    let applied = put_target(app, target, Put::Create).await?;
     Ok((StatusCode::CREATED, Json(applied)))
 }
 
@@ -363,11 +317,7 @@ async fn replace(
             format!("the body's iqn {} is not the path's {iqn}", target.iqn),
         ));
     }
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| put_target(app, target, true))
-        .await??;
-    Ok(Json(applied))
+    Ok(Json(put_target(app, target, Put::Replace).await?))
 }
 
 async fn destroy(
@@ -375,20 +325,10 @@ async fn destroy(
     Path(iqn): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let iqn = iqn_param(&iqn)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let next = declared.state.remove_iscsi_target(&iqn)?;
-            apply_and_commit(
-                app,
-                declared,
-                &next,
-                &format!("iSCSI target {iqn} was removed"),
-            )
-        })
+    let report = app
+        .mutate(move |app| sharing::remove_iscsi_target(&app.machine, &iqn))
         .await??;
-    Ok(Json(applied))
+    Ok(Json(Applied { report }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -402,24 +342,15 @@ async fn discovery_chap(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<DiscoveryChap>,
 ) -> Result<Json<Applied>, ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let with_id = declared.state.with_appliance_id(new_appliance_id()?);
-            let next = with_id.set_discovery_chap(request.chap)?;
-            apply_and_commit(app, declared, &next, "discovery CHAP was set")
-        })
+    let report = app
+        .mutate(move |app| sharing::set_discovery_chap(&app.machine, request.chap))
         .await??;
-    Ok(Json(applied))
+    Ok(Json(Applied { report }))
 }
 
 async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let sessions = app
-        .blocking(|app| {
-            app.sharing
-                .with_configfs(crate::sharing::sessions::iscsi_sessions)
-        })
+        .blocking(|app| sharing::iscsi_sessions(&app.machine))
         .await?;
     Ok(Json(json!({ "sessions": sessions })))
 }

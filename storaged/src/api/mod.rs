@@ -18,15 +18,19 @@
 //!    `UPDATE_OPENAPI=1 cargo test -p storaged docs_openapi_json` then
 //!    rewrites `docs/openapi.json`;
 //! 2. add `mod pools;` below and `pools::group()` to [`groups`];
-//! 3. give the module's own error a `From` impl into [`ApiError`] (a new
-//!    variant there forces a status choice in its one `match`).
+//! 3. put the operations in an engine part; a new [`EngineError`] variant
+//!    forces a status choice in the one `match` in `error.rs`.
 //!
-//! Handlers that change the machine or the persisted state hold
-//! [`Shared::mutations`] throughout; commands and other slow work go
-//! through [`AppState::blocking`]. They check everything (names, values,
-//! the change to the desired state, computed with the `DesiredState`
-//! methods) before the first command runs, and save the state only once
-//! the commands succeeded (see `declared.rs`).
+//! [`EngineError`]: crate::engine::EngineError
+//!
+//! Handlers parse the request into engine inputs, call the engine
+//! (`crate::engine`) and build the answer. Operations that change the
+//! machine or the persisted state run through [`AppState::mutate`] (one
+//! at a time, off the runtime's thread); reads through
+//! [`AppState::blocking`]. The engine checks everything (names, values,
+//! the change to the desired state) before the first command runs, and
+//! saves the state only once the commands succeeded (see
+//! `engine/declared.rs`); its errors get their statuses in `error.rs`.
 //!
 //! A path parameter that may hold `/` (a dataset name) is axum's catch-all
 //! `{*name}`; the OpenAPI document spells it `{name}`.
@@ -35,7 +39,6 @@ mod access;
 mod auth;
 pub mod client;
 pub mod datasets;
-mod declared;
 pub mod drives;
 mod error;
 pub mod iscsi;

@@ -10,16 +10,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::datasets::name_param;
-use super::declared::Declared;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
-use super::shares::{apply_and_commit, Applied};
-use super::state::Shared;
+use super::shares::Applied;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::sharing::{self, Put};
 use crate::nfs;
 use crate::sharing::sessions::NfsClient;
-use crate::state::{dataset_path, MutationError, NfsExport};
+use crate::state::{dataset_path, NfsExport};
 
 fn dataset_parameter() -> Value {
     path_parameter(
@@ -146,55 +145,39 @@ pub struct NfsClientList {
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let answer = app
-        .blocking(|app| {
-            let declared = Declared::load(app)?;
-            let pool_dir = &app.sharing.paths.pool_dir;
-            let exports: Vec<Value> = declared
-                .state
-                .nfs_exports()
-                .iter()
-                .map(|e| {
-                    let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-                    v["path"] = json!(dataset_path(pool_dir, &e.dataset));
-                    v["fsid"] = json!(nfs::fsid(&e.dataset));
-                    v
-                })
-                .collect();
-            let warnings: Vec<String> = nfs::export_warnings(&declared.state.nfs_config(pool_dir))
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            Ok::<_, ApiError>(json!({ "exports": exports, "warnings": warnings }))
-        })
+    let state = app
+        .blocking(|app| sharing::declared(&app.machine))
         .await??;
-    Ok(Json(answer))
+    let pool_dir = &app.machine.sharing.paths.pool_dir;
+    let exports: Vec<Value> = state
+        .nfs_exports()
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+            v["path"] = json!(dataset_path(pool_dir, &e.dataset));
+            v["fsid"] = json!(nfs::fsid(&e.dataset));
+            v
+        })
+        .collect();
+    let warnings: Vec<String> = nfs::export_warnings(&state.nfs_config(pool_dir))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(Json(json!({ "exports": exports, "warnings": warnings })))
 }
 
-fn put_export(app: &Shared, export: NfsExport, must_exist: bool) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
-    let exists = declared.state.nfs_export(&export.dataset).is_some();
-    if must_exist && !exists {
-        return Err(MutationError::ExportNotDeclared(export.dataset).into());
-    }
-    if !must_exist && exists {
-        return Err(ApiError::Conflict {
-            message: format!("{} is exported already", export.dataset),
-        });
-    }
-    let dataset = export.dataset.clone();
-    let next = declared.state.put_nfs_export(export)?;
-    apply_and_commit(app, declared, &next, &format!("{dataset} is exported"))
+async fn put_export(app: AppState, export: NfsExport, put: Put) -> Result<Applied, ApiError> {
+    let report = app
+        .mutate(move |app| sharing::put_nfs_export(&app.machine, export, put))
+        .await??;
+    Ok(Applied { report })
 }
 
 async fn create(
     State(app): State<AppState>,
     ApiJson(export): ApiJson<NfsExport>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| put_export(app, export, false))
-        .await??;
+    let applied = put_export(app, export, Put::Create).await?;
     Ok((StatusCode::CREATED, Json(applied)))
 }
 
@@ -213,11 +196,7 @@ async fn replace(
             ),
         ));
     }
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| put_export(app, export, true))
-        .await??;
-    Ok(Json(applied))
+    Ok(Json(put_export(app, export, Put::Replace).await?))
 }
 
 async fn destroy(
@@ -225,25 +204,15 @@ async fn destroy(
     Path(dataset): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let dataset = name_param(&dataset)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let next = declared.state.remove_nfs_export(&dataset)?;
-            apply_and_commit(
-                app,
-                declared,
-                &next,
-                &format!("{dataset} is no longer exported"),
-            )
-        })
+    let report = app
+        .mutate(move |app| sharing::remove_nfs_export(&app.machine, &dataset))
         .await??;
-    Ok(Json(applied))
+    Ok(Json(Applied { report }))
 }
 
 async fn clients(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let clients = app
-        .blocking(|app| crate::sharing::sessions::nfs_clients(&app.roots.root))
+        .blocking(|app| sharing::nfs_clients(&app.machine))
         .await?;
     Ok(Json(json!({ "clients": clients })))
 }

@@ -8,7 +8,6 @@
 //! state is saved only once `zpool` succeeded.
 
 use std::collections::BTreeSet;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -16,24 +15,15 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-mod disks;
-
-pub use disks::{check_disks, DiskRefusal, RefusedDisk};
-
-use super::declared::Declared;
-use super::drives::inventory;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
-use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
 use crate::drives::Verdict;
+use crate::engine::pools::{self, NewPool};
 use crate::names::{DiskId, PoolName};
-use crate::state::{self, MutationError, Removal};
-use crate::zfs::{
-    self, Health, ImportOutcome, Layout, PoolListRow, PoolPlan, PoolSpec, PoolStatus, ScrubOutcome,
-    ZfsError,
-};
+use crate::state;
+use crate::zfs::{Health, ImportOutcome, Layout, PoolListRow, PoolPlan, PoolStatus, ScrubOutcome};
 
 fn pool_parameter() -> Value {
     path_parameter("pool", "The pool's name.", "tank")
@@ -323,19 +313,14 @@ pub(super) fn pool_param(raw: &str) -> Result<PoolName, ApiError> {
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<PoolList>, ApiError> {
-    Ok(Json(app.blocking(list_pools).await??))
-}
-
-fn list_pools(app: &Shared) -> Result<PoolList, ApiError> {
-    let declared = Declared::load(app)?.state;
-    let imported = zfs::list_pools(app.runner.as_ref())?;
-    let mut names: BTreeSet<String> = imported.iter().map(|r| r.name.clone()).collect();
-    names.extend(declared.pools().iter().map(|p| p.name.to_string()));
+    let seen = app.blocking(|app| pools::list(&app.machine)).await??;
+    let mut names: BTreeSet<String> = seen.imported.iter().map(|r| r.name.clone()).collect();
+    names.extend(seen.declared.iter().map(|p| p.name.to_string()));
     let pools = names
         .into_iter()
         .map(|name| {
-            let row: Option<&PoolListRow> = imported.iter().find(|r| r.name == name);
-            let decl = declared.pools().iter().find(|p| p.name.as_str() == name);
+            let row: Option<&PoolListRow> = seen.imported.iter().find(|r| r.name == name);
+            let decl = seen.declared.iter().find(|p| p.name.as_str() == name);
             PoolSummary {
                 declared: decl.is_some(),
                 imported: row.is_some(),
@@ -351,46 +336,37 @@ fn list_pools(app: &Shared) -> Result<PoolList, ApiError> {
             }
         })
         .collect();
-    Ok(PoolList { pools })
+    Ok(Json(PoolList { pools }))
 }
 
 async fn create(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<CreatePool>,
 ) -> Result<(StatusCode, Json<PoolCreated>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let created = app.blocking(move |app| create_pool(app, request)).await??;
-    Ok((StatusCode::CREATED, Json(created)))
-}
-
-fn create_pool(app: &Shared, request: CreatePool) -> Result<PoolCreated, ApiError> {
-    let declared = Declared::load(app)?;
-    let spec = PoolSpec {
-        name: request.name.clone(),
+    let pool = NewPool {
+        name: request.name,
         layout: request.layout,
-        disks: request.disks.clone(),
-        mount_base: crate::apply::pool_mount_base(&app.roots.root),
-        force: false,
+        disks: request.disks,
+        force: request.force,
     };
-    // Layout, disk count and duplicates first: they need no inventory.
-    zfs::plan_create_pool(&spec)?;
-    let forced = check_disks(&request, &inventory(app)?)?;
-    let spec = PoolSpec {
-        force: !forced.is_empty(),
-        ..spec
-    };
-    let next = declared.state.add_pool(state::Pool {
-        name: request.name.clone(),
-        layout: request.layout,
-        disks: request.disks.clone(),
-        forced: forced.iter().map(|f| f.id.clone()).collect(),
-        created_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-    })?;
-    let plan = zfs::create_pool(app.runner.as_ref(), &spec)?;
-    declared.commit(&next, &format!("pool {} was created", request.name))?;
-    Ok(PoolCreated { plan, forced })
+    let created = app
+        .mutate(move |app| pools::create(&app.machine, pool))
+        .await??;
+    let forced = created
+        .forced
+        .into_iter()
+        .map(|f| ForcedDisk {
+            id: f.id,
+            verdict: f.verdict,
+        })
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(PoolCreated {
+            plan: created.plan,
+            forced,
+        }),
+    ))
 }
 
 async fn status(
@@ -398,22 +374,10 @@ async fn status(
     Path(pool): Path<String>,
 ) -> Result<Json<PoolDetail>, ApiError> {
     let pool = pool_param(&pool)?;
-    Ok(Json(
-        app.blocking(move |app| pool_detail(app, &pool)).await??,
-    ))
-}
-
-fn pool_detail(app: &Shared, pool: &PoolName) -> Result<PoolDetail, ApiError> {
-    let declared = Declared::load(app)?.state.pool(pool).cloned();
-    match zfs::pool_status(app.runner.as_ref(), pool) {
-        Ok(status) => Ok(PoolDetail { status, declared }),
-        Err(ZfsError::NoSuchPool { .. }) if declared.is_some() => Err(ApiError::Conflict {
-            message: format!(
-                "pool {pool} is declared but not imported; import it (storagectl pool import {pool})"
-            ),
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let (status, declared) = app
+        .blocking(move |app| pools::status(&app.machine, &pool))
+        .await??;
+    Ok(Json(PoolDetail { status, declared }))
 }
 
 async fn import(
@@ -422,18 +386,13 @@ async fn import(
     ApiJson(request): ApiJson<ImportPool>,
 ) -> Result<Json<PoolImported>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let outcome = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?.state;
-            if declared.pool(&pool).is_none() {
-                return Err(MutationError::PoolNotDeclared(pool).into());
-            }
-            let outcome = zfs::ensure_imported(app.runner.as_ref(), &pool, request.force)?;
-            Ok::<_, ApiError>(PoolImported { pool, outcome })
+    let imported = app
+        .mutate(move |app| {
+            pools::import(&app.machine, &pool, request.force)
+                .map(|outcome| PoolImported { pool, outcome })
         })
         .await??;
-    Ok(Json(outcome))
+    Ok(Json(imported))
 }
 
 async fn export(
@@ -441,11 +400,9 @@ async fn export(
     Path(pool): Path<String>,
 ) -> Result<Json<PoolExported>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let exported = app
-        .blocking(move |app| {
-            zfs::export_pool(app.runner.as_ref(), &pool)?;
-            Ok::<_, ApiError>(PoolExported {
+        .mutate(move |app| {
+            pools::export(&app.machine, &pool).map(|()| PoolExported {
                 pool,
                 declared: true,
             })
@@ -459,11 +416,9 @@ async fn scrub(
     Path(pool): Path<String>,
 ) -> Result<Json<PoolScrub>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
     let scrub = app
-        .blocking(move |app| {
-            let outcome = zfs::start_scrub(app.runner.as_ref(), &pool)?;
-            Ok::<_, ApiError>(PoolScrub { pool, outcome })
+        .mutate(move |app| {
+            pools::scrub(&app.machine, &pool).map(|outcome| PoolScrub { pool, outcome })
         })
         .await??;
     Ok(Json(scrub))
@@ -475,47 +430,14 @@ async fn destroy(
     ApiJson(request): ApiJson<DestroyPool>,
 ) -> Result<Json<PoolDestroyed>, ApiError> {
     let pool = pool_param(&pool)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    Ok(Json(
-        app.blocking(move |app| destroy_pool(app, pool, &request.confirm))
-            .await??,
-    ))
-}
-
-fn destroy_pool(app: &Shared, pool: PoolName, confirm: &str) -> Result<PoolDestroyed, ApiError> {
-    if confirm != pool.as_str() {
-        return Err(ZfsError::ConfirmationMismatch {
-            pool,
-            confirmation: confirm.to_string(),
-        }
-        .into());
-    }
-    let declared = Declared::load(app)?;
-    let next = declared
-        .state
-        .pool(&pool)
-        .is_some()
-        .then(|| declared.state.remove_pool(&pool, Removal::Recursive))
-        .transpose()?;
-    let undeclared: Vec<String> = match &next {
-        None => Vec::new(),
-        Some(next) => {
-            let before = declared.state.datasets().iter().map(|d| &d.name);
-            let before = before.chain(declared.state.volumes().iter().map(|v| &v.name));
-            before
-                .filter(|n| next.dataset(n).is_none() && next.volume(n).is_none())
-                .map(ToString::to_string)
-                .collect()
-        }
-    };
-    zfs::destroy_pool(app.runner.as_ref(), &pool, confirm)?;
-    let was_declared = next.is_some();
-    if let Some(next) = next {
-        declared.commit(&next, &format!("pool {pool} was destroyed"))?;
-    }
-    Ok(PoolDestroyed {
-        pool,
-        was_declared,
-        undeclared,
-    })
+    let destroyed = app
+        .mutate(move |app| {
+            pools::destroy(&app.machine, &pool, &request.confirm).map(|d| PoolDestroyed {
+                pool,
+                was_declared: d.was_declared,
+                undeclared: d.undeclared,
+            })
+        })
+        .await??;
+    Ok(Json(destroyed))
 }

@@ -1,14 +1,10 @@
-//! What the iSCSI, NFS and SMB groups share: applying a changed desired
-//! state to the sharing services and committing it only once they took it.
+//! What the iSCSI, NFS and SMB groups share: the answer to a change (the
+//! engine's sharing report) and secrets kept out of answers.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::declared::Declared;
-use super::error::ApiError;
-use super::state::Shared;
-use crate::sharing::{SharingError, SharingReport};
-use crate::state::DesiredState;
+use crate::sharing::SharingReport;
 
 /// The answer to a sharing change.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
@@ -16,40 +12,6 @@ use crate::state::DesiredState;
 pub struct Applied {
     /// What storaged changed on the machine.
     pub report: SharingReport,
-}
-
-impl From<SharingError> for ApiError {
-    fn from(err: SharingError) -> ApiError {
-        ApiError::internal(&err)
-    }
-}
-
-/// Brings the services to `next`, then saves it. If the services refuse,
-/// they are brought back to what is declared now and nothing is saved, so
-/// a failed request leaves the machine and the state as they were.
-pub fn apply_and_commit(
-    app: &Shared,
-    declared: Declared,
-    next: &DesiredState,
-    done: &str,
-) -> Result<Applied, ApiError> {
-    match app.sharing.apply(app.runner.as_ref(), next) {
-        Ok(report) => {
-            declared.commit(next, done)?;
-            Ok(Applied { report })
-        }
-        Err(err) => {
-            let restored = app.sharing.apply(app.runner.as_ref(), &declared.state);
-            let mut message = crate::daemon::error_chain(&err);
-            if let Err(again) = restored {
-                message.push_str(&format!(
-                    "; restoring the previous configuration failed too: {}",
-                    crate::daemon::error_chain(&again)
-                ));
-            }
-            Err(ApiError::Internal { message })
-        }
-    }
 }
 
 /// `value` with every `secret` field replaced by `"********"`: CHAP

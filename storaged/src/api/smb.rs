@@ -10,16 +10,15 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::declared::Declared;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
-use super::shares::{apply_and_commit, Applied};
-use super::state::Shared;
+use super::shares::Applied;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
-use crate::samba::{self, AccountName, Password, SambaError, ShareName, SMB_CONF_FILE};
+use crate::engine::sharing;
+use crate::samba::{AccountName, Password, ShareName};
 use crate::sharing::sessions::SmbSession;
-use crate::state::{dataset_path, MutationError, SmbShare};
+use crate::state::{dataset_path, SmbShare};
 
 fn share_parameter() -> Value {
     path_parameter("share", "The share's name.", "media")
@@ -198,18 +197,6 @@ pub struct SmbSessionList {
     pub sessions: Vec<SmbSession>,
 }
 
-impl From<SambaError> for ApiError {
-    fn from(err: SambaError) -> ApiError {
-        match &err {
-            SambaError::NoSuchUser { user } => ApiError::NotFound {
-                kind: "Samba user",
-                name: user.to_string(),
-            },
-            _ => ApiError::internal(&err),
-        }
-    }
-}
-
 fn share_param(raw: &str) -> Result<ShareName, ApiError> {
     raw.parse()
         .map_err(|e: crate::names::NameError| ApiError::invalid("share", e.to_string()))
@@ -221,24 +208,20 @@ fn user_param(raw: &str) -> Result<AccountName, ApiError> {
 }
 
 async fn list_shares(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let shares = app
-        .blocking(|app| {
-            let declared = Declared::load(app)?;
-            let pool_dir = &app.sharing.paths.pool_dir;
-            let shares: Vec<Value> = declared
-                .state
-                .smb()
-                .shares()
-                .iter()
-                .map(|s| {
-                    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
-                    v["path"] = json!(dataset_path(pool_dir, &s.dataset));
-                    v
-                })
-                .collect();
-            Ok::<_, ApiError>(shares)
-        })
+    let state = app
+        .blocking(|app| sharing::declared(&app.machine))
         .await??;
+    let pool_dir = &app.machine.sharing.paths.pool_dir;
+    let shares: Vec<Value> = state
+        .smb()
+        .shares()
+        .iter()
+        .map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+            v["path"] = json!(dataset_path(pool_dir, &s.dataset));
+            v
+        })
+        .collect();
     Ok(Json(json!({ "shares": shares })))
 }
 
@@ -246,32 +229,10 @@ async fn create_share(
     State(app): State<AppState>,
     ApiJson(share): ApiJson<SmbShare>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            if let Some(old) = declared.state.smb_share(&share.name) {
-                return Err(ApiError::Conflict {
-                    message: format!("SMB share {} is declared already", old.name),
-                });
-            }
-            let name = share.name.clone();
-            let writable = !share.read_only;
-            let path = dataset_path(&app.sharing.paths.pool_dir, &share.dataset);
-            let next = declared.state.put_smb_share(share)?;
-            let mut applied =
-                apply_and_commit(app, declared, &next, &format!("SMB share {name} is served"))?;
-            if writable && crate::sharing::open_share_dir(&path)? {
-                applied.report.notes.push(format!(
-                    "{} now belongs to group {} (mode 2775), so its users can write",
-                    path.display(),
-                    crate::sharing::USERS_GROUP
-                ));
-            }
-            Ok(applied)
-        })
+    let report = app
+        .mutate(move |app| sharing::create_smb_share(&app.machine, share))
         .await??;
-    Ok((StatusCode::CREATED, Json(applied)))
+    Ok((StatusCode::CREATED, Json(Applied { report })))
 }
 
 async fn delete_share(
@@ -279,47 +240,27 @@ async fn delete_share(
     Path(share): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let share = share_param(&share)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let next = declared.state.remove_smb_share(&share)?;
-            apply_and_commit(
-                app,
-                declared,
-                &next,
-                &format!("SMB share {share} was removed"),
-            )
-        })
+    let report = app
+        .mutate(move |app| sharing::remove_smb_share(&app.machine, &share))
         .await??;
-    Ok(Json(applied))
+    Ok(Json(Applied { report }))
 }
 
 async fn list_users(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let users = app
-        .blocking(|app| {
-            let declared = Declared::load(app)?;
-            let in_passdb = samba::list_users(app.sharing.users.as_ref(), conf())?;
-            let users: Vec<Value> = declared
-                .state
-                .users()
-                .iter()
-                .map(|u| {
-                    json!({
-                        "name": u.name,
-                        "uid": u.uid,
-                        "has_password": in_passdb.iter().any(|p| p.name == u.name.as_str()),
-                    })
-                })
-                .collect();
-            Ok::<_, ApiError>(users)
-        })
+        .blocking(|app| sharing::smb_users(&app.machine))
         .await??;
+    let users: Vec<Value> = users
+        .iter()
+        .map(|(u, has_password)| {
+            json!({
+                "name": u.name,
+                "uid": u.uid,
+                "has_password": has_password,
+            })
+        })
+        .collect();
     Ok(Json(json!({ "users": users })))
-}
-
-fn conf() -> &'static std::path::Path {
-    std::path::Path::new(SMB_CONF_FILE)
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -337,32 +278,14 @@ struct NewPassword {
     password: Password,
 }
 
-/// Declares the user, writes its Unix account, then gives Samba its
-/// password; if Samba refuses, the account goes again and nothing is saved.
-fn add_user(app: &Shared, request: NewUser) -> Result<Applied, ApiError> {
-    let declared = Declared::load(app)?;
-    let (next, user) = declared.state.add_user(request.name)?;
-    let report = app.sharing.apply(app.runner.as_ref(), &next)?;
-    if let Err(e) = samba::set_password(
-        app.sharing.users.as_ref(),
-        conf(),
-        &user.name,
-        &request.password,
-    ) {
-        let _ = app.sharing.apply(app.runner.as_ref(), &declared.state);
-        return Err(e.into());
-    }
-    declared.commit(&next, &format!("user {} was added", user.name))?;
-    Ok(Applied { report })
-}
-
 async fn create_user(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<NewUser>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app.blocking(move |app| add_user(app, request)).await??;
-    Ok((StatusCode::CREATED, Json(applied)))
+    let report = app
+        .mutate(move |app| sharing::add_user(&app.machine, request.name, &request.password))
+        .await??;
+    Ok((StatusCode::CREATED, Json(Applied { report })))
 }
 
 async fn set_password(
@@ -371,16 +294,8 @@ async fn set_password(
     ApiJson(request): ApiJson<NewPassword>,
 ) -> Result<StatusCode, ApiError> {
     let user = user_param(&user)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    app.blocking(move |app| {
-        let declared = Declared::load(app)?;
-        if declared.state.user(&user).is_none() {
-            return Err(MutationError::UserNotDeclared(user).into());
-        }
-        samba::set_password(app.sharing.users.as_ref(), conf(), &user, &request.password)?;
-        Ok::<_, ApiError>(())
-    })
-    .await??;
+    app.mutate(move |app| sharing::set_password(&app.machine, &user, &request.password))
+        .await??;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -389,25 +304,15 @@ async fn delete_user(
     Path(user): Path<String>,
 ) -> Result<Json<Applied>, ApiError> {
     let user = user_param(&user)?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let applied = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let next = declared.state.remove_user(&user)?;
-            match samba::delete_user(app.sharing.users.as_ref(), conf(), &user) {
-                Ok(()) | Err(SambaError::NoSuchUser { .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-            apply_and_commit(app, declared, &next, &format!("user {user} was removed"))
-        })
+    let report = app
+        .mutate(move |app| sharing::remove_user(&app.machine, &user))
         .await??;
-    Ok(Json(applied))
+    Ok(Json(Applied { report }))
 }
 
 async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let sessions = app
-        .blocking(|app| crate::sharing::sessions::smb_sessions(app.runner.as_ref()))
-        .await?
-        .map_err(|e| ApiError::internal(&e))?;
+        .blocking(|app| sharing::smb_sessions(&app.machine))
+        .await??;
     Ok(Json(json!({ "sessions": sessions })))
 }

@@ -10,15 +10,14 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::declared::Declared;
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, query_parameter, request, response,
 };
 use super::query::Query;
-use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::snapshots;
 use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
-use crate::zfs::{self, SnapshotRow, ZfsError};
+use crate::zfs::SnapshotRow;
 
 pub fn group() -> Group {
     Group {
@@ -148,81 +147,12 @@ pub struct SnapshotList {
     pub snapshots: Vec<SnapshotRow>,
 }
 
-/// The dataset (or pool root) a snapshot is of: the part before `@`.
-fn origin(snapshot: &SnapshotName) -> &str {
-    snapshot
-        .as_str()
-        .split_once('@')
-        .map_or(snapshot.as_str(), |(d, _)| d)
-}
-
-/// Refuses a snapshot of something the desired state does not declare.
-fn check_declared(app: &Shared, snapshot: &SnapshotName) -> Result<(), ApiError> {
-    let state = Declared::load(app)?.state;
-    let target = origin(snapshot);
-    let declared = match target.parse::<DatasetName>() {
-        Ok(name) => state.dataset(&name).is_some() || state.volume(&name).is_some(),
-        Err(_) => target
-            .parse::<PoolName>()
-            .is_ok_and(|pool| state.pool(&pool).is_some()),
-    };
-    if declared {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound {
-            kind: "declared dataset or volume",
-            name: target.to_string(),
-        })
-    }
-}
-
-/// The snapshots of what `snapshot` is of, oldest first.
-fn siblings(app: &Shared, snapshot: &SnapshotName) -> Result<Vec<SnapshotRow>, ApiError> {
-    let target = origin(snapshot);
-    let rows = match target.parse::<DatasetName>() {
-        Ok(name) => zfs::list_snapshots(app.runner.as_ref(), &name)?,
-        Err(_) => {
-            let pool: PoolName = target
-                .parse()
-                .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
-            zfs::list_all_snapshots(app.runner.as_ref(), &pool)?
-                .into_iter()
-                .filter(|row| row.dataset == target)
-                .collect()
-        }
-    };
-    Ok(rows)
-}
-
-fn no_such_snapshot(snapshot: &SnapshotName) -> ApiError {
-    ApiError::NotFound {
-        kind: "snapshot",
-        name: snapshot.to_string(),
-    }
-}
-
 async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<SnapshotList>, ApiError> {
     let query = Query::parse(&uri, &["dataset", "pool"])?;
     let dataset = query.get::<DatasetName>("dataset")?;
     let pool = query.get::<PoolName>("pool")?;
     let snapshots = app
-        .blocking(move |app| {
-            let runner = app.runner.as_ref();
-            let rows = match (dataset, pool) {
-                (Some(dataset), _) => zfs::list_snapshots(runner, &dataset)?,
-                (None, Some(pool)) => zfs::list_all_snapshots(runner, &pool)?,
-                (None, None) => {
-                    let mut rows = Vec::new();
-                    for pool in zfs::list_pools(runner)? {
-                        if let Ok(pool) = pool.name.parse::<PoolName>() {
-                            rows.extend(zfs::list_all_snapshots(runner, &pool)?);
-                        }
-                    }
-                    rows
-                }
-            };
-            Ok::<_, ApiError>(rows)
-        })
+        .blocking(move |app| snapshots::list(&app.machine, dataset, pool))
         .await??;
     Ok(Json(SnapshotList { snapshots }))
 }
@@ -231,13 +161,9 @@ async fn create(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<CreateSnapshot>,
 ) -> Result<(StatusCode, Json<SnapshotDone>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
+    let name = request.name;
     let done = app
-        .blocking(move |app| {
-            check_declared(app, &request.name)?;
-            zfs::create_snapshot(app.runner.as_ref(), &request.name)?;
-            Ok::<_, ApiError>(SnapshotDone { name: request.name })
-        })
+        .mutate(move |app| snapshots::create(&app.machine, &name).map(|()| SnapshotDone { name }))
         .await??;
     Ok((StatusCode::CREATED, Json(done)))
 }
@@ -246,32 +172,14 @@ async fn rollback(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<Rollback>,
 ) -> Result<Json<RolledBack>, ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
+    let Rollback {
+        name,
+        destroy_newer,
+    } = request;
     let done = app
-        .blocking(move |app| {
-            let Rollback {
-                name,
-                destroy_newer,
-            } = request;
-            check_declared(app, &name)?;
-            let rows = siblings(app, &name)?;
-            let at = rows
-                .iter()
-                .position(|row| row.name == name.as_str())
-                .ok_or_else(|| no_such_snapshot(&name))?;
-            let newer: Vec<String> = rows[at + 1..].iter().map(|r| r.name.clone()).collect();
-            if !newer.is_empty() && !destroy_newer {
-                return Err(ZfsError::NewerSnapshots {
-                    snapshot: name.to_string(),
-                    newer,
-                }
-                .into());
-            }
-            zfs::rollback(app.runner.as_ref(), &name, destroy_newer)?;
-            Ok::<_, ApiError>(RolledBack {
-                name,
-                destroyed: newer,
-            })
+        .mutate(move |app| {
+            snapshots::rollback(&app.machine, &name, destroy_newer)
+                .map(|destroyed| RolledBack { name, destroyed })
         })
         .await??;
     Ok(Json(done))
@@ -285,19 +193,8 @@ async fn destroy(
         .trim_start_matches('/')
         .parse()
         .map_err(|e: NameError| ApiError::invalid("name", e.to_string()))?;
-    let _one_at_a_time = app.mutations.lock().await;
     let done = app
-        .blocking(move |app| {
-            check_declared(app, &name)?;
-            if !siblings(app, &name)?
-                .iter()
-                .any(|r| r.name == name.as_str())
-            {
-                return Err(no_such_snapshot(&name));
-            }
-            zfs::destroy_snapshot(app.runner.as_ref(), &name)?;
-            Ok::<_, ApiError>(SnapshotDone { name })
-        })
+        .mutate(move |app| snapshots::destroy(&app.machine, &name).map(|()| SnapshotDone { name }))
         .await??;
     Ok(Json(done))
 }

@@ -1,14 +1,11 @@
 //! What every handler can reach.
 
 use std::ops::Deref;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::auth::Auth;
-use crate::config::Roots;
-use crate::platform::Platform;
-use crate::runner::CommandRunner;
+use crate::engine::Machine;
 
 use super::error::ApiError;
 
@@ -19,28 +16,14 @@ pub struct AppState(Arc<Shared>);
 
 /// The fields behind [`AppState`].
 pub struct Shared {
-    /// Runs `zpool`, `zfs`, `exportfs`...: the real ones, or a fake in tests.
-    pub runner: Arc<dyn CommandRunner>,
-    /// sysfs, configfs, `/dev` and `/`.
-    pub roots: Roots,
-    /// Persisted state (`/var/lib/storaged`).
-    pub state_dir: PathBuf,
-    /// Runtime files (`/run/storaged`): generated configs go here.
-    pub runtime_dir: PathBuf,
-    /// The image and slot this runs from, read once at start.
-    pub platform: Platform,
-    /// Started with `--sim`: no disks, no root.
-    pub sim: bool,
+    /// The machine the engine works on, real or simulated.
+    pub machine: Arc<Machine>,
     pub started: Instant,
     /// Held for the whole of any operation that changes the machine or the
     /// persisted state, so such operations run one at a time; reads do not
     /// take it.
     pub mutations: tokio::sync::Mutex<()>,
     pub auth: Auth,
-    /// configfs, the generated service files, Samba's users.
-    pub sharing: crate::sharing::SharingHost,
-    /// A/B upgrades: install progress, one install at a time.
-    pub upgrade: crate::upgrade::Upgrader,
 }
 
 impl AppState {
@@ -61,6 +44,20 @@ impl AppState {
             .map_err(|e| ApiError::Internal {
                 message: format!("a background task failed: {e}"),
             })
+    }
+}
+
+impl AppState {
+    /// Runs work that changes the machine or the persisted state: one such
+    /// operation at a time ([`Shared::mutations`], held throughout), off
+    /// the runtime's only thread. Reads use [`AppState::blocking`].
+    pub async fn mutate<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Shared) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _one_at_a_time = self.mutations.lock().await;
+        self.blocking(work).await
     }
 }
 

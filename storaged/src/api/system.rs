@@ -83,7 +83,7 @@ pub struct ImageInfo {
 }
 
 async fn status(State(app): State<AppState>) -> Json<Status> {
-    let platform = &app.platform;
+    let platform = &app.machine.platform;
     Json(Status {
         version: env!("CARGO_PKG_VERSION").to_string(),
         image: ImageInfo {
@@ -92,9 +92,9 @@ async fn status(State(app): State<AppState>) -> Json<Status> {
             build: platform.build_id.clone(),
         },
         slot: platform.slot.map(|s| s.name().to_string()),
-        var: VarSource::detect(&app.roots.root),
+        var: VarSource::detect(&app.machine.roots.root),
         uptime_seconds: app.started.elapsed().as_secs(),
-        sim: app.sim,
+        sim: app.machine.sim,
         setup_required: app.auth.setup_required(),
         drives: None,
         pools: None,

@@ -20,8 +20,9 @@ use super::openapi::{
 };
 use super::query::Query;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
+use crate::engine::upgrade;
 use crate::upgrade::install::{InstallOptions, Installed, Source};
-use crate::upgrade::{UpgradeError, UpgradeStatus};
+use crate::upgrade::UpgradeStatus;
 use ironstor_contract::bundle::DEFAULT_TRIES;
 
 /// Refused uploads are still read to their end (so the client sees the
@@ -123,37 +124,8 @@ pub fn group() -> Group {
     }
 }
 
-impl From<UpgradeError> for ApiError {
-    fn from(err: UpgradeError) -> ApiError {
-        let message = crate::daemon::error_chain(&err);
-        match &err {
-            UpgradeError::Bundle(_)
-            | UpgradeError::WrongImage { .. }
-            | UpgradeError::Downgrade { .. }
-            | UpgradeError::TooLarge { .. }
-            | UpgradeError::UploadInterrupted(_) => ApiError::Invalid {
-                field: Some("bundle".into()),
-                message,
-            },
-            UpgradeError::BadTries { .. } => ApiError::invalid("tries", message),
-            UpgradeError::NetworkBoot
-            | UpgradeError::NotAnAbBoot
-            | UpgradeError::NoUpdateKey { .. }
-            | UpgradeError::BadUpdateKey { .. }
-            | UpgradeError::NoBootMedium { .. }
-            | UpgradeError::NotBlessed { .. }
-            | UpgradeError::Busy
-            | UpgradeError::NoSpace { .. }
-            | UpgradeError::NoValidImage { .. } => ApiError::Conflict { message },
-            UpgradeError::GrubEnv { .. } | UpgradeError::Reboot(_) | UpgradeError::Io { .. } => {
-                ApiError::Internal { message }
-            }
-        }
-    }
-}
-
 async fn status(State(app): State<AppState>) -> Result<Json<UpgradeStatus>, ApiError> {
-    app.blocking(|shared| shared.upgrade.status())
+    app.blocking(|shared| upgrade::status(&shared.machine))
         .await
         .map(Json)
 }
@@ -231,7 +203,7 @@ async fn upload(
             return Err(e);
         }
     };
-    let busy = match app.upgrade.begin() {
+    let busy = match upgrade::begin(&app.machine) {
         Ok(busy) => busy,
         Err(e) => {
             drain(&mut body).await;
@@ -244,9 +216,7 @@ async fn upload(
             rx,
             current: Bytes::new(),
         };
-        shared
-            .upgrade
-            .install(&busy, Source::Upload(&mut reader), opts)
+        upgrade::install(&shared.machine, &busy, Source::Upload(&mut reader), opts)
     });
     let feed = async {
         while let Some(chunk) = next_chunk(&mut body).await {
@@ -288,16 +258,14 @@ async fn install_file(
             "installing from a file on the appliance is for the local socket (storagectl); upload the bundle instead",
         ));
     }
-    let busy = app.upgrade.begin()?;
+    let busy = upgrade::begin(&app.machine)?;
     let opts = InstallOptions {
         force: request.force,
         tries: request.tries.unwrap_or(DEFAULT_TRIES),
     };
     let result = app
         .blocking(move |shared| {
-            shared
-                .upgrade
-                .install(&busy, Source::File(&request.path), opts)
+            upgrade::install(&shared.machine, &busy, Source::File(&request.path), opts)
         })
         .await?;
     Ok(Json(result?))
@@ -310,28 +278,27 @@ pub struct Message {
 }
 
 async fn rollback(State(app): State<AppState>) -> Result<Json<Message>, ApiError> {
-    let _busy = app.upgrade.begin()?;
-    let message = app.blocking(|shared| shared.upgrade.rollback()).await??;
+    let _busy = upgrade::begin(&app.machine)?;
+    let message = app
+        .blocking(|shared| upgrade::rollback(&shared.machine))
+        .await??;
     Ok(Json(Message { message }))
 }
 
 async fn reboot(State(app): State<AppState>) -> Result<impl IntoResponse, ApiError> {
     // Not while an install writes a slot: that one would be lost, and the
     // caller probably meant to wait for it.
-    let busy = app.upgrade.begin()?;
+    let busy = upgrade::begin(&app.machine)?;
     let later = app.clone();
     tokio::spawn(async move {
         // Let the answer reach the client first.
         tokio::time::sleep(Duration::from_secs(1)).await;
         println!("storaged: rebooting on request");
         match later
-            .blocking(|shared| crate::upgrade::boot::reboot(shared.runner.as_ref()))
+            .blocking(|shared| upgrade::reboot(&shared.machine))
             .await
         {
-            Ok(Err(e)) => println!(
-                "storaged: cannot reboot: {}",
-                crate::daemon::error_chain(&e)
-            ),
+            Ok(Err(e)) => println!("storaged: cannot reboot: {}", crate::util::error_chain(&e)),
             Err(e) => println!("storaged: cannot reboot: {e}"),
             Ok(Ok(())) => {}
         }

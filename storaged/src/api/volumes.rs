@@ -9,18 +9,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::datasets::{
-    listed, name_param, pool_query_parameter, recursive_parameter, Destroyed, Listed,
+    destroyed, listed, name_param, pool_query_parameter, recursive_parameter, Destroyed, Listed,
 };
-use super::declared::{with_volume_size, Declared};
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
 use super::query::Query;
-use super::state::Shared;
 use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use crate::engine::storage;
 use crate::names::{DatasetName, PoolName};
-use crate::state::{MutationError, Volume, DEFAULT_COMPRESSION};
-use crate::zfs::{self, Change, Compression, DatasetKind, Plan, SyncMode, ZfsError, ZvolSpec};
+use crate::state::{Volume, DEFAULT_COMPRESSION};
+use crate::zfs::{Change, Compression, DatasetKind, Plan, SyncMode};
 
 fn name_parameter() -> Value {
     path_parameter(
@@ -170,9 +169,7 @@ pub struct VolumeList {
 async fn list(State(app): State<AppState>, uri: Uri) -> Result<Json<VolumeList>, ApiError> {
     let query = Query::parse(&uri, &["pool"])?;
     let pool = query.get::<PoolName>("pool")?;
-    let volumes = app
-        .blocking(move |app| listed(app, pool, DatasetKind::Volume))
-        .await??;
+    let volumes = listed(app, pool, DatasetKind::Volume).await?;
     Ok(Json(VolumeList { volumes }))
 }
 
@@ -180,34 +177,17 @@ async fn create(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<CreateVolume>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
-    let _one_at_a_time = app.mutations.lock().await;
-    let plan = app
-        .blocking(move |app| create_volume(app, request))
-        .await??;
-    Ok((StatusCode::CREATED, Json(plan)))
-}
-
-fn create_volume(app: &Shared, request: CreateVolume) -> Result<Plan, ApiError> {
-    let declared = Declared::load(app)?;
-    let mut volume = Volume::new(request.name.clone(), request.size);
+    let mut volume = Volume::new(request.name, request.size);
     if let Some(size) = request.volblocksize {
         volume.volblocksize = size;
     }
     volume.sparse = request.sparse;
     volume.sync = request.sync.unwrap_or_default();
     volume.compression = request.compression.unwrap_or(DEFAULT_COMPRESSION);
-    let spec = ZvolSpec {
-        volblocksize: volume.volblocksize,
-        sparse: volume.sparse,
-        compression: Some(volume.compression),
-        sync: volume.sync,
-        ..ZvolSpec::new(request.name.clone(), request.size)
-    };
-    let next = declared.state.add_volume(volume)?;
-    zfs::plan_create_zvol(&spec)?;
-    let plan = zfs::create_zvol(app.runner.as_ref(), &spec)?;
-    declared.commit(&next, &format!("volume {} was created", request.name))?;
-    Ok(plan)
+    let plan = app
+        .mutate(move |app| storage::create_volume(&app.machine, volume))
+        .await??;
+    Ok((StatusCode::CREATED, Json(plan)))
 }
 
 async fn update(
@@ -216,39 +196,17 @@ async fn update(
     ApiJson(request): ApiJson<UpdateVolume>,
 ) -> Result<Json<VolumeUpdated>, ApiError> {
     let name = name_param(&name)?;
-    let _one_at_a_time = app.mutations.lock().await;
+    let UpdateVolume { size, shrink } = request;
     let updated = app
-        .blocking(move |app| resize(app, name, request))
+        .mutate(move |app| {
+            storage::resize_volume(&app.machine, &name, size, shrink).map(|change| VolumeUpdated {
+                name,
+                size,
+                change,
+            })
+        })
         .await??;
     Ok(Json(updated))
-}
-
-fn resize(
-    app: &Shared,
-    name: DatasetName,
-    request: UpdateVolume,
-) -> Result<VolumeUpdated, ApiError> {
-    let declared = Declared::load(app)?;
-    let current = declared
-        .state
-        .volume(&name)
-        .ok_or_else(|| MutationError::VolumeNotDeclared(name.clone()))?;
-    if request.size < current.size_bytes && !request.shrink {
-        return Err(ZfsError::ShrinkRefused {
-            zvol: name.to_string(),
-            from: current.size_bytes,
-            to: request.size,
-        }
-        .into());
-    }
-    let next = with_volume_size(&declared.state, &name, request.size)?;
-    let change = zfs::resize_zvol(app.runner.as_ref(), &name, request.size, request.shrink)?;
-    declared.commit(&next, &format!("volume {name} was resized"))?;
-    Ok(VolumeUpdated {
-        name,
-        size: request.size,
-        change,
-    })
 }
 
 async fn destroy(
@@ -256,17 +214,5 @@ async fn destroy(
     Path(name): Path<String>,
     uri: Uri,
 ) -> Result<Json<Destroyed>, ApiError> {
-    let name = name_param(&name)?;
-    let recursive = Query::parse(&uri, &["recursive"])?.flag("recursive")?;
-    let _one_at_a_time = app.mutations.lock().await;
-    let destroyed = app
-        .blocking(move |app| {
-            let declared = Declared::load(app)?;
-            let next = declared.state.remove_volume(&name)?;
-            let destroyed = zfs::destroy_dataset(app.runner.as_ref(), &name, recursive)?;
-            declared.commit(&next, &format!("volume {name} was destroyed"))?;
-            Ok::<_, ApiError>(Destroyed { name, destroyed })
-        })
-        .await??;
-    Ok(Json(destroyed))
+    destroyed(app, DatasetKind::Volume, &name, &uri).await
 }

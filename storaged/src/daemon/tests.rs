@@ -1,19 +1,6 @@
 use super::*;
 
 #[test]
-fn atomic_writes_replace_whole_files_with_the_mode_asked() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("f.json");
-    write_atomic(&path, b"one", 0o600).unwrap();
-    write_atomic(&path, b"two", 0o600).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), b"two");
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600);
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(names.len(), 1, "no temporary file left behind");
-}
-
-#[test]
 fn a_live_socket_is_refused_and_a_stale_one_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("api.sock");
@@ -59,17 +46,5 @@ fn unreadable_credentials_are_kept_aside_and_setup_starts_again() {
     assert!(
         notes[0].contains("not a valid credentials file"),
         "{notes:?}"
-    );
-}
-
-#[test]
-fn error_chains_name_every_cause() {
-    let err = DaemonError::BindSocket {
-        path: "/run/storaged/api.sock".into(),
-        source: io::Error::new(io::ErrorKind::PermissionDenied, "permission denied"),
-    };
-    assert_eq!(
-        error_chain(&err),
-        "cannot listen on /run/storaged/api.sock: permission denied"
     );
 }

@@ -20,8 +20,11 @@ pub mod fake;
 mod names;
 mod users;
 
+/// Tests that run Samba's own `testparm` (package samba-common-bin): the
+/// host-tools tier, selected with `cargo test host_tools::` and left out
+/// with `cargo test -- --skip host_tools::`.
 #[cfg(test)]
-mod testparm;
+mod host_tools;
 #[cfg(test)]
 mod tests;
 

@@ -27,10 +27,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::lio::fake::FakeConfigfs;
 use crate::lio::{self, Configfs, LioSettings, RealConfigfs};
 use crate::nfs::{self, NfsSettings};
+use crate::roots::Roots;
 use crate::runner::CommandRunner;
 use crate::samba;
 use crate::samba::fake::FakeSamba;
@@ -79,31 +79,43 @@ pub struct SharingHost {
     pub users: Box<dyn UserToolRunner>,
 }
 
+impl SharingPaths {
+    /// The appliance's places, below the machine's roots; `sim` has no
+    /// devices to wait for.
+    pub fn for_machine(roots: &Roots, runtime_dir: &Path, state_dir: &Path, sim: bool) -> Self {
+        SharingPaths {
+            runtime_dir: runtime_dir.to_path_buf(),
+            pool_dir: roots.pool_mount_base(),
+            accounts_dir: roots.root.join(ACCOUNTS_DIR),
+            lio_dbroot: state_dir.join(LIO_DBROOT_DIR),
+            dev_root: (!sim).then(|| roots.dev.clone()),
+        }
+    }
+}
+
 impl SharingHost {
-    pub fn for_config(config: &Config, runner: Arc<dyn CommandRunner>) -> SharingHost {
-        let paths = SharingPaths {
-            runtime_dir: config.runtime_dir.clone(),
-            pool_dir: crate::apply::pool_mount_base(&config.roots.root),
-            accounts_dir: config.roots.root.join(ACCOUNTS_DIR),
-            lio_dbroot: config.state_dir.join(LIO_DBROOT_DIR),
-            dev_root: (!config.sim).then(|| config.roots.dev.clone()),
-        };
-        let (configfs, users): (Box<dyn Configfs + Send>, Box<dyn UserToolRunner>) = if config.sim {
-            let passwd = paths.accounts_dir.join("passwd");
-            (
-                Box::new(FakeConfigfs::new()),
-                Box::new(FakeSamba::reading_passwd(passwd)),
-            )
-        } else {
-            (
-                Box::new(RealConfigfs::new(&config.roots.configfs)),
-                Box::new(ViaCommandRunner(runner)),
-            )
-        };
+    /// The kernel's configfs under `configfs_root`, Samba's users through
+    /// its own tools.
+    pub fn real(
+        paths: SharingPaths,
+        configfs_root: &Path,
+        runner: Arc<dyn CommandRunner>,
+    ) -> SharingHost {
         SharingHost {
             paths,
-            configfs: Mutex::new(configfs),
-            users,
+            configfs: Mutex::new(Box::new(RealConfigfs::new(configfs_root))),
+            users: Box::new(ViaCommandRunner(runner)),
+        }
+    }
+
+    /// For `--sim`: an in-memory configfs and a fake passdb that reads the
+    /// generated `passwd`.
+    pub fn simulated(paths: SharingPaths) -> SharingHost {
+        let passwd = paths.accounts_dir.join("passwd");
+        SharingHost {
+            paths,
+            configfs: Mutex::new(Box::new(FakeConfigfs::new())),
+            users: Box::new(FakeSamba::reading_passwd(passwd)),
         }
     }
 
@@ -122,38 +134,6 @@ impl SharingHost {
         let fs = self.configfs.lock().unwrap_or_else(|e| e.into_inner());
         read(fs.as_ref())
     }
-}
-
-/// The sharing half of the start-up reconcile: log lines, and whether
-/// every declared target, export and share is now served (the upgrade's
-/// health check reads it). Never stops the daemon: a failure is logged and
-/// the API still serves.
-pub fn apply_at_start(app: &crate::api::Shared) -> (Vec<String>, Result<(), String>) {
-    let state = match crate::state::StateStore::new(&app.state_dir).load() {
-        Ok(loaded) => loaded.state,
-        // reconcile_at_start has said why already.
-        Err(e) => return (Vec::new(), Err(crate::daemon::error_chain(&e))),
-    };
-    let lines = match app.sharing.apply(app.runner.as_ref(), &state) {
-        Ok(report) => {
-            let mut lines = vec![format!(
-                "sharing reconciled: {} targets, {} exports, {} shares, {} users; {} configfs changes",
-                state.iscsi().targets().len(),
-                state.nfs_exports().len(),
-                state.smb().shares().len(),
-                state.users().len(),
-                report.iscsi_changes
-            )];
-            lines.extend(report.warnings.iter().map(|w| format!("warning: {w}")));
-            lines.extend(report.notes);
-            lines
-        }
-        Err(e) => {
-            let why = format!("sharing not reconciled: {}", crate::daemon::error_chain(&e));
-            return (vec![format!("ERROR: {why}")], Err(why));
-        }
-    };
-    (lines, Ok(()))
 }
 
 /// libnss-extrausers' directory, below the root.
@@ -355,8 +335,9 @@ pub fn open_share_dir(path: &Path) -> Result<bool, SharingError> {
     Ok(true)
 }
 
-/// Writes `content` to `path` atomically (temp file, rename) unless it
-/// holds exactly that already. Returns whether it wrote.
+/// Writes `content` to `path` atomically (mode 0644: services and, for
+/// the accounts, every user read it) unless it holds exactly that
+/// already. Returns whether it wrote.
 pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError> {
     if fs::read_to_string(path).is_ok_and(|old| old == content) {
         return Ok(false);
@@ -368,8 +349,6 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, SharingError
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(err)?;
     }
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, content).map_err(err)?;
-    fs::rename(&tmp, path).map_err(err)?;
+    crate::util::write_atomic(path, content.as_bytes(), 0o644).map_err(err)?;
     Ok(true)
 }

@@ -8,10 +8,9 @@
 //! - The file being replaced is kept as `history/state-<n>.json` (a hard
 //!   link, so no copy); the last [`HISTORY_KEEP`] are kept.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -19,11 +18,13 @@ use super::migrate::{migrate, MigrateError, MigrationRecord, CURRENT_VERSION};
 use super::mutate::MutationError;
 use super::reconcile::Outcome;
 use super::schema::DesiredState;
+use crate::util::write_atomic;
 
 pub const STATE_FILE: &str = "state.json";
 pub const HISTORY_DIR: &str = "history";
 /// How many replaced versions `history/` keeps.
 pub const HISTORY_KEEP: usize = 10;
+/// What [`write_atomic`] names its temporary `state.json`.
 const TEMP_PREFIX: &str = ".state.json.tmp-";
 
 /// The state directory. One process owns it; saves take `&mut self`.
@@ -167,24 +168,13 @@ impl StateStore {
             parse(&path, bytes).map_err(SaveError::Existing)?;
         }
 
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()));
-        let result = write_synced(&tmp, text.as_bytes())
-            .and_then(|()| {
-                if existing.is_some() {
-                    self.keep_in_history(&path)?;
-                }
-                Ok(())
-            })
-            .and_then(|()| fs::rename(&tmp, &path).map_err(io_err("rename into place", &path)))
-            .and_then(|()| sync_dir(&self.dir));
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
+        // The history links the old file before the new one replaces it
+        // (a failed write then only leaves one more copy of the old one).
+        if existing.is_some() {
+            self.keep_in_history(&path)?;
         }
-        result?;
+        // Owner-only: the state holds password hashes.
+        write_atomic(&path, text.as_bytes(), 0o600).map_err(io_err("write", &path))?;
         Ok(if existing.is_some() {
             Outcome::Updated
         } else {
@@ -258,7 +248,7 @@ impl StateStore {
         let target = dir.join(format!("state-{next}.json"));
         if fs::hard_link(current, &target).is_err() {
             let bytes = fs::read(current).map_err(io_err("read", current))?;
-            write_synced(&target, &bytes)?;
+            write_atomic(&target, &bytes, 0o600).map_err(io_err("write", &target))?;
         }
         kept.push((next, target));
         let excess = kept.len().saturating_sub(HISTORY_KEEP);
@@ -319,20 +309,6 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<(DesiredState, Vec<MigrationRecord
     Ok((state, migrations))
 }
 
-/// Create `path` (owner-only: the state will hold password hashes), write
-/// all of `bytes` and fsync it.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreIoError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(io_err("create", path))?;
-    file.write_all(bytes).map_err(io_err("write", path))?;
-    file.sync_all().map_err(io_err("fsync", path))
-}
-
 fn sync_dir(dir: &Path) -> Result<(), StoreIoError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("fsync directory", dir))
+    crate::util::sync_dir(dir).map_err(io_err("fsync directory", dir))
 }

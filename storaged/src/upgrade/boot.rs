@@ -13,7 +13,7 @@
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_ROLLED_BACK, KEY_TRIES};
 use ironstor_contract::Slot;
 
-use crate::apply::StartReport;
+use crate::reconcile::StartReport;
 use crate::runner::{CommandLine, CommandRunner, Program};
 use crate::state::reconcile::Drift;
 
@@ -89,7 +89,7 @@ impl Health {
 
 /// The exports part of health: the start-up reconcile brought LIO, the
 /// NFS exports and smb.conf to the declared targets, exports and shares
-/// (`sharing::apply_at_start`).
+/// (`engine::start::reconcile_at_start`).
 pub fn exports_live(start: &StartReport) -> Result<(), String> {
     start.sharing.clone()
 }
@@ -227,50 +227,4 @@ pub fn reboot(runner: &dyn CommandRunner) -> Result<(), UpgradeError> {
         .run(&CommandLine::new(Program::Systemctl, ["reboot"]))
         .map(drop)
         .map_err(UpgradeError::Reboot)
-}
-
-/// After READY: bless or give up on a trial boot (rebooting it), log what
-/// happened. `start` is `None` when the reconcile task itself failed.
-pub async fn after_ready(app: crate::api::AppState, start: Option<StartReport>) {
-    let health = match &start {
-        Some(start) => Health::from_start(start),
-        None => Health {
-            state_reconciled: false,
-            pools_imported: false,
-            exports_live: false,
-            problems: vec!["the reconcile at start failed".into()],
-        },
-    };
-    let checked = app
-        .blocking(move |shared| shared.upgrade.after_start(&health))
-        .await;
-    let verdict = match checked {
-        Ok(Ok((verdict, lines))) => {
-            lines
-                .iter()
-                .for_each(|l| println!("storaged: upgrade: {l}"));
-            verdict
-        }
-        Ok(Err(e)) => {
-            println!(
-                "storaged: upgrade: ERROR: {}",
-                crate::daemon::error_chain(&e)
-            );
-            return;
-        }
-        Err(e) => {
-            println!("storaged: upgrade: ERROR: {e}");
-            return;
-        }
-    };
-    if verdict == BootVerdict::RebootUnhealthy {
-        // Let the console and the journal show why before the reboot.
-        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
-        if let Ok(Err(e)) = app.blocking(|shared| reboot(shared.runner.as_ref())).await {
-            println!(
-                "storaged: upgrade: ERROR: {}",
-                crate::daemon::error_chain(&e)
-            );
-        }
-    }
 }

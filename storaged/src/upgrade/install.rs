@@ -91,7 +91,7 @@ impl Upgrader {
                 println!("storaged: upgrade: {}", done.message);
             }
             Err(e) => {
-                let message = crate::daemon::error_chain(e);
+                let message = crate::util::error_chain(e);
                 self.set_progress(|p| {
                     p.phase = Phase::Failed;
                     p.message = Some(message.clone());

@@ -221,17 +221,14 @@ impl Esp {
     }
 
     pub fn write_record(&self, slot: Slot, record: &SlotRecord) -> Result<(), UpgradeError> {
-        let tmp = self.slot_dir(slot).join(format!("{SLOT_RECORD}.new"));
+        let path = self.slot_dir(slot).join(SLOT_RECORD);
         let bytes = serde_json::to_vec_pretty(record).expect("serialises");
-        File::create(&tmp)
-            .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
-            .map_err(io_err(format!("cannot write {}", tmp.display())))?;
-        self.commit(&tmp, SLOT_RECORD)
+        // The ESP is FAT: no Unix mode to give the file.
+        crate::util::write_atomic_any_mode(&path, &bytes)
+            .map_err(io_err(format!("cannot write {}", path.display())))
     }
 }
 
 fn sync_dir(dir: &Path) -> Result<(), UpgradeError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(format!("cannot sync {}", dir.display())))
+    crate::util::sync_dir(dir).map_err(io_err(format!("cannot sync {}", dir.display())))
 }

@@ -213,20 +213,20 @@ impl Drop for Busy {
 }
 
 impl Upgrader {
-    /// The appliance's upgrader: partitions under the `/dev` root, the
-    /// kernel command line and key under the root, state under the state
-    /// directory.
-    pub fn for_config(
-        config: &crate::config::Config,
+    /// The appliance's upgrader: partitions under the `/dev` root, the key
+    /// under the root, state under the state directory; where it booted
+    /// from as the platform read it.
+    pub fn for_machine(
+        roots: &crate::roots::Roots,
+        runtime_dir: &Path,
+        state_dir: &Path,
         platform: &crate::platform::Platform,
     ) -> Upgrader {
-        let cmdline =
-            std::fs::read_to_string(config.roots.root.join("proc/cmdline")).unwrap_or_default();
         Upgrader::new(
-            Layout::appliance(&config.roots.dev, &config.runtime_dir),
-            &config.roots.root,
-            &config.state_dir,
-            &cmdline,
+            Layout::appliance(&roots.dev, runtime_dir),
+            &roots.root,
+            state_dir,
+            platform.booted,
             platform.image_id.clone(),
             platform.image_version.clone(),
         )
@@ -236,14 +236,14 @@ impl Upgrader {
         layout: Layout,
         root: &Path,
         state_dir: &Path,
-        cmdline: &str,
+        booted: Booted,
         image_id: Option<String>,
         image_version: Option<String>,
     ) -> Upgrader {
         Upgrader {
             layout,
             key_path: root.join(IMAGE_PUBLIC_KEY),
-            booted: Booted::from_cmdline(cmdline),
+            booted,
             image_id,
             image_version,
             dir: state_dir.join(UPGRADE_DIR),
@@ -307,9 +307,8 @@ impl Upgrader {
                 .map_or(0, |d| d.as_secs()),
         };
         let bytes = serde_json::to_vec_pretty(&outcome).expect("serialises");
-        let saved = std::fs::create_dir_all(&self.dir).and_then(|()| {
-            crate::daemon::write_atomic(&self.dir.join(OUTCOME_FILE), &bytes, 0o600)
-        });
+        let saved = std::fs::create_dir_all(&self.dir)
+            .and_then(|()| crate::util::write_atomic(&self.dir.join(OUTCOME_FILE), &bytes, 0o600));
         if let Err(e) = saved {
             println!(
                 "storaged: upgrade: cannot save the outcome ({}): {e}",
@@ -391,7 +390,7 @@ impl Upgrader {
                 let records: Vec<_> = Slot::ALL.iter().map(|&s| (s, esp.slot_record(s))).collect();
                 Ok((env, records))
             })
-            .map_err(|e| crate::daemon::error_chain(&e))?;
+            .map_err(|e| crate::util::error_chain(&e))?;
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(view.clone());
         Ok(view)
     }

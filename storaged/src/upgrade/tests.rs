@@ -79,7 +79,7 @@ fn fixture(cmdline: &str, grubenv: &[(&str, &str)]) -> Fixture {
         layout,
         &p("root"),
         &p("state"),
-        cmdline,
+        Booted::from_cmdline(cmdline),
         Some("ironstor-qemu".into()),
         Some("1.0.0".into()),
     );
@@ -108,12 +108,14 @@ fn manifest(image: &str, version: &str, p: &[Vec<u8>; 3]) -> Manifest {
     }
 }
 
-fn bundle(m: &Manifest, key: &SecretKey, p: &[Vec<u8>; 3]) -> Vec<u8> {
+/// A bundle of `image` `version` holding the payloads `p`, signed with
+/// `key`: the manifest always describes exactly what is written.
+fn bundle(image: &str, version: &str, p: &[Vec<u8>; 3], key: &SecretKey) -> Vec<u8> {
     let mut out = Vec::new();
     let [a, b, c] = p;
     write_bundle(
         &mut out,
-        m,
+        &manifest(image, version, p),
         key,
         &mut [&mut &a[..], &mut &b[..], &mut &c[..]],
         &mut |_| {},
@@ -122,12 +124,13 @@ fn bundle(m: &Manifest, key: &SecretKey, p: &[Vec<u8>; 3]) -> Vec<u8> {
     out
 }
 
+/// [`bundle`] of `payloads(tag)`, signed with the image's key.
+fn signed(image: &str, version: &str, tag: u8) -> Vec<u8> {
+    bundle(image, version, &payloads(tag), &key())
+}
+
 fn v2() -> Vec<u8> {
-    bundle(
-        &manifest("ironstor-qemu", "2.0.0", &payloads(0x22)),
-        &key(),
-        &payloads(0x22),
-    )
+    signed("ironstor-qemu", "2.0.0", 0x22)
 }
 
 const OPTS: InstallOptions = InstallOptions {
@@ -233,23 +236,16 @@ fn refused_bundles_leave_grubenv_and_both_slots_byte_identical() {
     let at = good.windows(5).position(|w| w == b"2.0.0").unwrap();
     tampered_manifest[at] = b'9';
     let other_key = bundle(
-        &manifest("ironstor-qemu", "2.0.0", &payloads(0x22)),
-        &SecretKey::from_seed([5; 32]),
+        "ironstor-qemu",
+        "2.0.0",
         &payloads(0x22),
+        &SecretKey::from_seed([5; 32]),
     );
-    let wrong_image = bundle(
-        &manifest("ironstor-other", "2.0.0", &payloads(1)),
-        &key(),
-        &payloads(1),
-    );
-    let downgrade = bundle(
-        &manifest("ironstor-qemu", "0.9.0", &payloads(2)),
-        &key(),
-        &payloads(2),
-    );
+    let wrong_image = signed("ironstor-other", "2.0.0", 1);
+    let downgrade = signed("ironstor-qemu", "0.9.0", 2);
     let mut huge = payloads(3);
     huge[0] = vec![3; SLOT_BYTES + 1];
-    let too_large = bundle(&manifest("ironstor-qemu", "2.0.0", &huge), &key(), &huge);
+    let too_large = bundle("ironstor-qemu", "2.0.0", &huge, &key());
     let garbage: Vec<u8> = (0..100_000u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
@@ -286,7 +282,7 @@ fn refused_bundles_leave_grubenv_and_both_slots_byte_identical() {
     let before = fingerprint(f.dir.path());
     for (what, bytes, needle) in cases {
         let err = upload(&f, &bytes, OPTS).expect_err(what);
-        let shown = crate::daemon::error_chain(&err);
+        let shown = crate::util::error_chain(&err);
         assert!(shown.contains(needle), "{what}: {shown}");
         assert!(err.is_bad_bundle(), "{what}: {shown}");
         assert_eq!(
@@ -298,11 +294,7 @@ fn refused_bundles_leave_grubenv_and_both_slots_byte_identical() {
         assert_eq!(f.up.last_outcome().unwrap().kind, OutcomeKind::Refused);
     }
     // Forced, the other image and the downgrade go in.
-    let downgrade = bundle(
-        &manifest("ironstor-qemu", "0.9.0", &payloads(2)),
-        &key(),
-        &payloads(2),
-    );
+    let downgrade = signed("ironstor-qemu", "0.9.0", 2);
     upload(
         &f,
         &downgrade,

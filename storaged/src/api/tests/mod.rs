@@ -72,19 +72,16 @@ impl Harness {
     /// The socket only, with a partition table on these simulated disks
     /// (kernel names) from the start, so the fake `zpool` knows it too.
     pub fn local_with_partitioned(disks: &[&str]) -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::sim_in(dir.path());
-        config.prepare_sim().unwrap();
-        for disk in disks {
-            config.partition_sim_disk(disk).unwrap();
-        }
-        let zfs = Arc::new(config.prepare_sim().unwrap());
-        Self::start_on(dir, false, zfs)
+        Self::start_partitioned(tempfile::tempdir().unwrap(), false, disks)
     }
 
     fn start_in(dir: tempfile::TempDir, https: bool) -> Harness {
+        Self::start_partitioned(dir, https, &[])
+    }
+
+    fn start_partitioned(dir: tempfile::TempDir, https: bool, disks: &[&str]) -> Harness {
         let config = Config::sim_in(dir.path());
-        let zfs = Arc::new(config.prepare_sim().unwrap());
+        let zfs = Arc::new(config.prepare_sim_partitioned(disks).unwrap());
         Self::start_on(dir, https, zfs)
     }
 
@@ -95,6 +92,8 @@ impl Harness {
         }
         let daemon =
             Background::start_with_runner(config.clone(), zfs.clone(), HashCost::FAST).unwrap();
+        // What the start-up reconcile ran is not what a test asks about.
+        zfs.clear_commands();
         Harness {
             dir,
             config,
@@ -115,6 +114,21 @@ impl Harness {
         daemon.stop().unwrap();
         let https = config.https != HttpsListen::Off;
         Self::start_on(dir, https, zfs)
+    }
+
+    /// Stops the daemon and starts another on the same directories and a
+    /// fresh simulated machine, as after a power cycle: the declared pools
+    /// are there but exported, for the start-up reconcile to import.
+    pub fn reboot(self) -> Harness {
+        let Harness {
+            dir,
+            config,
+            daemon,
+            zfs: _,
+        } = self;
+        daemon.stop().unwrap();
+        let https = config.https != HttpsListen::Off;
+        Self::start_in(dir, https)
     }
 
     pub fn unix(&self) -> UnixClient {
@@ -381,18 +395,9 @@ pub fn app_state(dir: &Path) -> AppState {
     std::fs::create_dir_all(&config.runtime_dir).unwrap();
     let runner: Arc<dyn crate::runner::CommandRunner> =
         Arc::new(SystemRunner::new(&config.roots.root));
+    let platform = Platform::detect(&config.roots.root);
     AppState::new(Shared {
-        sharing: crate::sharing::SharingHost::for_config(&config, Arc::clone(&runner)),
-        upgrade: crate::upgrade::Upgrader::for_config(
-            &config,
-            &Platform::detect(&config.roots.root),
-        ),
-        runner,
-        roots: config.roots.clone(),
-        state_dir: config.state_dir.clone(),
-        runtime_dir: config.runtime_dir.clone(),
-        platform: Platform::detect(&config.roots.root),
-        sim: true,
+        machine: Arc::new(config.machine_with_runner(runner, platform)),
         started: Instant::now(),
         mutations: tokio::sync::Mutex::new(()),
         auth: Auth::load(

@@ -314,3 +314,24 @@ fn pools_stay_declared_across_a_restart() {
     assert_eq!(list["pools"][0]["name"], "tank");
     assert_eq!(list["pools"][0]["declared"], true);
 }
+
+/// The fixture daemon used to skip the start-up reconcile that `storaged`
+/// runs (issue 10): after a power cycle its pools stayed exported.
+#[test]
+fn the_fixture_daemon_imports_declared_pools_at_start_like_storaged() {
+    let h = Harness::local();
+    stripe(&h, "tank", &NVME[..2]);
+    h.expect(
+        "POST",
+        "/datasets",
+        Some(json!({"name": "tank/media"})),
+        201,
+    );
+    let h = h.reboot();
+    let list = h.expect("GET", "/pools", None, 200);
+    assert_eq!(list["pools"][0]["name"], "tank");
+    assert_eq!(list["pools"][0]["imported"], true, "{list}");
+    let datasets = h.expect("GET", "/datasets", None, 200);
+    assert_eq!(datasets["datasets"][0]["name"], "tank/media", "{datasets}");
+    assert_eq!(datasets["datasets"][0]["declared"], true);
+}

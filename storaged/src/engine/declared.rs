@@ -1,13 +1,14 @@
-//! The desired state as the endpoints use it: load it, compute the change
-//! with the validated [`DesiredState`] methods before anything runs, and
-//! save it only once the machine did what was asked.
+//! The desired state as the engine's operations use it: load it, compute
+//! the change with the validated [`DesiredState`] methods before anything
+//! runs, and save it only once the machine did what was asked.
 
 use crate::names::DatasetName;
 use crate::state::schema::is_below;
-use crate::state::{DatasetProps, DesiredState, MutationError, Removal, StateStore, Volume};
+use crate::state::{
+    DatasetProps, DesiredState, LoadError, MutationError, Removal, StateStore, Volume,
+};
 
-use super::error::ApiError;
-use super::state::Shared;
+use super::{EngineError, Machine};
 
 /// The state file of this daemon and what it declares now.
 pub struct Declared {
@@ -17,8 +18,8 @@ pub struct Declared {
 
 impl Declared {
     /// Reads `state.json` (an empty state when there is none yet).
-    pub fn load(app: &Shared) -> Result<Declared, ApiError> {
-        let store = StateStore::new(&app.state_dir);
+    pub fn load(machine: &Machine) -> Result<Declared, LoadError> {
+        let store = StateStore::new(&machine.state_dir);
         let loaded = store.load()?;
         Ok(Declared {
             store,
@@ -28,13 +29,13 @@ impl Declared {
 
     /// Commits `next` after `done` happened on the machine. A failure here
     /// says what was done but not recorded, so the admin can act on it.
-    pub fn commit(mut self, next: &DesiredState, done: &str) -> Result<(), ApiError> {
-        self.store.save(next).map_err(|e| ApiError::Internal {
-            message: format!(
-                "{done}, but storaged could not record it in its state: {}",
-                crate::daemon::error_chain(&e)
-            ),
-        })?;
+    pub fn commit(mut self, next: &DesiredState, done: &str) -> Result<(), EngineError> {
+        self.store
+            .save(next)
+            .map_err(|source| EngineError::NotRecorded {
+                done: done.to_string(),
+                source: Box::new(source),
+            })?;
         Ok(())
     }
 }

@@ -19,13 +19,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::daemon::error_chain;
 use crate::names::{DatasetName, PoolName};
+use crate::roots::pool_mount_base;
 use crate::runner::CommandRunner;
 use crate::state::{
     self, Action, Dataset, DesiredState, Drift, ImportablePool, Kind, Observed, ObservedDataset,
     ObservedVolume, Outcome, StateStore, Volume,
 };
+use crate::util::error_chain;
 use crate::zfs::{self, DatasetKind, DatasetSpec, ImportOutcome, ZfsError, ZvolSpec};
 
 /// Observe → plan → execute rounds at most. Two suffice (imports, then
@@ -33,18 +34,6 @@ use crate::zfs::{self, DatasetKind, DatasetSpec, ImportOutcome, ZfsError, ZvolSp
 /// appears between passes. A pool is never imported twice, so the loop
 /// cannot spin.
 pub const MAX_PASSES: usize = 3;
-
-/// Where pools mount, below the machine's root: `/var/mnt/<pool>`. The
-/// appliance's root is read-only, `/var` is not; and every directory on the
-/// way is world-traversable, so SMB and NFS users can reach their shares
-/// (storaged's own state directory is 0700).
-pub const POOLS_DIR: &str = "var/mnt";
-
-/// `<root>/var/mnt`: the mount base of every pool storaged creates, and
-/// what reconcile expects each declared pool's root to mount below.
-pub fn pool_mount_base(root: &Path) -> PathBuf {
-    root.join(POOLS_DIR)
-}
 
 /// What the machine holds, as the planner needs it.
 ///
@@ -540,7 +529,7 @@ pub fn reconcile_at_start(
 
 /// What the start-up reconcile did: the lines to log, the report (`None`
 /// when the state file did not load), and whether the sharing services took
-/// the state (set by the daemon after [`crate::sharing::apply_at_start`]),
+/// the state (set by the daemon after the engine's sharing reconcile),
 /// which the upgrade's health check reads.
 pub struct StartReport {
     pub lines: Vec<String>,

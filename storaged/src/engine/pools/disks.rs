@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{CreatePool, ForcedDisk};
-use crate::api::ApiError;
+use super::{Forced, NewPool};
 use crate::drives::{Inventory, Verdict};
 use crate::names::{DiskId, PoolName};
 
@@ -45,23 +44,9 @@ fn describe_refused(disks: &[RefusedDisk]) -> String {
     each.join("; ")
 }
 
-impl From<DiskRefusal> for ApiError {
-    fn from(err: DiskRefusal) -> ApiError {
-        let message = err.to_string();
-        match err {
-            DiskRefusal::Unknown { .. } => ApiError::invalid("disks", message),
-            DiskRefusal::ForceNotMember { .. } => ApiError::invalid("force", message),
-            DiskRefusal::Refused { .. } => ApiError::Conflict { message },
-        }
-    }
-}
-
 /// The members `force` lets past their verdict, or why the disks are
 /// refused. Pure: the inventory is taken by the caller.
-pub fn check_disks(
-    request: &CreatePool,
-    inventory: &Inventory,
-) -> Result<Vec<ForcedDisk>, DiskRefusal> {
+pub fn check_disks(request: &NewPool, inventory: &Inventory) -> Result<Vec<Forced>, DiskRefusal> {
     let pool = &request.name;
     let stray: Vec<String> = request
         .force
@@ -96,7 +81,7 @@ pub fn check_disks(
             continue;
         }
         if disk.verdict != Verdict::BootMedium && request.force.contains(id) {
-            forced.push(ForcedDisk {
+            forced.push(Forced {
                 id: id.clone(),
                 verdict: disk.verdict,
             });
