@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::Path;
 
-use ironstor_contract::netboot::VAR_SOURCE_FILE;
+use ironstor_contract::netboot::{VAR_SOURCE_FILE, VAR_SOURCE_PARTITION, VAR_SOURCE_TMPFS};
 use serde::{Deserialize, Serialize};
 
 /// `/run/ironstor/var`, one line.
@@ -24,12 +24,12 @@ impl VarSource {
     pub fn parse(text: &str) -> Option<VarSource> {
         let line = text.lines().next()?.trim();
         match line.split_once(' ') {
-            Some(("partition", device)) if device.starts_with("/dev/") => {
+            Some((VAR_SOURCE_PARTITION, device)) if device.starts_with("/dev/") => {
                 Some(VarSource::Partition {
                     device: device.trim().to_string(),
                 })
             }
-            None if line == "tmpfs" => Some(VarSource::Tmpfs),
+            None if line == VAR_SOURCE_TMPFS => Some(VarSource::Tmpfs),
             _ => None,
         }
     }

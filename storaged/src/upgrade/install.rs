@@ -22,13 +22,14 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use ironstor_contract::bundle::{BundleError, BundleReader, Manifest, SlotRecord, PAYLOAD_ROOT};
+use ironstor_contract::esp::{INITRD, KERNEL};
 use ironstor_contract::grubenv::{KEY_ACTIVE, KEY_NEXT, KEY_TRIES, MAX_TRIES};
 use ironstor_contract::keys::PublicKey;
 use ironstor_contract::version::Version;
 use ironstor_contract::Slot;
 use serde::{Deserialize, Serialize};
 
-use super::layout::{partition_size, INITRD, KERNEL};
+use super::layout::partition_size;
 use super::{Busy, OutcomeKind, Phase, Progress, UpgradeError, Upgrader};
 
 /// Where a bundle comes from.

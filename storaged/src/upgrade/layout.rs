@@ -15,16 +15,12 @@ use std::io::{self, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use ironstor_contract::bundle::{SlotRecord, SLOT_RECORD};
+use ironstor_contract::bundle::SlotRecord;
+use ironstor_contract::esp::{self, GRUBENV, INITRD, KERNEL, RECORD};
 use ironstor_contract::grubenv::{GrubEnv, GRUBENV_SIZE};
 use ironstor_contract::{PartitionRole, Slot};
 
 use super::UpgradeError;
-
-/// grubenv's place on the ESP.
-pub const GRUBENV: &str = "grub/grubenv";
-pub const KERNEL: &str = "vmlinuz";
-pub const INITRD: &str = "initrd.img";
 
 /// How the ESP is reached.
 #[derive(Debug, Clone)]
@@ -159,7 +155,7 @@ fn io_err(what: String) -> impl FnOnce(io::Error) -> UpgradeError {
 
 impl Esp {
     pub fn slot_dir(&self, slot: Slot) -> PathBuf {
-        self.dir.join(slot.esp_dir())
+        self.dir.join(esp::slot_dir(slot))
     }
 
     pub fn read_grubenv(&self) -> Result<GrubEnv, UpgradeError> {
@@ -193,7 +189,7 @@ impl Esp {
         if !dir.join(KERNEL).is_file() || !dir.join(INITRD).is_file() {
             return None;
         }
-        let text = fs::read(dir.join(SLOT_RECORD)).ok()?;
+        let text = fs::read(dir.join(RECORD)).ok()?;
         serde_json::from_slice(&text).ok()
     }
 
@@ -202,7 +198,7 @@ impl Esp {
     pub fn invalidate(&self, slot: Slot) -> Result<(), UpgradeError> {
         let dir = self.slot_dir(slot);
         fs::create_dir_all(&dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
-        for name in [SLOT_RECORD, KERNEL, INITRD] {
+        for name in [RECORD, KERNEL, INITRD] {
             let path = dir.join(name);
             match fs::remove_file(&path) {
                 Ok(()) => {}
@@ -221,7 +217,7 @@ impl Esp {
     }
 
     pub fn write_record(&self, slot: Slot, record: &SlotRecord) -> Result<(), UpgradeError> {
-        let path = self.slot_dir(slot).join(SLOT_RECORD);
+        let path = self.slot_dir(slot).join(RECORD);
         let bytes = serde_json::to_vec_pretty(record).expect("serialises");
         // The ESP is FAT: no Unix mode to give the file.
         crate::util::write_atomic_any_mode(&path, &bytes)

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ironstor_contract::bundle::{
     write_bundle, Manifest, Payload, SlotRecord, FORMAT_VERSION, PAYLOAD_INITRD, PAYLOAD_KERNEL,
-    PAYLOAD_ROOT, SLOT_RECORD,
+    PAYLOAD_ROOT,
 };
 use ironstor_contract::grubenv::GrubEnv;
 use ironstor_contract::keys::{SecretKey, IMAGE_PUBLIC_KEY};
@@ -15,7 +15,9 @@ use sha2::{Digest, Sha256};
 
 use super::boot::{BootVerdict, Health};
 use super::install::{InstallOptions, Source};
-use super::layout::{EspAccess, GRUBENV};
+use ironstor_contract::esp::{self, GRUBENV};
+
+use super::layout::EspAccess;
 use super::*;
 
 const SLOT_BYTES: usize = 64 * 1024;
@@ -40,19 +42,16 @@ fn env_of(pairs: &[(&str, &str)]) -> Vec<u8> {
 fn fixture(cmdline: &str, grubenv: &[(&str, &str)]) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let p = |rel: &str| dir.path().join(rel);
-    for d in [
-        "esp/grub",
-        "esp/a",
-        "esp/b",
-        "root/usr/share/ironstor",
-        "state",
-    ] {
+    for d in ["root/usr/share/ironstor", "state"] {
         fs::create_dir_all(p(d)).unwrap();
+    }
+    for d in esp::directories() {
+        fs::create_dir_all(p("esp").join(d)).unwrap();
     }
     fs::write(p("esp").join(GRUBENV), env_of(grubenv)).unwrap();
     let root_a = vec![0xa1u8; 20_000];
-    fs::write(p("esp/a/vmlinuz"), b"kernel v1").unwrap();
-    fs::write(p("esp/a/initrd.img"), b"initrd v1").unwrap();
+    fs::write(p("esp").join(esp::kernel(Slot::A)), b"kernel v1").unwrap();
+    fs::write(p("esp").join(esp::initrd(Slot::A)), b"initrd v1").unwrap();
     let record = SlotRecord {
         image: "ironstor-qemu".into(),
         version: "1.0.0".into(),
@@ -61,7 +60,7 @@ fn fixture(cmdline: &str, grubenv: &[(&str, &str)]) -> Fixture {
         root_sha256: format!("{:x}", Sha256::digest(&root_a)),
     };
     fs::write(
-        p("esp/a").join(SLOT_RECORD),
+        p("esp").join(esp::record(Slot::A)),
         serde_json::to_vec(&record).unwrap(),
     )
     .unwrap();
@@ -184,9 +183,12 @@ fn an_upload_is_written_to_the_inactive_slot_and_next_points_at_it() {
     let p = payloads(0x22);
     let part = fs::read(f.dir.path().join("root-b")).unwrap();
     assert_eq!(&part[..p[0].len()], &p[0][..]);
-    assert_eq!(fs::read(f.dir.path().join("esp/b/vmlinuz")).unwrap(), p[1]);
     assert_eq!(
-        fs::read(f.dir.path().join("esp/b/initrd.img")).unwrap(),
+        fs::read(f.dir.path().join("esp").join(esp::kernel(Slot::B))).unwrap(),
+        p[1]
+    );
+    assert_eq!(
+        fs::read(f.dir.path().join("esp").join(esp::initrd(Slot::B))).unwrap(),
         p[2]
     );
     let env = grubenv(&f);
