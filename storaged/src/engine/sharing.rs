@@ -26,11 +26,6 @@ pub enum Put {
     Replace,
 }
 
-/// What is declared now, for the listings.
-pub fn declared(machine: &Machine) -> Result<DesiredState, EngineError> {
-    Ok(Declared::load(machine)?.state)
-}
-
 /// A declared iSCSI target as it is shown: CHAP secrets redacted, with
 /// the identity of each of its LUNs.
 #[derive(Debug, Clone, PartialEq, Eq)]
