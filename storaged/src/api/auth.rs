@@ -12,6 +12,7 @@ use serde_json::json;
 use super::openapi::{error_response, json_request, json_response, request, response};
 use super::{session_token, Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
 use crate::auth::{ADMIN_USER, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::engine::auth;
 
 pub fn group() -> Group {
     Group {
@@ -138,7 +139,7 @@ pub struct SessionBody {
 
 async fn setup_state(State(app): State<AppState>) -> Json<SetupState> {
     Json(SetupState {
-        setup_required: app.auth.setup_required(),
+        setup_required: auth::setup_required(&app.auth),
     })
 }
 
@@ -149,7 +150,8 @@ async fn setup(
 ) -> Result<StatusCode, ApiError> {
     let trusted = peer.is_local();
     app.blocking(move |app| {
-        app.auth.set_initial_password(
+        auth::set_initial_password(
+            &app.auth,
             request.token.as_deref(),
             trusted,
             &request.password,
@@ -170,8 +172,12 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let session = app
         .blocking(move |app| {
-            app.auth
-                .login(&request.username, &request.password, Instant::now())
+            auth::login(
+                &app.auth,
+                &request.username,
+                &request.password,
+                Instant::now(),
+            )
         })
         .await??;
     let max_age = session.expires_in.as_secs();
@@ -187,7 +193,7 @@ async fn login(
 
 async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
-        app.auth.logout(token);
+        auth::logout(&app.auth, token);
     }
     (
         StatusCode::NO_CONTENT,

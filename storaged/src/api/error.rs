@@ -187,26 +187,25 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> ApiError {
-        match err {
-            AuthError::AlreadySetUp => ApiError::AlreadySetUp,
-            AuthError::SetupRequired => ApiError::SetupRequired,
-            AuthError::InvalidSetupToken => ApiError::InvalidSetupToken,
-            AuthError::InvalidCredentials => ApiError::InvalidCredentials,
-            AuthError::Throttled { retry_after } => ApiError::TooManyAttempts {
-                retry_after_secs: retry_after.as_secs().max(1),
-            },
-            AuthError::PasswordTooShort | AuthError::PasswordTooLong => {
-                ApiError::invalid("password", err.to_string())
-            }
-            AuthError::Read { .. }
-            | AuthError::Parse { .. }
-            | AuthError::Version { .. }
-            | AuthError::Write { .. }
-            | AuthError::Hash(_)
-            | AuthError::Random(_) => ApiError::internal(&err),
+/// Setup and login refusals; the credentials file's failures are internal.
+fn from_auth(err: AuthError) -> ApiError {
+    match err {
+        AuthError::AlreadySetUp => ApiError::AlreadySetUp,
+        AuthError::SetupRequired => ApiError::SetupRequired,
+        AuthError::InvalidSetupToken => ApiError::InvalidSetupToken,
+        AuthError::InvalidCredentials => ApiError::InvalidCredentials,
+        AuthError::Throttled { retry_after } => ApiError::TooManyAttempts {
+            retry_after_secs: retry_after.as_secs().max(1),
+        },
+        AuthError::PasswordTooShort | AuthError::PasswordTooLong => {
+            ApiError::invalid("password", err.to_string())
         }
+        AuthError::Read { .. }
+        | AuthError::Parse { .. }
+        | AuthError::Version { .. }
+        | AuthError::Write { .. }
+        | AuthError::Hash(_)
+        | AuthError::Random(_) => ApiError::internal(&err),
     }
 }
 
@@ -383,6 +382,7 @@ impl From<EngineError> for ApiError {
                 | SambaError::ParsePdbedit { .. }
                 | SambaError::Command { .. } => ApiError::internal(&e),
             },
+            EngineError::Auth(e) => from_auth(e),
             EngineError::Upgrade(e) => {
                 let message = error_chain(&e);
                 match e {
@@ -491,10 +491,10 @@ mod tests {
 
     #[test]
     fn internal_auth_failures_keep_their_cause() {
-        let err = ApiError::from(AuthError::Write {
+        let err = ApiError::from(EngineError::Auth(AuthError::Write {
             path: "/var/lib/storaged/auth.json".into(),
             source: std::io::Error::other("disk full"),
-        });
+        }));
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             err.to_string(),

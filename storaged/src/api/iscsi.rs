@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
-use super::shares::{redact_secrets, Applied};
-use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
-use crate::engine::sharing::{self, Put};
-use crate::lio::{self, esxcli_lines, ApplianceId, Chap, Iqn, LunIdentity, Portal, Target};
+use super::shares::Applied;
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, SortedJson};
+use crate::engine::sharing::{self, Put, ShownTarget};
+use crate::lio::{self, esxcli_lines, Chap, Iqn, Portal, Target};
 use crate::names::DatasetName;
 use crate::sharing::sessions::IscsiSession;
 
@@ -212,57 +212,63 @@ fn iqn_param(raw: &str) -> Result<Iqn, ApiError> {
 }
 
 /// One target as the API shows it.
-fn view(app_id: Option<&ApplianceId>, target: &Target) -> Value {
-    let luns: Vec<Value> = target
-        .luns
-        .iter()
-        .map(|lun| {
-            let id = app_id.map(|a| LunIdentity::derive(a, &lun.zvol));
-            json!({
-                "number": lun.number,
-                "zvol": lun.zvol,
-                "block_size": lun.block_size.bytes(),
-                "read_only": lun.read_only,
-                "serial": id.as_ref().map(|i| i.serial.clone()),
-                "naa": id.as_ref().map(|i| i.naa.clone()),
-            })
+fn view(shown: ShownTarget) -> IscsiTargetView {
+    let esx = esxcli_lines(&shown.target, ESXI_ADAPTER);
+    let Target {
+        iqn,
+        portals,
+        luns,
+        access,
+    } = shown.target;
+    let luns = luns
+        .into_iter()
+        .zip(shown.identities)
+        .map(|(lun, id)| {
+            let (serial, naa) = id.map_or((None, None), |i| (Some(i.serial), Some(i.naa)));
+            LunView {
+                number: lun.number,
+                zvol: lun.zvol,
+                block_size: lun.block_size.bytes(),
+                read_only: lun.read_only,
+                serial,
+                naa,
+            }
         })
         .collect();
-    let esx = esxcli_lines(target, ESXI_ADAPTER);
-    let mut declared = redact_secrets(serde_json::to_value(target).unwrap_or(Value::Null));
-    declared["luns"] = Value::Array(luns);
-    declared["esxcli"] = json!({
-        "adapter_placeholder": ESXI_ADAPTER,
-        "dynamic_discovery": esx.dynamic_discovery,
-        "static_discovery": esx.static_discovery,
-        "rescan": esx.rescan,
-        "claim_rule": esx.claim_rule,
-    });
-    declared
+    IscsiTargetView {
+        iqn,
+        portals,
+        luns,
+        access,
+        esxcli: EsxcliView {
+            adapter_placeholder: ESXI_ADAPTER.into(),
+            dynamic_discovery: esx.dynamic_discovery,
+            static_discovery: esx.static_discovery,
+            rescan: esx.rescan,
+            claim_rule: esx.claim_rule,
+        },
+    }
 }
 
-async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let state = app
-        .blocking(|app| sharing::declared(&app.machine))
-        .await??;
-    let targets: Vec<Value> = state
-        .iscsi()
-        .targets()
-        .iter()
-        .map(|t| view(state.appliance_id(), t))
+async fn list(State(app): State<AppState>) -> Result<SortedJson<IscsiTargetList>, ApiError> {
+    let targets = app
+        .blocking(|app| sharing::iscsi_targets(&app.machine))
+        .await??
+        .into_iter()
+        .map(view)
         .collect();
-    Ok(Json(json!({ "targets": targets })))
+    Ok(SortedJson(IscsiTargetList { targets }))
 }
 
 async fn show(
     State(app): State<AppState>,
     Path(iqn): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<SortedJson<IscsiTargetView>, ApiError> {
     let iqn = iqn_param(&iqn)?;
-    let (appliance, target) = app
+    let shown = app
         .blocking(move |app| sharing::iscsi_target(&app.machine, &iqn))
         .await??;
-    Ok(Json(view(appliance.as_ref(), &target)))
+    Ok(SortedJson(view(shown)))
 }
 
 /// A validation error about `targets[i].x` of the whole configuration,
@@ -348,9 +354,9 @@ async fn discovery_chap(
     Ok(Json(Applied { report }))
 }
 
-async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn sessions(State(app): State<AppState>) -> Result<SortedJson<IscsiSessionList>, ApiError> {
     let sessions = app
         .blocking(|app| sharing::iscsi_sessions(&app.machine))
         .await?;
-    Ok(Json(json!({ "sessions": sessions })))
+    Ok(SortedJson(IscsiSessionList { sessions }))
 }

@@ -1,11 +1,14 @@
 //! Request bodies: JSON only, parsed strictly, every failure naming the
 //! field at fault. Parsing happens before a handler runs, so a bad body
-//! changes nothing.
+//! changes nothing. And answers whose objects' keys come out sorted.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::error::ApiError;
 
@@ -45,6 +48,23 @@ where
                 }
             })?;
         parse(&bytes).map(ApiJson)
+    }
+}
+
+/// A typed JSON answer written with every object's keys sorted, at every
+/// depth, as a `serde_json::Value` writes them (the crate is built without
+/// `preserve_order`). The sharing listings were built as `Value`s before
+/// they had types; clients and the VM tests compare their bytes, so their
+/// typed answers keep that order rather than the structs' field order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortedJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for SortedJson<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_value(&self.0) {
+            Ok(value) => Json(value).into_response(),
+            Err(e) => ApiError::internal(&e).into_response(),
+        }
     }
 }
 

@@ -70,7 +70,7 @@ use serde_json::Value;
 pub use access::{session_token, Peer, SESSION_COOKIE};
 pub use auth::{LoginRequest, SessionBody, SetupRequest, SetupState};
 pub use error::{ApiError, ErrorBody};
-pub use json::ApiJson;
+pub use json::{ApiJson, SortedJson};
 pub use shares::Applied;
 pub use state::{AppState, Shared};
 pub use system::{ImageInfo, Status};

@@ -14,11 +14,10 @@ use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
 use super::shares::Applied;
-use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, SortedJson};
 use crate::engine::sharing::{self, Put};
-use crate::nfs;
 use crate::sharing::sessions::NfsClient;
-use crate::state::{dataset_path, NfsExport};
+use crate::state::NfsExport;
 
 fn dataset_parameter() -> Value {
     path_parameter(
@@ -144,26 +143,23 @@ pub struct NfsClientList {
     pub clients: Vec<NfsClient>,
 }
 
-async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let state = app
-        .blocking(|app| sharing::declared(&app.machine))
+async fn list(State(app): State<AppState>) -> Result<SortedJson<NfsExportList>, ApiError> {
+    let listed = app
+        .blocking(|app| sharing::nfs_exports(&app.machine))
         .await??;
-    let pool_dir = &app.machine.sharing.paths.pool_dir;
-    let exports: Vec<Value> = state
-        .nfs_exports()
-        .iter()
-        .map(|e| {
-            let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-            v["path"] = json!(dataset_path(pool_dir, &e.dataset));
-            v["fsid"] = json!(nfs::fsid(&e.dataset));
-            v
+    let exports = listed
+        .exports
+        .into_iter()
+        .map(|e| NfsExportView {
+            export: e.export,
+            path: e.path,
+            fsid: e.fsid,
         })
         .collect();
-    let warnings: Vec<String> = nfs::export_warnings(&state.nfs_config(pool_dir))
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    Ok(Json(json!({ "exports": exports, "warnings": warnings })))
+    Ok(SortedJson(NfsExportList {
+        exports,
+        warnings: listed.warnings,
+    }))
 }
 
 async fn put_export(app: AppState, export: NfsExport, put: Put) -> Result<Applied, ApiError> {
@@ -210,9 +206,9 @@ async fn destroy(
     Ok(Json(Applied { report }))
 }
 
-async fn clients(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn clients(State(app): State<AppState>) -> Result<SortedJson<NfsClientList>, ApiError> {
     let clients = app
         .blocking(|app| sharing::nfs_clients(&app.machine))
         .await?;
-    Ok(Json(json!({ "clients": clients })))
+    Ok(SortedJson(NfsClientList { clients }))
 }

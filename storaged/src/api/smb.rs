@@ -14,11 +14,11 @@ use super::openapi::{
     error_response, json_request, json_response, path_parameter, request, response,
 };
 use super::shares::Applied;
-use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group};
+use super::{Access, ApiError, ApiJson, AppState, Endpoint, Group, SortedJson};
 use crate::engine::sharing;
 use crate::samba::{AccountName, Password, ShareName};
 use crate::sharing::sessions::SmbSession;
-use crate::state::{dataset_path, SmbShare};
+use crate::state::SmbShare;
 
 fn share_parameter() -> Value {
     path_parameter("share", "The share's name.", "media")
@@ -207,22 +207,17 @@ fn user_param(raw: &str) -> Result<AccountName, ApiError> {
         .map_err(|e: crate::names::NameError| ApiError::invalid("user", e.to_string()))
 }
 
-async fn list_shares(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let state = app
-        .blocking(|app| sharing::declared(&app.machine))
-        .await??;
-    let pool_dir = &app.machine.sharing.paths.pool_dir;
-    let shares: Vec<Value> = state
-        .smb()
-        .shares()
-        .iter()
-        .map(|s| {
-            let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
-            v["path"] = json!(dataset_path(pool_dir, &s.dataset));
-            v
+async fn list_shares(State(app): State<AppState>) -> Result<SortedJson<SmbShareList>, ApiError> {
+    let shares = app
+        .blocking(|app| sharing::smb_shares(&app.machine))
+        .await??
+        .into_iter()
+        .map(|s| SmbShareView {
+            share: s.share,
+            path: s.path,
         })
         .collect();
-    Ok(Json(json!({ "shares": shares })))
+    Ok(SortedJson(SmbShareList { shares }))
 }
 
 async fn create_share(
@@ -246,21 +241,18 @@ async fn delete_share(
     Ok(Json(Applied { report }))
 }
 
-async fn list_users(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn list_users(State(app): State<AppState>) -> Result<SortedJson<SmbUserList>, ApiError> {
     let users = app
         .blocking(|app| sharing::smb_users(&app.machine))
-        .await??;
-    let users: Vec<Value> = users
-        .iter()
-        .map(|(u, has_password)| {
-            json!({
-                "name": u.name,
-                "uid": u.uid,
-                "has_password": has_password,
-            })
+        .await??
+        .into_iter()
+        .map(|(u, has_password)| SmbUserView {
+            name: u.name,
+            uid: u.uid,
+            has_password,
         })
         .collect();
-    Ok(Json(json!({ "users": users })))
+    Ok(SortedJson(SmbUserList { users }))
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -310,9 +302,9 @@ async fn delete_user(
     Ok(Json(Applied { report }))
 }
 
-async fn sessions(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn sessions(State(app): State<AppState>) -> Result<SortedJson<SmbSessionList>, ApiError> {
     let sessions = app
         .blocking(|app| sharing::smb_sessions(&app.machine))
         .await??;
-    Ok(Json(json!({ "sessions": sessions })))
+    Ok(SortedJson(SmbSessionList { sessions }))
 }

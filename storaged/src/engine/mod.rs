@@ -25,6 +25,7 @@
 //! ```
 //!
 //! Parts, one module each:
+//! - `auth`: first-time setup, login and logout;
 //! - `drives`: the inventory;
 //! - `pools`: list, create from inventory disks, status, import, export,
 //!   scrub, destroy;
@@ -42,6 +43,7 @@
 //! runs operations off its async runtime; the engine's functions are plain
 //! blocking calls.
 
+pub mod auth;
 pub mod declared;
 pub mod drives;
 mod machine;
@@ -54,6 +56,7 @@ pub mod upgrade;
 
 pub use machine::Machine;
 
+use crate::auth::AuthError;
 use crate::drives::DriveError;
 use crate::lio::Iqn;
 use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
@@ -120,6 +123,9 @@ pub enum EngineError {
     Samba(#[from] SambaError),
     #[error(transparent)]
     Sessions(SessionsError),
+    /// Setup or login refused, or the credentials could not be kept.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
     /// An install, rollback or reboot refused or failed.
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),

@@ -6,10 +6,11 @@
 //! brought back to what is declared now and nothing is saved, so a failed
 //! change leaves the machine and the state as they were.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::lio::{ApplianceId, Chap, Iqn, Target};
+use crate::lio::{ApplianceId, Chap, Iqn, LunIdentity, Target};
 use crate::names::DatasetName;
+use crate::nfs;
 use crate::samba::{self, AccountName, Password, SambaError, ShareName, SMB_CONF_FILE};
 use crate::sharing::sessions::{self, IscsiSession, NfsClient, SmbSession};
 use crate::sharing::{open_share_dir, SharingReport, USERS_GROUP};
@@ -25,23 +26,48 @@ pub enum Put {
     Replace,
 }
 
-/// What is declared now, for the listings.
-pub fn declared(machine: &Machine) -> Result<DesiredState, EngineError> {
-    Ok(Declared::load(machine)?.state)
+/// A declared iSCSI target as it is shown: CHAP secrets redacted, with
+/// the identity of each of its LUNs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownTarget {
+    /// The target, each CHAP secret replaced by `********`.
+    pub target: Target,
+    /// One per LUN of `target`, in its order; `None` until the appliance
+    /// has an id.
+    pub identities: Vec<Option<LunIdentity>>,
 }
 
-/// The declared target `iqn`, and the appliance id its LUN identities
-/// derive from.
-pub fn iscsi_target(
-    machine: &Machine,
-    iqn: &Iqn,
-) -> Result<(Option<ApplianceId>, Target), EngineError> {
+impl ShownTarget {
+    fn of(appliance: Option<&ApplianceId>, target: &Target) -> ShownTarget {
+        ShownTarget {
+            identities: target
+                .luns
+                .iter()
+                .map(|lun| appliance.map(|a| LunIdentity::derive(a, &lun.zvol)))
+                .collect(),
+            target: target.redacted(),
+        }
+    }
+}
+
+/// The declared iSCSI targets, as shown.
+pub fn iscsi_targets(machine: &Machine) -> Result<Vec<ShownTarget>, EngineError> {
+    let state = Declared::load(machine)?.state;
+    Ok(state
+        .iscsi()
+        .targets()
+        .iter()
+        .map(|t| ShownTarget::of(state.appliance_id(), t))
+        .collect())
+}
+
+/// The declared target `iqn`, as shown.
+pub fn iscsi_target(machine: &Machine, iqn: &Iqn) -> Result<ShownTarget, EngineError> {
     let state = Declared::load(machine)?.state;
     let target = state
         .iscsi_target(iqn)
-        .cloned()
         .ok_or_else(|| MutationError::TargetNotDeclared(iqn.clone()))?;
-    Ok((state.appliance_id().cloned(), target))
+    Ok(ShownTarget::of(state.appliance_id(), target))
 }
 
 /// Declares (or replaces) an iSCSI target and serves it.
@@ -130,6 +156,43 @@ pub fn remove_nfs_export(
     )
 }
 
+/// A declared NFS export with where it is served from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedExport {
+    pub export: NfsExport,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+    /// The `fsid` it is exported with, stable across reboots.
+    pub fsid: String,
+}
+
+/// The declared NFS exports, and the legal but risky choices among them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NfsExports {
+    pub exports: Vec<ServedExport>,
+    /// In words.
+    pub warnings: Vec<String>,
+}
+
+pub fn nfs_exports(machine: &Machine) -> Result<NfsExports, EngineError> {
+    let state = Declared::load(machine)?.state;
+    let pool_dir = &machine.sharing.paths.pool_dir;
+    let exports = state
+        .nfs_exports()
+        .iter()
+        .map(|e| ServedExport {
+            export: e.clone(),
+            path: dataset_path(pool_dir, &e.dataset),
+            fsid: nfs::fsid(&e.dataset),
+        })
+        .collect();
+    let warnings = nfs::export_warnings(&state.nfs_config(pool_dir))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(NfsExports { exports, warnings })
+}
+
 pub fn nfs_clients(machine: &Machine) -> Vec<NfsClient> {
     sessions::nfs_clients(&machine.roots.root)
 }
@@ -158,6 +221,28 @@ pub fn create_smb_share(machine: &Machine, share: SmbShare) -> Result<SharingRep
         ));
     }
     Ok(report)
+}
+
+/// A declared SMB share with where it is served from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedShare {
+    pub share: SmbShare,
+    /// Where the dataset mounts.
+    pub path: PathBuf,
+}
+
+pub fn smb_shares(machine: &Machine) -> Result<Vec<ServedShare>, EngineError> {
+    let state = Declared::load(machine)?.state;
+    let pool_dir = &machine.sharing.paths.pool_dir;
+    Ok(state
+        .smb()
+        .shares()
+        .iter()
+        .map(|s| ServedShare {
+            share: s.clone(),
+            path: dataset_path(pool_dir, &s.dataset),
+        })
+        .collect())
 }
 
 pub fn remove_smb_share(

@@ -39,6 +39,34 @@ pub struct Target {
     pub access: Access,
 }
 
+impl Target {
+    /// The target with every CHAP secret replaced by `********`: secrets
+    /// are kept (LIO needs them) but never shown back.
+    pub fn redacted(&self) -> Target {
+        let access = match &self.access {
+            Access::Initiators { acls } => Access::Initiators {
+                acls: acls
+                    .iter()
+                    .map(|acl| Acl {
+                        initiator: acl.initiator.clone(),
+                        chap: acl.chap.as_ref().map(Chap::redacted),
+                    })
+                    .collect(),
+            },
+            Access::AllowAll { chap } => Access::AllowAll {
+                chap: chap.as_ref().map(Chap::redacted),
+            },
+        };
+        Target {
+            access,
+            ..self.clone()
+        }
+    }
+}
+
+/// What a redacted secret shows.
+const REDACTED: &str = "********";
+
 /// A network portal, `ip:port`; IPv6 written `[addr]:port` as LIO names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -245,6 +273,17 @@ fn check_secret(field: &str, secret: &str) -> Result<(), ConfigError> {
 }
 
 impl Chap {
+    fn redacted(&self) -> Chap {
+        Chap {
+            user: self.user.clone(),
+            secret: REDACTED.into(),
+            mutual: self.mutual.as_ref().map(|m| ChapCredential {
+                user: m.user.clone(),
+                secret: REDACTED.into(),
+            }),
+        }
+    }
+
     fn validate(&self, at: &str) -> Result<(), ConfigError> {
         check_text(&format!("{at}.user"), &self.user, "the user")?;
         check_secret(&format!("{at}.secret"), &self.secret)?;

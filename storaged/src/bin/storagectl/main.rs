@@ -221,8 +221,6 @@ fn describe(err: &anyhow::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use storaged::auth::HashCost;
-    use storaged::config::Config;
     use storaged::daemon::Background;
 
     /// Canned passwords, in order.
@@ -237,9 +235,11 @@ mod tests {
         }
     }
 
-    fn start() -> (tempfile::TempDir, Background) {
+    /// `storaged --sim` in a temp dir, with a partition table on the
+    /// `partitioned` disks (kernel names), started as every harness starts it.
+    fn sim(partitioned: &[&str]) -> (tempfile::TempDir, Background) {
         let dir = tempfile::tempdir().unwrap();
-        let daemon = Background::start_with(Config::sim_in(dir.path()), HashCost::FAST).unwrap();
+        let daemon = Background::sim_in(dir.path(), partitioned).unwrap();
         (dir, daemon)
     }
 
@@ -257,7 +257,7 @@ mod tests {
 
     #[test]
     fn status_prints_a_table_or_the_json() {
-        let (_dir, daemon) = start();
+        let (_dir, daemon) = sim(&[]);
         let text = ctl(&daemon, &["status"], &[]).unwrap();
         assert!(
             text.starts_with(&format!("version         {}\n", env!("CARGO_PKG_VERSION"))),
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn setup_login_logout_over_the_socket() {
-        let (_dir, daemon) = start();
+        let (_dir, daemon) = sim(&[]);
         let err = ctl(&daemon, &["setup"], &["short"]).unwrap_err();
         assert_eq!(
             describe(&err),
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn openapi_prints_the_document() {
-        let (_dir, daemon) = start();
+        let (_dir, daemon) = sim(&[]);
         let out = ctl(&daemon, &["openapi"], &[]).unwrap();
         let doc: Value = serde_json::from_str(&out).unwrap();
         assert!(doc["paths"]["/status"]["get"].is_object());
@@ -326,15 +326,6 @@ mod tests {
     const SATA: &str = "ata-QEMU_HARDDISK_IRONSTORSATA0000";
 
     /// A simulated machine whose SATA disk carries a partition table.
-    fn start_partitioned() -> (tempfile::TempDir, Background) {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config::sim_in(dir.path());
-        config.prepare_sim().unwrap();
-        config.partition_sim_disk("sda").unwrap();
-        let daemon = Background::start_with(config, HashCost::FAST).unwrap();
-        (dir, daemon)
-    }
-
     fn api(daemon: &Background, path: &str) -> Value {
         UnixClient::new(daemon.socket_path(), Duration::from_secs(30))
             .get(path)
@@ -343,7 +334,7 @@ mod tests {
 
     #[test]
     fn json_drives_is_the_apis_answer() {
-        let (_dir, daemon) = start();
+        let (_dir, daemon) = sim(&[]);
         let out = ctl(&daemon, &["--json", "drives"], &[]).unwrap();
         let printed: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(printed, api(&daemon, "/drives"));
@@ -377,7 +368,7 @@ mod tests {
 
     #[test]
     fn pool_create_warns_refuses_in_use_disks_and_takes_them_when_forced() {
-        let (_dir, daemon) = start_partitioned();
+        let (_dir, daemon) = sim(&["sda"]);
         let mut args = vec!["pool", "create", "tank", "--layout", "stripe"];
         args.extend(NVME);
         let out = ctl(&daemon, &args, &[]).unwrap();
@@ -433,7 +424,7 @@ mod tests {
 
     #[test]
     fn every_storage_subcommand_round_trips() {
-        let (_dir, daemon) = start();
+        let (_dir, daemon) = sim(&[]);
         let run = |args: &[&str]| ctl(&daemon, args, &[]).unwrap();
         let mut create = vec!["pool", "create", "tank", "--layout", "stripe"];
         create.extend(NVME);

@@ -207,3 +207,38 @@ fn esxcli_lines_for_a_target() {
         "esxcli storage nmp satp rule add -s VMW_SATP_ALUA -V IRONSTOR -M ZVOL -P VMW_PSP_RR -O iops=1 -c tpgs_on -e \"ironstor Round Robin\""
     );
 }
+
+#[test]
+fn redacted_targets_hide_every_chap_secret_and_keep_the_rest() {
+    for target in &sample().targets {
+        let shown = target.redacted();
+        let text = serde_json::to_string(&shown).unwrap();
+        assert!(!text.contains("-secret-"), "{text}");
+        assert_eq!(
+            (&shown.iqn, &shown.portals, &shown.luns),
+            (&target.iqn, &target.portals, &target.luns)
+        );
+        let secrets = |t: &Target| -> Vec<(String, String)> {
+            let chaps: Vec<&Chap> = match &t.access {
+                Access::Initiators { acls } => {
+                    acls.iter().filter_map(|a| a.chap.as_ref()).collect()
+                }
+                Access::AllowAll { chap } => chap.iter().collect(),
+            };
+            chaps
+                .iter()
+                .flat_map(|c| {
+                    let mut v = vec![(c.user.clone(), c.secret.clone())];
+                    v.extend(c.mutual.iter().map(|m| (m.user.clone(), m.secret.clone())));
+                    v
+                })
+                .collect()
+        };
+        let (before, after) = (secrets(target), secrets(&shown));
+        assert!(!before.is_empty());
+        assert_eq!(before.len(), after.len());
+        for ((user, _), (shown_user, secret)) in before.iter().zip(&after) {
+            assert_eq!((user, secret.as_str()), (shown_user, "********"));
+        }
+    }
+}
