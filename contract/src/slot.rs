@@ -74,12 +74,6 @@ impl Slot {
         }
     }
 
-    /// Directory on the ESP holding this slot's kernel and initrd
-    /// ([`crate::esp::slot_dir`]).
-    pub fn esp_dir(self) -> &'static str {
-        crate::esp::slot_dir(self)
-    }
-
     /// The slot named by `ironstor.slot=` in a kernel command line, if any.
     pub fn from_cmdline(cmdline: &str) -> Option<Slot> {
         cmdline
