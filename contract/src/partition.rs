@@ -57,13 +57,6 @@ impl PartitionRole {
     }
 }
 
-/// Name of the file on the ESP that identifies one image's ESP among all
-/// FAT file systems GRUB can see: `/ironstor/<build id>`, as GRUB's
-/// `search --file` takes it ([`crate::esp::marker`] without the slash).
-pub fn esp_marker_path(build_id: &str) -> String {
-    format!("/{}", crate::esp::marker(build_id))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
