@@ -440,6 +440,20 @@ pub fn check_password_policy(password: &str) -> Result<(), AuthError> {
     Ok(())
 }
 
+/// The CSRF token of the cookie session `session_token`: what a page puts
+/// in `<meta name="csrf-token">` and its scripts send back as
+/// `X-CSRF-Token` (or a form as the `csrf` field). Derived, not stored:
+/// only whoever holds the session (an HttpOnly cookie another origin cannot
+/// read) can compute it, and it dies with the session.
+pub fn csrf_token(session_token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(b"ironstor-csrf\0")
+        .chain_update(session_token.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `XXXX-XXXX-XXXX` in Crockford base32: 60 random bits.
 fn new_setup_token() -> Result<String, AuthError> {
     let mut bytes = [0u8; 12];

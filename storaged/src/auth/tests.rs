@@ -183,3 +183,11 @@ fn unknown_schema_versions_are_refused() {
     .unwrap_err();
     assert!(matches!(err, AuthError::Version { found: 9, .. }), "{err}");
 }
+
+#[test]
+fn csrf_tokens_are_per_session_and_stable() {
+    let a = super::csrf_token("aaaa");
+    assert_eq!(a, super::csrf_token("aaaa"));
+    assert_ne!(a, super::csrf_token("aaab"));
+    assert_eq!(a.len(), 64);
+}
