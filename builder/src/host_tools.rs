@@ -146,3 +146,30 @@ fn bootloader_stage_makes_both_core_images() {
     assert_eq!(&efi[..2], b"MZ", "a PE image for UEFI");
     assert!(fs::metadata(&images.bios).unwrap().len() > 512);
 }
+
+#[test]
+fn qmp_client_speaks_to_a_real_qemu() {
+    require(&[("/usr/bin/qemu-system-x86_64", "qemu-system-x86")]);
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("qmp.sock");
+    let mut qemu = std::process::Command::new("qemu-system-x86_64")
+        .args(["-machine", "none", "-display", "none", "-nodefaults", "-S"])
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", socket.display()))
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut qmp = loop {
+        match crate::qemu::Qmp::connect(&socket) {
+            Ok(q) => break q,
+            Err(e) if start.elapsed() > std::time::Duration::from_secs(20) => panic!("{e}"),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    let status = qmp.execute("query-status", serde_json::json!({})).unwrap();
+    assert_eq!(status["status"], "prelaunch", "{status}");
+    let err = qmp.set_link("no-such-nic", false).unwrap_err().to_string();
+    assert!(err.contains("set_link"), "{err}");
+    qemu.kill().unwrap();
+    qemu.wait().unwrap();
+}

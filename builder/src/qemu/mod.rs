@@ -15,9 +15,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod netboot;
+mod qmp;
 mod shell;
 
 pub use netboot::{NetBoot, NetBootError};
+pub use qmp::{Qmp, QmpError};
 pub use shell::{Output, ShellError, TestShell};
 
 use crate::formats::fsutil::{io_err, PathError};
@@ -438,6 +440,11 @@ impl Vm {
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
         }
+    }
+
+    /// A QMP session with this machine (`qmp.sock` in the run directory).
+    pub fn qmp(&self) -> Result<Qmp, QmpError> {
+        Qmp::connect(&self.run_dir.join("qmp.sock"))
     }
 
     /// Stops QEMU.
