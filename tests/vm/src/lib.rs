@@ -5,6 +5,7 @@
 //! each other time out.
 
 pub mod browser;
+pub mod https;
 pub mod upgrade;
 
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! Upgrade scenarios' support: build versions of the qemu profile with
-//! signed bundles, craft bad bundles, and talk to the appliance's HTTPS API
-//! from the host with curl (as an admin's script would).
+//! signed bundles and craft bad bundles.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -12,8 +10,8 @@ use ironstor_builder::cache::Cache;
 use ironstor_builder::profile;
 use ironstor_contract::bundle::{write_bundle, Manifest, Payload, FORMAT_VERSION, PAYLOADS};
 use ironstor_contract::keys::SecretKey;
-use serde_json::Value;
 
+pub use crate::https::{Answer, Https};
 use crate::workspace;
 
 /// The qemu profile's committed TEST-ONLY signing key (tests/keys/README.md).
@@ -113,105 +111,4 @@ pub fn crafted_bundle(image: &str, version: &str, root_size: usize, key: &Secret
     )
     .expect("in memory");
     out
-}
-
-/// The appliance's HTTPS API, from the host, through a forwarded port.
-pub struct Https {
-    pub port: u16,
-    pub token: String,
-}
-
-/// What curl got back.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub text: String,
-}
-
-impl Answer {
-    pub fn message(&self) -> String {
-        self.body["error"]["message"]
-            .as_str()
-            .or(self.body["message"].as_str())
-            .unwrap_or(&self.text)
-            .to_string()
-    }
-}
-
-fn curl(args: &[String]) -> Result<Answer> {
-    let out = Command::new("curl")
-        .args(["-sSk", "--max-time", "900", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .context("cannot run curl")?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
-    let status = code.trim().parse().unwrap_or(0);
-    if status == 0 {
-        bail!(
-            "curl {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(Answer {
-        status,
-        body: serde_json::from_str(body).unwrap_or(Value::Null),
-        text: body.to_string(),
-    })
-}
-
-impl Https {
-    /// Logs in as admin.
-    pub fn login(port: u16, password: &str) -> Result<Https> {
-        let body = serde_json::json!({"password": password}).to_string();
-        let answer = curl(&[
-            "-X".into(),
-            "POST".into(),
-            "-H".into(),
-            "Content-Type: application/json".into(),
-            "--data".into(),
-            body,
-            format!("https://127.0.0.1:{port}/api/v1/login"),
-        ])?;
-        let token = answer.body["token"]
-            .as_str()
-            .with_context(|| format!("login failed: {}", answer.text))?;
-        Ok(Https {
-            port,
-            token: token.to_string(),
-        })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}/api/v1{path}", self.port)
-    }
-
-    pub fn get(&self, path: &str) -> Result<Answer> {
-        curl(&[
-            "-H".into(),
-            format!("Authorization: Bearer {}", self.token),
-            self.url(path),
-        ])
-    }
-
-    /// Streams `file` as the body of `POST /upgrade/bundle{query}`, at most
-    /// `rate` bytes a second when given (curl's --limit-rate).
-    pub fn upload(&self, file: &Path, query: &str, rate: Option<&str>) -> Result<Answer> {
-        let mut args = vec![
-            "-X".into(),
-            "POST".into(),
-            "-H".into(),
-            format!("Authorization: Bearer {}", self.token),
-            "-H".into(),
-            "Content-Type: application/octet-stream".into(),
-            "-T".into(),
-            file.display().to_string(),
-        ];
-        if let Some(rate) = rate {
-            args.extend(["--limit-rate".into(), rate.into()]);
-        }
-        args.push(self.url(&format!("/upgrade/bundle{query}")));
-        curl(&args)
-    }
 }
