@@ -202,10 +202,10 @@ fn setup_in_the_browser(browser: &Browser, ports: &Ports, token: &str) -> Result
     browser.type_into("#setup-token", token)?;
     browser.type_into("#setup-password", PASSWORD)?;
     browser.type_into("#setup-password-again", PASSWORD)?;
-    browser.click("#setup-submit")?;
-    browser.find("#login-password", WAIT)?;
-    browser.type_into("#login-password", PASSWORD)?;
-    browser.click("#login-submit")?;
+    browser.click("#setup-button")?;
+    browser.find("#password", WAIT)?;
+    browser.type_into("#password", PASSWORD)?;
+    browser.click("#login-button")?;
     browser.find("#nic-throughput", WAIT)?;
     Ok(())
 }
