@@ -92,6 +92,14 @@ impl FromStr for Portal {
         if addr.port() == 0 {
             return Err(format!("{s:?}: port 0 is not a listening port"));
         }
+        // LIO would take the portal and then fail to bind it, leaving a
+        // target nobody can reach.
+        let broadcast = matches!(addr.ip(), IpAddr::V4(ip) if ip.is_broadcast());
+        if addr.ip().is_multicast() || broadcast {
+            return Err(format!(
+                "{s:?}: a multicast or broadcast address cannot be listened on"
+            ));
+        }
         if let SocketAddr::V6(v6) = addr {
             if v6.scope_id() != 0 || v6.flowinfo() != 0 {
                 return Err(format!("{s:?}: scoped IPv6 portals are not supported"));
@@ -137,11 +145,39 @@ pub struct Lun {
     pub read_only: bool,
 }
 
+/// Where udev links zvols: every LUN's backing device is below it.
+pub const ZVOL_DIR: &str = "/dev/zvol/";
+
 impl Lun {
     /// The stable udev path of the zvol (never `/dev/zdN`).
     pub fn udev_path(&self) -> String {
-        format!("/dev/zvol/{}", self.zvol)
+        format!("{ZVOL_DIR}{}", self.zvol)
     }
+}
+
+/// A LUN's backing path must be canonical and below `/dev/zvol/`: the
+/// kernel opens whatever `udev_path=` names, so `/dev/zvol/tank/../../sda`
+/// would serve `/dev/sda`. Checked here as well as in `DatasetName`,
+/// because this is the last stop before configfs, as the NFS and SMB
+/// paths are checked before their files are written.
+fn check_backing_path(field: &str, path: &str) -> Result<(), ConfigError> {
+    let bad = |why: String| err(field, format!("backing path {path:?} {why}"));
+    let Some(below) = path.strip_prefix(ZVOL_DIR) else {
+        return Err(bad(format!("is not below {ZVOL_DIR}")));
+    };
+    if path.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad("holds blanks or control characters".into()));
+    }
+    let parts: Vec<&str> = below.split('/').collect();
+    if let Some(part) = parts.iter().find(|p| ["", ".", ".."].contains(p)) {
+        return Err(bad(format!(
+            "has a {part:?} component; it must be canonical (no ., .. or //)"
+        )));
+    }
+    if parts.len() < 2 {
+        return Err(bad(format!("must name a zvol, {ZVOL_DIR}<pool>/<volume>")));
+    }
+    Ok(())
 }
 
 /// The logical block size the LUN reports: 512 (what VMFS expects) or 4096.
@@ -342,6 +378,7 @@ impl IscsiConfig {
                         format!("LUN {} is used twice", lun.number),
                     ));
                 }
+                check_backing_path(&format!("{at}.luns[{l}].zvol"), &lun.udev_path())?;
                 if !zvols.insert(&lun.zvol) {
                     return Err(err(
                         format!("{at}.luns[{l}].zvol"),
