@@ -167,13 +167,11 @@ fn non_ascii_iqns_are_refused_not_panicked_on() {
             "luns": [],
             "access": {"mode": "initiators", "acls": [{"initiator": iqn}]},
         });
-        // serde buffers an internally tagged enum, so the path stops at
-        // `access`; the message quotes the initiator.
         sim.refused(
             "POST",
             "/iscsi/targets",
             Some(acl),
-            "access",
+            "access.acls[0].initiator",
             &["invalid iSCSI name", &format!("{iqn:?}")],
         );
         let encoded: String = iqn
@@ -193,6 +191,23 @@ fn non_ascii_iqns_are_refused_not_panicked_on() {
             "iqn",
             &["invalid iSCSI name"],
         );
+    }
+    // The access modes still refuse each other's fields, by name.
+    for (access, field) in [
+        (json!({"mode": "allow_all", "acls": []}), "access.acls"),
+        (
+            json!({"mode": "initiators", "acls": [], "chap": null}),
+            "access.chap",
+        ),
+        (json!({"mode": "initiators"}), "access.acls"),
+        (json!({"mode": "everyone"}), "access.mode"),
+    ] {
+        let target = json!({
+            "iqn": "iqn.2026-11.org.ironstor:ok",
+            "portals": ["10.0.2.15:3260"],
+            "access": access,
+        });
+        sim.refused("POST", "/iscsi/targets", Some(target), field, &[]);
     }
     // Still serving.
     assert_eq!(sim.call("GET", "/iscsi/targets", None).status, 200);

@@ -217,7 +217,10 @@ impl From<BlockSize> for u32 {
 
 /// Who may log in to a target. There is no implicit default: allowing any
 /// initiator must be asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+// Read through `AccessFields`, not serde's internally tagged enum: that
+// buffers the object first, and an error inside it (a bad initiator IQN)
+// then names only `access`, not `access.acls[0].initiator`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "IscsiAccess")]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Access {
@@ -229,6 +232,54 @@ pub enum Access {
         #[serde(default)]
         chap: Option<Chap>,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AccessMode {
+    Initiators,
+    AllowAll,
+}
+
+/// Every field of every [`Access`] mode, read in place so errors keep
+/// their path; which belong to the mode is checked after.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessFields {
+    mode: AccessMode,
+    #[serde(default)]
+    acls: Option<Vec<Acl>>,
+    /// `Some(None)` for `"chap": null`, which `initiators` refuses too.
+    #[serde(default, deserialize_with = "present")]
+    chap: Option<Option<Chap>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Chap>>, D::Error> {
+    Option::<Chap>::deserialize(d).map(Some)
+}
+
+impl<'de> Deserialize<'de> for Access {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let f = AccessFields::deserialize(d)?;
+        match f.mode {
+            AccessMode::Initiators => {
+                if f.chap.is_some() {
+                    return Err(D::Error::unknown_field("chap", &["mode", "acls"]));
+                }
+                let acls = f.acls.ok_or_else(|| D::Error::missing_field("acls"))?;
+                Ok(Access::Initiators { acls })
+            }
+            AccessMode::AllowAll => {
+                if f.acls.is_some() {
+                    return Err(D::Error::unknown_field("acls", &["mode", "chap"]));
+                }
+                Ok(Access::AllowAll {
+                    chap: f.chap.flatten(),
+                })
+            }
+        }
+    }
 }
 
 /// One initiator allowed in, optionally with its own CHAP credential.
