@@ -30,6 +30,14 @@ macro_rules! name_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// For tests of the checks behind this one (LIO's backing
+            /// path, say): a value this type would refuse.
+            #[cfg(test)]
+            #[allow(dead_code)]
+            pub(crate) fn unchecked(s: &str) -> Self {
+                $name(s.to_string())
+            }
         }
 
         impl FromStr for $name {
@@ -108,6 +116,24 @@ fn component_ok(c: &str) -> bool {
             .all(|ch| ch.is_ascii_alphanumeric() || "_-.:".contains(ch))
 }
 
+/// ZFS's own limit on a whole name (`ZFS_MAX_DATASET_NAME_LEN`, 256 with
+/// the NUL): a dataset or snapshot name has at most 255 bytes.
+const MAX_NAME_LEN: usize = 255;
+
+/// What ZFS's `entity_namecheck` refuses in one component beyond its
+/// characters: empty, `.` and `..`. A `..` would make `/dev/zvol/<name>`
+/// or `<mount base>/<name>` point outside the pool (`tank/../../sda` is
+/// `/dev/sda`), so it is refused here rather than left to ZFS.
+fn check_component(part: &str) -> Result<(), &'static str> {
+    match part {
+        "" => Err("has an empty component (// or a / at either end)"),
+        "." => Err("has a \".\" component (a self reference), which ZFS refuses"),
+        ".." => Err("has a \"..\" component (a parent reference), which ZFS refuses"),
+        _ if component_ok(part) => Ok(()),
+        _ => Err("each /-separated part needs letters, digits or _ - . :"),
+    }
+}
+
 fn check_pool(s: &str) -> Result<(), &'static str> {
     if !s.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return Err("must start with a letter");
@@ -125,34 +151,57 @@ fn check_pool(s: &str) -> Result<(), &'static str> {
 }
 
 fn check_dataset(s: &str) -> Result<(), &'static str> {
+    if s.len() > MAX_NAME_LEN {
+        return Err("longer than ZFS's 255 characters");
+    }
     let mut parts = s.split('/');
     let pool = parts.next().unwrap_or("");
     check_pool(pool).map_err(|_| "must start with a valid pool name")?;
     let mut n = 0;
     for part in parts {
-        if !component_ok(part) {
-            return Err("each /-separated part needs letters, digits or _ - . :");
-        }
+        check_component(part)?;
         n += 1;
     }
     if n == 0 {
         return Err("must name something below the pool, e.g. tank/vm1");
     }
-    if s.len() > 255 {
-        return Err("longer than ZFS's 255 characters");
-    }
     Ok(())
 }
 
 fn check_snapshot(s: &str) -> Result<(), &'static str> {
+    if s.len() > MAX_NAME_LEN {
+        return Err("longer than ZFS's 255 characters, dataset and @ included");
+    }
     let (dataset, snap) = s.split_once('@').ok_or("must be dataset@name")?;
-    if check_pool(dataset).is_err() && check_dataset(dataset).is_err() {
-        return Err("the part before @ must be a pool or dataset name");
+    if snap.contains('@') {
+        return Err("has more than one @");
     }
-    if !component_ok(snap) {
-        return Err("the part after @ needs letters, digits or _ - . :");
+    if check_pool(dataset).is_err() {
+        // The dataset's own reason (a `..` component, say) says more than
+        // "not a pool or dataset".
+        check_dataset(dataset).map_err(|reason| match reason {
+            "must start with a valid pool name"
+            | "must name something below the pool, e.g. tank/vm1" => {
+                "the part before @ must be a pool or dataset name"
+            }
+            other => other,
+        })?;
     }
-    Ok(())
+    match snap {
+        "." => Err("the part after @ is \".\" (a self reference), which ZFS refuses"),
+        ".." => Err("the part after @ is \"..\" (a parent reference), which ZFS refuses"),
+        _ if component_ok(snap) => Ok(()),
+        _ => Err("the part after @ needs letters, digits or _ - . :"),
+    }
+}
+
+/// Whether `s` is an absolute path in normal form: not `/` alone, no
+/// empty, `.` or `..` component (so no `//` and no trailing `/`).
+/// `Path::components` cannot tell: it drops inner `.` components, so
+/// `/mnt/./etc` and `/mnt/tank/.` look normal to it.
+pub fn is_normal_absolute_path(s: &str) -> bool {
+    s.strip_prefix('/')
+        .is_some_and(|rest| rest.split('/').all(|c| !["", ".", ".."].contains(&c)))
 }
 
 fn check_disk_id(s: &str) -> Result<(), &'static str> {
@@ -211,5 +260,63 @@ mod tests {
             err.to_string(),
             "invalid snapshot name \"tank@\": the part after @ needs letters, digits or _ - . :"
         );
+    }
+
+    /// The probe's `tank/../../sda` was served as `/dev/sda`: ZFS refuses
+    /// `.` and `..` components (`entity_namecheck`), and so do we, naming
+    /// the component.
+    #[test]
+    fn refuses_self_and_parent_references_like_zfs() {
+        for (bad, why) in [
+            ("tank/../../sda", "\"..\" component"),
+            ("tank/..", "\"..\" component"),
+            ("tank/vm/..", "\"..\" component"),
+            ("tank/./vm", "\".\" component"),
+            ("tank/.", "\".\" component"),
+            ("tank/a//b", "empty component"),
+            ("tank/a/", "empty component"),
+        ] {
+            let err = bad.parse::<DatasetName>().unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        for (bad, why) in [
+            ("tank/../x@snap", "\"..\" component"),
+            ("tank/.@snap", "\".\" component"),
+            ("tank/vm@..", "after @ is \"..\""),
+            ("tank/vm@.", "after @ is \".\""),
+            ("tank/vm@a@b", "more than one @"),
+            ("tank/vm@", "after @ needs"),
+            ("@snap", "pool or dataset name"),
+        ] {
+            let err = bad.parse::<SnapshotName>().unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        // Dots inside a component are fine, in ZFS as here.
+        for good in [
+            "tank/..a",
+            "tank/a.b/.c",
+            "tank/...",
+            "tank/v@.x",
+            "tank@...",
+        ] {
+            assert!(
+                good.parse::<DatasetName>().is_ok() || good.parse::<SnapshotName>().is_ok(),
+                "{good:?}"
+            );
+        }
+    }
+
+    /// ZFS refuses a name of 256 bytes or more, snapshots included.
+    #[test]
+    fn whole_names_are_at_most_255_bytes() {
+        let ds = format!("tank/{}/{}", "a".repeat(125), "b".repeat(124));
+        assert_eq!(ds.len(), 255);
+        assert!(ds.parse::<DatasetName>().is_ok());
+        assert!(format!("{ds}c").parse::<DatasetName>().is_err());
+        let snap = format!("tank/{}@{}", "a".repeat(125), "s".repeat(124));
+        assert_eq!(snap.len(), 255);
+        assert!(snap.parse::<SnapshotName>().is_ok());
+        let err = format!("{snap}t").parse::<SnapshotName>().unwrap_err();
+        assert!(err.to_string().contains("255"), "{err}");
     }
 }

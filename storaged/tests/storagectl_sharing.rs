@@ -304,10 +304,15 @@ fn sharing_commands_serve_and_bad_requests_change_nothing() {
         ),
         (
             &["smb", "user", "add", "alice"],
-            "x\n",
+            "another-pass\n",
             "user alice is already declared",
         ),
         (&["smb", "user", "add", "bob"], "\n", "password"),
+        (
+            &["smb", "user", "add", "bob"],
+            "x\n",
+            "must be at least 8 characters",
+        ),
         (
             &["iscsi", "delete", "iqn.2026-11.org.ironstor:none"],
             "",

@@ -373,7 +373,9 @@ impl From<EngineError> for ApiError {
                     kind: "Samba user",
                     name: user.to_string(),
                 },
+                SambaError::SystemAccount { .. } => ApiError::invalid("name", e.to_string()),
                 SambaError::BadPath { .. }
+                | SambaError::ReadSystemAccounts { .. }
                 | SambaError::BadText { .. }
                 | SambaError::BadInterface { .. }
                 | SambaError::GuestWithUsers { .. }

@@ -282,6 +282,7 @@ pub fn add_user(
     name: AccountName,
     password: &Password,
 ) -> Result<SharingReport, EngineError> {
+    samba::check_user_name(&machine.sharing.paths.etc_dir, &name)?;
     let declared = Declared::load(machine)?;
     let (next, user) = declared.state.add_user(name)?;
     let runner = machine.runner.as_ref();

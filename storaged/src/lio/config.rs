@@ -92,6 +92,14 @@ impl FromStr for Portal {
         if addr.port() == 0 {
             return Err(format!("{s:?}: port 0 is not a listening port"));
         }
+        // LIO would take the portal and then fail to bind it, leaving a
+        // target nobody can reach.
+        let broadcast = matches!(addr.ip(), IpAddr::V4(ip) if ip.is_broadcast());
+        if addr.ip().is_multicast() || broadcast {
+            return Err(format!(
+                "{s:?}: a multicast or broadcast address cannot be listened on"
+            ));
+        }
         if let SocketAddr::V6(v6) = addr {
             if v6.scope_id() != 0 || v6.flowinfo() != 0 {
                 return Err(format!("{s:?}: scoped IPv6 portals are not supported"));
@@ -137,11 +145,39 @@ pub struct Lun {
     pub read_only: bool,
 }
 
+/// Where udev links zvols: every LUN's backing device is below it.
+pub const ZVOL_DIR: &str = "/dev/zvol/";
+
 impl Lun {
     /// The stable udev path of the zvol (never `/dev/zdN`).
     pub fn udev_path(&self) -> String {
-        format!("/dev/zvol/{}", self.zvol)
+        format!("{ZVOL_DIR}{}", self.zvol)
     }
+}
+
+/// A LUN's backing path must be canonical and below `/dev/zvol/`: the
+/// kernel opens whatever `udev_path=` names, so `/dev/zvol/tank/../../sda`
+/// would serve `/dev/sda`. Checked here as well as in `DatasetName`,
+/// because this is the last stop before configfs, as the NFS and SMB
+/// paths are checked before their files are written.
+fn check_backing_path(field: &str, path: &str) -> Result<(), ConfigError> {
+    let bad = |why: String| err(field, format!("backing path {path:?} {why}"));
+    let Some(below) = path.strip_prefix(ZVOL_DIR) else {
+        return Err(bad(format!("is not below {ZVOL_DIR}")));
+    };
+    if path.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad("holds blanks or control characters".into()));
+    }
+    let parts: Vec<&str> = below.split('/').collect();
+    if let Some(part) = parts.iter().find(|p| ["", ".", ".."].contains(p)) {
+        return Err(bad(format!(
+            "has a {part:?} component; it must be canonical (no ., .. or //)"
+        )));
+    }
+    if parts.len() < 2 {
+        return Err(bad(format!("must name a zvol, {ZVOL_DIR}<pool>/<volume>")));
+    }
+    Ok(())
 }
 
 /// The logical block size the LUN reports: 512 (what VMFS expects) or 4096.
@@ -181,7 +217,10 @@ impl From<BlockSize> for u32 {
 
 /// Who may log in to a target. There is no implicit default: allowing any
 /// initiator must be asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+// Read through `AccessFields`, not serde's internally tagged enum: that
+// buffers the object first, and an error inside it (a bad initiator IQN)
+// then names only `access`, not `access.acls[0].initiator`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[schemars(rename = "IscsiAccess")]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Access {
@@ -193,6 +232,54 @@ pub enum Access {
         #[serde(default)]
         chap: Option<Chap>,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum AccessMode {
+    Initiators,
+    AllowAll,
+}
+
+/// Every field of every [`Access`] mode, read in place so errors keep
+/// their path; which belong to the mode is checked after.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessFields {
+    mode: AccessMode,
+    #[serde(default)]
+    acls: Option<Vec<Acl>>,
+    /// `Some(None)` for `"chap": null`, which `initiators` refuses too.
+    #[serde(default, deserialize_with = "present")]
+    chap: Option<Option<Chap>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Chap>>, D::Error> {
+    Option::<Chap>::deserialize(d).map(Some)
+}
+
+impl<'de> Deserialize<'de> for Access {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let f = AccessFields::deserialize(d)?;
+        match f.mode {
+            AccessMode::Initiators => {
+                if f.chap.is_some() {
+                    return Err(D::Error::unknown_field("chap", &["mode", "acls"]));
+                }
+                let acls = f.acls.ok_or_else(|| D::Error::missing_field("acls"))?;
+                Ok(Access::Initiators { acls })
+            }
+            AccessMode::AllowAll => {
+                if f.acls.is_some() {
+                    return Err(D::Error::unknown_field("acls", &["mode", "chap"]));
+                }
+                Ok(Access::AllowAll {
+                    chap: f.chap.flatten(),
+                })
+            }
+        }
+    }
 }
 
 /// One initiator allowed in, optionally with its own CHAP credential.
@@ -342,6 +429,7 @@ impl IscsiConfig {
                         format!("LUN {} is used twice", lun.number),
                     ));
                 }
+                check_backing_path(&format!("{at}.luns[{l}].zvol"), &lun.udev_path())?;
                 if !zvols.insert(&lun.zvol) {
                     return Err(err(
                         format!("{at}.luns[{l}].zvol"),

@@ -31,21 +31,32 @@ fn check_iqn(s: &str) -> Result<(), &'static str> {
     if s.chars().any(|c| c.is_ascii_uppercase()) {
         return Err("must be lowercase (RFC 3722 normalises names to lowercase)");
     }
+    // Before any slicing by byte offset: a multi-byte character would put
+    // an offset inside it (the probe's panic). Everything allowed below is
+    // ASCII anyway.
+    if !s.is_ascii() {
+        return Err(
+            "may hold only ASCII: iqn.YYYY-MM.reverse.domain[:suffix] with a-z, 0-9, - . :",
+        );
+    }
     let rest = s
         .strip_prefix("iqn.")
         .ok_or("must start with iqn. (iqn.YYYY-MM.reverse.domain[:suffix])")?;
-    let date = rest.get(..7).ok_or("must have a date iqn.YYYY-MM.")?;
-    let (year, month) = (&date[..4], &date[5..7]);
-    if !year.chars().all(|c| c.is_ascii_digit())
-        || &date[4..5] != "-"
-        || !month.chars().all(|c| c.is_ascii_digit())
+    let (date, after) = rest
+        .split_at_checked(7)
+        .ok_or("must have a date iqn.YYYY-MM.")?;
+    let date = date.as_bytes();
+    if !date[..4].iter().all(u8::is_ascii_digit)
+        || date[4] != b'-'
+        || !date[5..].iter().all(u8::is_ascii_digit)
     {
         return Err("the date after iqn. must be YYYY-MM");
     }
-    if !(1..=12).contains(&month.parse::<u8>().unwrap_or(0)) {
+    let month = (date[5] - b'0') * 10 + (date[6] - b'0');
+    if !(1..=12).contains(&month) {
         return Err("the month in the date must be 01-12");
     }
-    let after = rest[7..]
+    let after = after
         .strip_prefix('.')
         .ok_or("the date must be followed by .reverse.domain")?;
     let (domain, suffix) = match after.split_once(':') {

@@ -201,9 +201,7 @@ fn path_ok(path: &Path) -> bool {
         return false;
     };
     path.is_absolute()
-        && s != "/"
-        && !s.ends_with('/')
-        && !s.contains("//")
+        && crate::names::is_normal_absolute_path(s)
         && s.len() <= 4096
         && !s.chars().any(char::is_control)
         && path

@@ -137,6 +137,15 @@ fn json_errors_name_the_export_and_field() {
             r#"{"dataset": "tank/esx", "path": "mnt/../esx", "clients": ["*"]}"#,
             "export tank/esx: path \"mnt/../esx\" must be absolute",
         ),
+        // Path::components drops inner `.`, so these once looked normal.
+        (
+            r#"{"dataset": "tank/esx", "path": "/mnt/./esx", "clients": ["*"]}"#,
+            "export tank/esx: path \"/mnt/./esx\" must be absolute",
+        ),
+        (
+            r#"{"dataset": "tank/esx", "path": "/mnt/esx/.", "clients": ["*"]}"#,
+            "export tank/esx: path \"/mnt/esx/.\" must be absolute",
+        ),
         (
             r#"{"dataset": "tank/esx", "path": "/mnt/esx", "clients": ["*"], "sync": true}"#,
             "unknown field `sync`",

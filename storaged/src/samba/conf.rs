@@ -107,9 +107,7 @@ impl Share {
     /// Checks what can be checked on one share alone.
     pub fn check(&self) -> Result<(), SambaError> {
         let path_ok = self.path.to_str().is_some_and(|s| {
-            s != "/"
-                && !s.ends_with('/')
-                && !s.contains("//")
+            crate::names::is_normal_absolute_path(s)
                 && !s.chars().any(|c| c.is_control() || c == '%')
                 && s.trim() == s
         }) && self.path.is_absolute()
@@ -181,6 +179,10 @@ pub fn render_smb_conf(config: &SambaConfig) -> Result<String, SambaError> {
         ("printing", "bsd".into()),
         ("printcap name", "/dev/null".into()),
         ("disable spoolss", "yes".into()),
+        // An SMB session runs as the Unix user of its name; new users
+        // cannot take a system name (`check_user_name`), and this keeps a
+        // `root` declared before that check from ever logging in as uid 0.
+        ("invalid users", "root".into()),
     ];
     if !g.interfaces.is_empty() {
         global.push(("interfaces", g.interfaces.join(" ")));

@@ -18,6 +18,7 @@
 mod conf;
 pub mod fake;
 mod names;
+mod system;
 mod users;
 
 /// Tests that run Samba's own `testparm` (package samba-common-bin): the
@@ -32,6 +33,7 @@ use std::path::PathBuf;
 
 pub use conf::{render_smb_conf, SambaConfig, SambaGlobal, Share, PASSDB, SNAPSHOT_FORMAT};
 pub use names::{AccountName, SambaNameError, ShareName, Workgroup};
+pub use system::{check_user_name, SYSTEM_NAMES};
 pub use users::{
     delete_user, list_users, parse_pdbedit_list, plan_delete_user, plan_list_users,
     plan_set_password, set_password, Password, PasswordError, PdbUser, UserCommand, UserTool,
@@ -69,6 +71,14 @@ pub enum SambaError {
         user: AccountName,
         #[source]
         source: Box<CommandError>,
+    },
+    #[error("user name {user} is {what}; an SMB login runs as the Unix account of its name, so choose another name")]
+    SystemAccount { user: AccountName, what: String },
+    #[error("cannot read {}", path.display())]
+    ReadSystemAccounts {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot read line {line} of `pdbedit -L`: {text:?}")]
     ParsePdbedit { line: usize, text: String },

@@ -43,6 +43,7 @@ fn studio_renders_sorted_shares_with_previous_versions() {
 \tprinting = bsd
 \tprintcap name = /dev/null
 \tdisable spoolss = yes
+\tinvalid users = root
 \tinterfaces = ens1f0 10.0.10.5/24
 \tbind interfaces only = yes
 
@@ -145,6 +146,15 @@ fn config_errors_name_the_share_and_field() {
         (
             r#"{"shares": [{"name": "a", "dataset": "tank/a", "path": "/mnt/../etc"}]}"#,
             "share a: path \"/mnt/../etc\" must be absolute",
+        ),
+        // Path::components drops inner `.`, so these once looked normal.
+        (
+            r#"{"shares": [{"name": "a", "dataset": "tank/a", "path": "/mnt/./etc"}]}"#,
+            "share a: path \"/mnt/./etc\" must be absolute",
+        ),
+        (
+            r#"{"shares": [{"name": "a", "dataset": "tank/a", "path": "/mnt/a/."}]}"#,
+            "share a: path \"/mnt/a/.\" must be absolute",
         ),
         (
             r#"{"shares": [{"name": "a", "dataset": "tank/a", "path": "/mnt/a",
@@ -259,8 +269,29 @@ fn passwords_never_show_in_debug_display_commands_or_errors() {
     );
     assert!(fake.commands().iter().all(|c| !c.contains(secret)));
 
-    for bad in ["", "two\nlines", "nul\0"] {
+    for bad in ["", "two\nlines-long", "nul\0-and-long"] {
         assert!(Password::new(bad.into()).is_err(), "{bad:?}");
+    }
+}
+
+/// The probe's one-character SMB password passed. At least 8 characters,
+/// not all blanks; the error says why and holds no part of the password.
+#[test]
+fn short_or_blank_passwords_are_refused() {
+    for (bad, why) in [
+        ("x", "be at least 8 characters"),
+        ("1234567", "be at least 8 characters"),
+        ("ééééééé", "be at least 8 characters"),
+        ("        ", "not be only blanks"),
+        (" \t  \u{a0}   ", "not be only blanks"),
+    ] {
+        let err = Password::new(bad.into()).expect_err(bad).to_string();
+        assert_eq!(err, format!("invalid password: must {why}"), "{bad:?}");
+        let json = serde_json::to_string(bad).unwrap();
+        assert!(serde_json::from_str::<Password>(&json).is_err(), "{bad:?}");
+    }
+    for good in ["12345678", "éééééééé", "correct horse", " padded pw "] {
+        assert!(Password::new(good.into()).is_ok(), "{good:?}");
     }
 }
 
@@ -271,10 +302,10 @@ fn users_are_added_changed_listed_and_deleted_through_the_tools() {
     let alice: AccountName = "alice".parse().unwrap();
     let bob: AccountName = "bob".parse().unwrap();
     let pw = |s: &str| Password::new(s.into()).unwrap();
-    set_password(&fake, conf, &alice, &pw("one")).unwrap();
-    set_password(&fake, conf, &bob, &pw("two")).unwrap();
-    set_password(&fake, conf, &alice, &pw("three")).unwrap();
-    assert!(fake.has_password("alice", "three"));
+    set_password(&fake, conf, &alice, &pw("password-one")).unwrap();
+    set_password(&fake, conf, &bob, &pw("password-two")).unwrap();
+    set_password(&fake, conf, &alice, &pw("password-three")).unwrap();
+    assert!(fake.has_password("alice", "password-three"));
     let names: Vec<_> = list_users(&fake, conf)
         .unwrap()
         .into_iter()
@@ -300,4 +331,63 @@ fn reload_is_smbcontrol_reload_config() {
         plan_reload().to_string(),
         "smbcontrol --configfile=/run/storaged/samba/smb.conf smbd reload-config"
     );
+}
+
+/// The probe added SMB users `root`, `daemon`, `sshd` and `nobody`; a
+/// login as `root` would run as uid 0. Every system name is refused, from
+/// the list and from the machine's own `/etc/passwd` and `/etc/group`.
+#[test]
+fn system_account_names_are_refused_for_smb_users() {
+    let etc = tempfile::tempdir().unwrap();
+    std::fs::write(
+        etc.path().join("passwd"),
+        "root:x:0:0:root:/root:/bin/sh\nsomed:x:117:65534::/nonexistent:/usr/sbin/nologin\nhuman:x:1000:1000::/home/human:/bin/sh\n",
+    )
+    .unwrap();
+    std::fs::write(etc.path().join("group"), "root:x:0:\nwheelish:x:27:\n").unwrap();
+    let check = |n: &str| check_user_name(etc.path(), &n.parse().unwrap());
+    for name in [
+        "root",
+        "daemon",
+        "sshd",
+        "nobody",
+        "bin",
+        "www-data",
+        "backup",
+        "_apt",
+        "messagebus",
+        "systemd-network",
+        "systemd-anything",
+        "_rpc",
+        "statd",
+        "storage-users",
+        "users",
+        "sudo",
+    ] {
+        let err = check(name).expect_err(name);
+        assert!(
+            matches!(err, SambaError::SystemAccount { .. }),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("user name {name} is a system account or group of the appliance; an SMB login runs as the Unix account of its name, so choose another name")
+        );
+    }
+    let err = check("somed").unwrap_err().to_string();
+    assert!(
+        err.contains("the system account with id 117 in") && err.contains("passwd"),
+        "{err}"
+    );
+    // Files come before extrausers in nsswitch, so any entry there is one.
+    assert!(check("human").is_err());
+    let err = check("wheelish").unwrap_err().to_string();
+    assert!(err.contains("the system group with id 27 in"), "{err}");
+    for name in ["alice", "editor-1", "systemd", "rooty"] {
+        check(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    // No /etc (as under --sim): the list still holds.
+    let none = Path::new("/nonexistent-etc");
+    assert!(check_user_name(none, &"root".parse().unwrap()).is_err());
+    assert!(check_user_name(none, &"alice".parse().unwrap()).is_ok());
 }

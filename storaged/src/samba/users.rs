@@ -27,11 +27,22 @@ pub struct PasswordError {
     pub reason: &'static str,
 }
 
+/// The shortest SMB password: SMB passwords travel in NTLM exchanges that
+/// a captured session lets an attacker guess offline, so a one-character
+/// password (which the probe found accepted) falls at once.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
 impl Password {
     pub fn new(s: String) -> Result<Self, PasswordError> {
         let bad = |reason| Err(PasswordError { reason });
         if s.is_empty() {
             return bad("must not be empty");
+        }
+        if s.chars().count() < MIN_PASSWORD_CHARS {
+            return bad("must be at least 8 characters");
+        }
+        if s.chars().all(char::is_whitespace) {
+            return bad("must not be only blanks");
         }
         if s.chars().count() > 256 {
             return bad("longer than 256 characters");

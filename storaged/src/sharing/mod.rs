@@ -51,6 +51,9 @@ pub struct SharingPaths {
     pub accounts_dir: PathBuf,
     /// LIO's persistent directory for reservations and ALUA state.
     pub lio_dbroot: PathBuf,
+    /// The machine's `/etc`, whose `passwd` and `group` name the system
+    /// accounts an SMB user must not take.
+    pub etc_dir: PathBuf,
     /// `/dev`, to wait for each LUN's `/dev/zvol/...` link; `None` under
     /// `--sim`, where there are no devices.
     pub dev_root: Option<PathBuf>,
@@ -88,6 +91,7 @@ impl SharingPaths {
             pool_dir: roots.pool_mount_base(),
             accounts_dir: roots.root.join(ACCOUNTS_DIR),
             lio_dbroot: state_dir.join(LIO_DBROOT_DIR),
+            etc_dir: roots.root.join("etc"),
             dev_root: (!sim).then(|| roots.dev.clone()),
         }
     }

@@ -12,6 +12,7 @@ fn paths(dir: &Path) -> SharingPaths {
         pool_dir: "/var/mnt".into(),
         accounts_dir: dir.join("extrausers"),
         lio_dbroot: dir.join("lio"),
+        etc_dir: dir.join("etc"),
         dev_root: None,
     }
 }

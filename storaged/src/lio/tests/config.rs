@@ -242,3 +242,56 @@ fn redacted_targets_hide_every_chap_secret_and_keep_the_rest() {
         }
     }
 }
+
+/// The probe panicked the handler with a non-ASCII IQN (a byte offset
+/// inside a multi-byte character). Every position is refused, not one
+/// panics: in the prefix, the date, the domain and the suffix, with two-,
+/// three- and four-byte characters.
+#[test]
+fn non_ascii_iqns_are_refused_without_panicking() {
+    let iqns = [
+        "iqn.2026-0é.org.ironstor:x",
+        "iqn.202é-01.org.ironstor:x",
+        "iqn.2é26-01.org.ironstor:x",
+        "iqn.2026é01.org.ironstor:x",
+        "iqn.2026-01é.org.ironstor:x",
+        "iqn.2026-01.örg.ironstor:x",
+        "iqn.2026-01.org.ironstor:vm€",
+        "iqn.2026-01.org.ironstor:😀",
+        "iqn.€026-01.org.ironstor:x",
+        "iqn€2026-01.org.ironstor:x",
+        "ïqn.2026-01.org.ironstor:x",
+        "iqn.2026-€",
+        "iqn.😀",
+        "iqn.2026-01.org.ironstor:\u{0301}",
+    ];
+    for bad in iqns {
+        let e = std::panic::catch_unwind(|| bad.parse::<Iqn>())
+            .unwrap_or_else(|_| panic!("{bad:?} panicked"))
+            .expect_err(bad)
+            .to_string();
+        assert!(
+            e.contains("invalid iSCSI name") && e.contains(&format!("{bad:?}")),
+            "{bad}: {e}"
+        );
+        let json = serde_json::to_string(bad).unwrap();
+        assert!(serde_json::from_str::<Iqn>(&json).is_err(), "{bad}");
+    }
+    assert!("iqn.2026-0é.org.ironstor:x"
+        .parse::<Iqn>()
+        .unwrap_err()
+        .to_string()
+        .contains("only ASCII"));
+}
+
+/// A portal LIO cannot bind: the target would be declared and unreachable.
+#[test]
+fn multicast_and_broadcast_portals_are_refused() {
+    for bad in ["224.0.0.1:3260", "255.255.255.255:3260", "[ff02::1]:3260"] {
+        let e = bad.parse::<Portal>().expect_err(bad);
+        assert!(e.contains("multicast or broadcast"), "{bad}: {e}");
+    }
+    for good in ["10.0.0.255:3260", "0.0.0.0:3260", "[fd00::1]:3260"] {
+        assert!(good.parse::<Portal>().is_ok(), "{good}");
+    }
+}

@@ -129,3 +129,32 @@ fn an_invalid_config_writes_nothing() {
     assert!(matches!(err, LioError::Config(_)), "{err}");
     assert!(fs.ops().is_empty());
 }
+
+/// The probe's `tank/../../sda` served `/dev/sda`. Names are checked when
+/// parsed; LIO checks the backing path again before it writes anything.
+#[test]
+fn a_backing_path_outside_dev_zvol_writes_nothing() {
+    for (zvol, why) in [
+        ("tank/../../sda", "has a \"..\" component"),
+        ("tank/./vm", "has a \".\" component"),
+        ("tank//vm", "has a \"\" component"),
+        ("tank/vm/", "has a \"\" component"),
+        ("tank", "must name a zvol"),
+        ("tank/a b", "holds blanks"),
+    ] {
+        let mut fs = FakeConfigfs::new();
+        let mut cfg = sample();
+        cfg.targets[0].luns[1].zvol = crate::names::DatasetName::unchecked(zvol);
+        let err = match ensure_lio(&mut fs, &settings(), &cfg).unwrap_err() {
+            LioError::Config(e) => e,
+            other => panic!("{zvol}: {other}"),
+        };
+        assert_eq!(err.field, "targets[0].luns[1].zvol", "{zvol}");
+        assert!(
+            err.reason
+                .starts_with(&format!("backing path \"/dev/zvol/{zvol}\" {why}")),
+            "{zvol}: {err}"
+        );
+        assert!(fs.ops().is_empty(), "{zvol}: {:?}", fs.ops());
+    }
+}

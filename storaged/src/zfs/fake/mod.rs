@@ -24,6 +24,7 @@
 //! rules (parity, 1/32 slop, reservations, quotas) only approximately.
 
 mod model;
+mod namecheck;
 mod zfs_cmd;
 mod zfs_list;
 mod zfs_props;

@@ -1,6 +1,7 @@
 //! The fake `zfs`.
 
 use super::model::{parent, thick_reservation, Dataset, Kind};
+use super::namecheck;
 use super::zfs_list::{get, list, select};
 use super::zfs_props::{canonical, check_prop, set};
 use super::{fail, getopt, parse_size, usage, Fail, Reply, State};
@@ -27,6 +28,8 @@ fn no_dataset(name: &str) -> Fail {
 }
 
 pub(super) fn holder(st: &State, name: &str) -> Result<usize, Fail> {
+    namecheck::dataset(name, None, false)
+        .map_err(|aux| fail(format!("cannot open '{name}': {aux}")))?;
     st.holder(name).ok_or_else(|| no_dataset(name))
 }
 
@@ -45,11 +48,8 @@ fn create(st: &mut State, args: &[String]) -> Reply {
             "'-s' and '-b' can only be used when creating a volume",
         ));
     }
-    if name.contains('@') {
-        return Err(fail(format!(
-            "cannot create '{name}': snapshot delimiter '@' is not expected here"
-        )));
-    }
+    namecheck::dataset(name, Some(false), true)
+        .map_err(|aux| fail(format!("cannot create '{name}': {aux}")))?;
     let Some(parent_name) = parent(name) else {
         return Err(fail(format!(
             "cannot create '{name}': missing dataset name"
@@ -213,11 +213,9 @@ fn snapshot(st: &mut State, args: &[String]) -> Reply {
         return Err(usage("missing snapshot argument"));
     }
     for name in &o.operands {
-        let Some((ds, snap)) = name.split_once('@') else {
-            return Err(fail(format!(
-                "cannot create snapshot '{name}': missing '@' delimiter in snapshot name"
-            )));
-        };
+        namecheck::dataset(name, Some(true), true)
+            .map_err(|aux| fail(format!("cannot create snapshot '{name}': {aux}")))?;
+        let (ds, snap) = name.split_once('@').expect("checked above");
         let i = holder(st, ds)?;
         let mut sources = vec![ds.to_string()];
         if o.has('r') {

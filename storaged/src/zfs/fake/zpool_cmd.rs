@@ -145,6 +145,7 @@ fn create(st: &mut State, args: &[String]) -> Reply {
     let Some((name, spec)) = o.operands.split_first() else {
         return Err(usage("missing pool name argument"));
     };
+    super::namecheck::pool(name).map_err(|aux| fail(format!("cannot create '{name}': {aux}")))?;
     if st.imported(name).is_some() {
         return Err(fail(format!("cannot create '{name}': pool already exists")));
     }

@@ -229,3 +229,42 @@ fn results_serialize_for_the_api() {
     assert_eq!(v["snapshots"][0]["name"], "tank/v@s");
     assert_eq!(v["import"]["outcome"], "imported");
 }
+
+/// The fake refuses the names real ZFS refuses, in its words, so no test
+/// passes only because the fake would have created `tank/../../sda`.
+#[test]
+fn the_fake_refuses_names_zfs_refuses() {
+    let (fake, _) = fake_with_pool(2);
+    let refused = |program: Program, args: &[&str]| {
+        fake.run(&CommandLine::new(program, args.iter().copied()))
+            .expect_err(&args.join(" "))
+            .stderr()
+            .to_string()
+    };
+    assert_eq!(
+        refused(Program::Zfs, &["create", "-V", "64M", "tank/../../sda"]),
+        "cannot create 'tank/../../sda': parent reference, '..' is found in name\n"
+    );
+    assert_eq!(
+        refused(Program::Zfs, &["create", "-p", "tank/./a"]),
+        "cannot create 'tank/./a': self reference, '.' is found in name\n"
+    );
+    assert_eq!(
+        refused(Program::Zfs, &["create", "tank/a%b"]),
+        "cannot create 'tank/a%b': invalid character '%' in name\n"
+    );
+    assert_eq!(
+        refused(Program::Zfs, &["snapshot", "tank@.."]),
+        "cannot create snapshot 'tank@..': parent reference, '..' is found in name\n"
+    );
+    assert_eq!(
+        refused(Program::Zfs, &["snapshot", "tank@a@b"]),
+        "cannot create snapshot 'tank@a@b': multiple '@' and/or '#' delimiters in name\n"
+    );
+    assert_eq!(
+        refused(Program::Zfs, &["destroy", "tank/.."]),
+        "cannot open 'tank/..': parent reference, '..' is found in name\n"
+    );
+    assert!(refused(Program::Zpool, &["create", "mirror1", "x"]).contains("name is reserved"));
+    assert!(!fake.exists("tank/../../sda") && !fake.exists("tank/."));
+}
