@@ -38,6 +38,7 @@
 mod access;
 mod auth;
 pub mod client;
+pub mod console;
 pub mod datasets;
 pub mod drives;
 mod error;
@@ -149,6 +150,7 @@ pub fn groups() -> Vec<Group> {
         nfs::group(),
         smb::group(),
         upgrade::group(),
+        console::group(),
     ]
 }
 
