@@ -32,7 +32,7 @@ pub fn render(known: &Known, ui: &Ui) -> String {
         Err(error) => {
             out.push(format!("{BOLD}ironstor{RESET}"));
             out.push(String::new());
-            out.push("storaged is not answering; trying again every 2 s.".into());
+            out.push("storaged is not answering (yet); trying again every 2 s.".into());
             out.extend(wrap(error, WIDTH - 2).into_iter().map(|l| format!("  {l}")));
         }
     }
