@@ -48,6 +48,7 @@ pub mod nfs;
 pub mod openapi;
 pub mod pools;
 mod query;
+pub mod remote;
 mod shares;
 pub mod smb;
 pub mod snapshots;

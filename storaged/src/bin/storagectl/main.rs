@@ -7,6 +7,7 @@ mod cli;
 mod dataset;
 mod drives;
 mod pool;
+mod remote;
 mod session;
 mod sharing;
 mod snapshot;
@@ -107,6 +108,14 @@ pub trait Input {
     fn secret(&mut self, prompt: &str) -> io::Result<String>;
     /// True when a person types (so asking twice makes sense).
     fn interactive(&self) -> bool;
+    /// A yes/no question; only `y` or `yes` is yes.
+    fn confirm(&mut self, prompt: &str) -> io::Result<bool> {
+        let answer = self.secret(prompt)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
 }
 
 /// The real terminal, or standard input when it is a pipe.
@@ -137,6 +146,16 @@ impl Input for Terminal {
     fn interactive(&self) -> bool {
         io::stdin().is_terminal()
     }
+
+    fn confirm(&mut self, prompt: &str) -> io::Result<bool> {
+        eprint!("{prompt}");
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line)?;
+        Ok(matches!(
+            line.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
 }
 
 /// Turns terminal echo off until dropped.
@@ -164,27 +183,50 @@ impl Drop for EchoOff {
 
 /// Runs one command line.
 pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Result<()> {
+    let timeout = Duration::from_secs(cli.timeout.max(1));
+    let client = match cli.host {
+        None => UnixClient::new(&cli.socket, timeout),
+        Some(url) => {
+            let args = remote::HostArgs {
+                url,
+                token: cli.token,
+                accept_new: cli.accept_new,
+                known_hosts: cli.known_hosts,
+                timeout,
+            };
+            let (client, notes) = remote::client(args, input)?;
+            for note in notes {
+                eprintln!("{note}");
+            }
+            client
+        }
+    };
     let mut ctl = Ctl {
-        client: UnixClient::new(&cli.socket, Duration::from_secs(cli.timeout.max(1))),
+        client,
         json: cli.json,
         out,
         input,
     };
-    match cli.command {
-        Command::Status => system::status(&mut ctl),
-        Command::Openapi => system::openapi(&mut ctl),
-        Command::Setup(args) => session::setup(&mut ctl, args),
-        Command::Login(args) => session::login(&mut ctl, args),
-        Command::Logout(args) => session::logout(&mut ctl, args),
-        Command::Drives(args) => drives::run(&mut ctl, args),
-        Command::Pool(command) => pool::run(&mut ctl, command),
-        Command::Dataset(command) => dataset::run(&mut ctl, command),
-        Command::Volume(command) => volume::run(&mut ctl, command),
-        Command::Snapshot(command) => snapshot::run(&mut ctl, command),
-        Command::Iscsi(command) => sharing::iscsi(&mut ctl, command),
-        Command::Nfs(command) => sharing::nfs(&mut ctl, command),
-        Command::Smb(command) => sharing::smb(&mut ctl, command),
-        Command::Upgrade(command) => upgrade::run(&mut ctl, command),
+    let done = command(&mut ctl, cli.command);
+    done.map_err(|e| remote::explain(e, &ctl.client))
+}
+
+fn command(ctl: &mut Ctl<'_>, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Status => system::status(ctl),
+        Command::Openapi => system::openapi(ctl),
+        Command::Setup(args) => session::setup(ctl, args),
+        Command::Login(args) => session::login(ctl, args),
+        Command::Logout(args) => session::logout(ctl, args),
+        Command::Drives(args) => drives::run(ctl, args),
+        Command::Pool(command) => pool::run(ctl, command),
+        Command::Dataset(command) => dataset::run(ctl, command),
+        Command::Volume(command) => volume::run(ctl, command),
+        Command::Snapshot(command) => snapshot::run(ctl, command),
+        Command::Iscsi(command) => sharing::iscsi(ctl, command),
+        Command::Nfs(command) => sharing::nfs(ctl, command),
+        Command::Smb(command) => sharing::smb(ctl, command),
+        Command::Upgrade(command) => upgrade::run(ctl, command),
     }
 }
 
