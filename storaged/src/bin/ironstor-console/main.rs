@@ -34,6 +34,10 @@ const POLL: Duration = Duration::from_secs(2);
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Home, clear the screen.
 const CLEAR: &str = "\x1b[H\x1b[2J";
+/// On a virtual terminal kernel messages may print over the screen, so it
+/// is painted again now and then; never on a serial line, whose log would
+/// fill with copies.
+const VT_REPAINT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +64,9 @@ fn main() -> anyhow::Result<()> {
     }
     let _raw = tty::Raw::enter()?;
     let mut console = Console::new(client);
+    if stdin_is_vt() {
+        console.repaint_every = Some(VT_REPAINT);
+    }
     let mut out = io::stdout().lock();
     loop {
         console.refresh_if_due(Instant::now());
@@ -85,6 +92,8 @@ struct Console {
     ui: Ui,
     drawn: Option<String>,
     next_poll: Instant,
+    painted: Instant,
+    repaint_every: Option<Duration>,
 }
 
 impl Console {
@@ -95,6 +104,8 @@ impl Console {
             ui: Ui::default(),
             drawn: None,
             next_poll: Instant::now(),
+            painted: Instant::now(),
+            repaint_every: None,
         }
     }
 
@@ -141,7 +152,10 @@ impl Console {
     /// Writes the screen when its text changed (or `force`).
     fn draw(&mut self, out: &mut impl Write, force: bool) -> io::Result<()> {
         let text = screen::render(&self.known, &self.ui);
-        if !force && self.drawn.as_deref() == Some(text.as_str()) {
+        let stale = self
+            .repaint_every
+            .is_some_and(|every| self.painted.elapsed() >= every);
+        if !force && !stale && self.drawn.as_deref() == Some(text.as_str()) {
             return Ok(());
         }
         out.write_all(CLEAR.as_bytes())?;
@@ -149,8 +163,22 @@ impl Console {
         out.write_all(b"\r\n")?;
         out.flush()?;
         self.drawn = Some(text);
+        self.painted = Instant::now();
         Ok(())
     }
+}
+
+/// Whether standard input is a virtual terminal (`/dev/tty1`), not a
+/// serial line (`/dev/ttyS0`).
+fn stdin_is_vt() -> bool {
+    std::fs::read_link("/proc/self/fd/0")
+        .ok()
+        .is_some_and(|p| p.to_str().is_some_and(is_vt))
+}
+
+fn is_vt(path: &str) -> bool {
+    path.strip_prefix("/dev/tty")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The facts, or why there are none, in words.
@@ -222,6 +250,24 @@ mod tests {
         let second = String::from_utf8(out).unwrap();
         assert!(second.contains(&new), "{second}");
         assert!(second.contains("the old one no longer works"), "{second}");
+    }
+
+    #[test]
+    fn only_virtual_terminals_are_repainted_unasked() {
+        assert!(is_vt("/dev/tty1"));
+        assert!(!is_vt("/dev/ttyS0"));
+        assert!(!is_vt("/dev/tty"));
+        assert!(!is_vt("/dev/pts/3"));
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = console(&dir.path().join("none.sock"));
+        c.refresh_if_due(Instant::now());
+        c.draw(&mut Vec::new(), false).unwrap();
+        let mut out = Vec::new();
+        c.draw(&mut out, false).unwrap();
+        assert!(out.is_empty());
+        c.repaint_every = Some(Duration::ZERO);
+        c.draw(&mut out, false).unwrap();
+        assert!(!out.is_empty());
     }
 
     #[test]
