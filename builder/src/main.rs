@@ -41,7 +41,8 @@ enum Command {
         /// Cache directory; default: $XDG_CACHE_HOME/ironstor.
         #[arg(long)]
         cache: Option<PathBuf>,
-        /// storaged binary to install (storagectl is taken from beside it);
+        /// storaged binary to install (storagectl and ironstor-console are taken
+        /// from beside it);
         /// default: the ones beside this ironstor.
         #[arg(long)]
         storaged: Option<PathBuf>,

@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::util::write_atomic;
 
+mod setup_token;
+
 /// The one account of the web page and the network API.
 pub const ADMIN_USER: &str = "admin";
 /// Shortest admin password accepted, in characters.

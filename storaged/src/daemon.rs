@@ -30,6 +30,7 @@ use tower::ServiceExt;
 use crate::api::{self, AppState, Peer, Shared};
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
 use crate::config::{Config, HttpsListen, SimError};
+use crate::engine::console::HttpsEndpoint;
 use crate::engine::start::{after_ready, reconcile_at_start};
 use crate::engine::Machine;
 use crate::notify::Notifier;
@@ -153,11 +154,19 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
+        let https_endpoint = https
+            .as_ref()
+            .and_then(|h| h.listener.local_addr().ok())
+            .map(|addr| HttpsEndpoint {
+                port: addr.port(),
+                cert_file: config.tls_dir.join(tls::CERT_FILE),
+            });
         let app = AppState::new(Shared {
             machine: Arc::new(machine),
             started: Instant::now(),
             mutations: tokio::sync::Mutex::new(()),
             auth,
+            https: https_endpoint,
         });
         Ok(Daemon {
             app,

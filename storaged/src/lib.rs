@@ -25,6 +25,7 @@ pub mod drives;
 pub mod engine;
 pub mod lio;
 pub mod names;
+pub mod netif;
 pub mod nfs;
 pub mod notify;
 pub mod platform;

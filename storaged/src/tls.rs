@@ -18,6 +18,8 @@ use tokio_rustls::rustls::ServerConfig;
 
 use crate::util::write_atomic;
 
+pub mod fingerprint;
+
 pub const CERT_FILE: &str = "cert.pem";
 pub const KEY_FILE: &str = "key.pem";
 

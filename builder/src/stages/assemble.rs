@@ -123,7 +123,7 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
         let _ = fs::remove_file(root.join(link));
     }
 
-    // storaged, storagectl and their units.
+    // storaged, storagectl, ironstor-console and their units.
     for src in appliance_binaries(inputs.storaged) {
         let name = src
             .file_name()
@@ -156,6 +156,15 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
     for unit in own_units.iter().chain(&profile.rootfs.enable_units) {
         units::enable(&root, unit)?;
     }
+    // The console screen instead of a login prompt on the VGA console and
+    // on every serial console of the command line (the setup token must
+    // not show only on the last one, where the kernel puts /dev/console).
+    for tty in units::console_ttys(&profile.kernel.command_line) {
+        units::enable(&root, &format!("ironstor-console@{tty}.service"))?;
+        for getty in ["getty", "serial-getty"] {
+            units::mask(&root, &format!("{getty}@{tty}.service"))?;
+        }
+    }
     move_var_to_factory(&root)?;
     Ok(Assembled {
         root,
@@ -164,12 +173,14 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
     })
 }
 
-/// The appliance's own programs: `storaged` as given, and `storagectl`
-/// from the same directory (cargo builds them side by side).
-pub fn appliance_binaries(storaged: &Path) -> [PathBuf; 2] {
+/// The appliance's own programs: `storaged` as given, and `storagectl` and
+/// `ironstor-console` from the same directory (cargo builds them side by
+/// side).
+pub fn appliance_binaries(storaged: &Path) -> [PathBuf; 3] {
     [
         storaged.to_path_buf(),
         storaged.with_file_name("storagectl"),
+        storaged.with_file_name("ironstor-console"),
     ]
 }
 

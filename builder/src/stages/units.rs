@@ -37,6 +37,8 @@ pub struct Install {
     pub wanted_by: Vec<String>,
     pub required_by: Vec<String>,
     pub alias: Vec<String>,
+    /// A template's instance when it is enabled by its bare name.
+    pub default_instance: Option<String>,
 }
 
 /// Parses the `[Install]` section of a unit file.
@@ -55,6 +57,10 @@ pub fn parse_install(text: &str) -> Install {
             continue;
         };
         let list = match key.trim() {
+            "DefaultInstance" => {
+                install.default_instance = Some(value.trim().to_string());
+                continue;
+            }
             "WantedBy" => &mut install.wanted_by,
             "RequiredBy" => &mut install.required_by,
             "Alias" => &mut install.alias,
@@ -73,14 +79,34 @@ fn find_unit(root: &Path, unit: &str) -> Option<(PathBuf, PathBuf)> {
     })
 }
 
-/// Enables `unit` in the image rooted at `root`.
+/// `name@instance.service` -> (`name@.service`, `instance`); `None` for a
+/// unit that is not a template's instance (the template itself included).
+fn split_instance(unit: &str) -> Option<(String, &str)> {
+    let (prefix, rest) = unit.split_once('@')?;
+    let (instance, suffix) = rest.rsplit_once('.')?;
+    (!instance.is_empty()).then(|| (format!("{prefix}@.{suffix}"), instance))
+}
+
+/// Enables `unit` in the image rooted at `root`, as `systemctl enable`
+/// does: a template (`getty@.service`) by its `DefaultInstance=`, an
+/// instance (`getty@ttyS1.service`) from its template's file.
 pub fn enable(root: &Path, unit: &str) -> Result<(), UnitError> {
-    let (file, target) = find_unit(root, unit).ok_or_else(|| UnitError::NotFound(unit.into()))?;
+    // An instance's file is its template's (unless it has one of its own).
+    let (file, target) = split_instance(unit)
+        .and_then(|(template, _)| find_unit(root, &template))
+        .or_else(|| find_unit(root, unit))
+        .ok_or_else(|| UnitError::NotFound(unit.into()))?;
     let io_err = |source| UnitError::Io {
         unit: unit.to_string(),
         source,
     };
     let install = parse_install(&fs::read_to_string(&file).map_err(io_err)?);
+    let unit = match (unit.contains("@."), &install.default_instance) {
+        (true, Some(instance)) => unit.replacen("@.", &format!("@{instance}."), 1),
+        (true, None) => return Err(UnitError::NotInstallable(unit.into())),
+        (false, _) => unit.to_string(),
+    };
+    let unit = unit.as_str();
     let etc = root.join("etc/systemd/system");
     let mut links = Vec::new();
     for (targets, suffix) in [
@@ -105,6 +131,43 @@ pub fn enable(root: &Path, unit: &str) -> Result<(), UnitError> {
         symlink(&target, &link).map_err(io_err)?;
     }
     Ok(())
+}
+
+/// Masks `unit` in the image (a link to `/dev/null` in
+/// `/etc/systemd/system`), as `systemctl mask` does: nothing starts it,
+/// whatever wants it.
+pub fn mask(root: &Path, unit: &str) -> Result<(), UnitError> {
+    let io_err = |source| UnitError::Io {
+        unit: unit.to_string(),
+        source,
+    };
+    let etc = root.join("etc/systemd/system");
+    fs::create_dir_all(&etc).map_err(io_err)?;
+    let link = etc.join(unit);
+    if fs::symlink_metadata(&link).is_ok() {
+        fs::remove_file(&link).map_err(io_err)?;
+    }
+    symlink("/dev/null", &link).map_err(io_err)
+}
+
+/// The terminals the console screen runs on for a kernel command line:
+/// the VGA console `tty1` always (a monitor may be plugged in whatever the
+/// command line says), and every serial `console=ttyS<n>[,options]`.
+pub fn console_ttys(command_line: &[String]) -> Vec<String> {
+    let mut ttys = vec!["tty1".to_string()];
+    for word in command_line {
+        let Some(device) = word.strip_prefix("console=") else {
+            continue;
+        };
+        let device = device.split(',').next().unwrap_or("");
+        let serial = device
+            .strip_prefix("ttyS")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if serial && !ttys.iter().any(|t| t == device) {
+            ttys.push(device.to_string());
+        }
+    }
+    ttys
 }
 
 #[cfg(test)]
@@ -147,5 +210,74 @@ mod tests {
             enable(root.path(), "gone.service"),
             Err(UnitError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn templates_enable_their_default_instance_or_the_one_named() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("usr/lib/systemd/system");
+        fs::create_dir_all(&lib).unwrap();
+        fs::write(
+            lib.join("ironstor-console@.service"),
+            "[Service]\nExecStart=/x\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n",
+        )
+        .unwrap();
+        fs::write(
+            lib.join("plain@.service"),
+            "[Service]\nExecStart=/x\n[Install]\nWantedBy=multi-user.target\n",
+        )
+        .unwrap();
+        enable(root.path(), "ironstor-console@.service").unwrap();
+        enable(root.path(), "ironstor-console@ttyS1.service").unwrap();
+        let wants = root.path().join("etc/systemd/system/getty.target.wants");
+        let mut names: Vec<String> = fs::read_dir(&wants)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "ironstor-console@tty1.service",
+                "ironstor-console@ttyS1.service"
+            ]
+        );
+        assert_eq!(
+            fs::read_link(wants.join("ironstor-console@ttyS1.service")).unwrap(),
+            Path::new("/usr/lib/systemd/system/ironstor-console@.service")
+        );
+        assert!(matches!(
+            enable(root.path(), "plain@.service"),
+            Err(UnitError::NotInstallable(_))
+        ));
+        assert!(matches!(
+            enable(root.path(), "gone@tty1.service"),
+            Err(UnitError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn masks_link_to_dev_null() {
+        let root = tempfile::tempdir().unwrap();
+        mask(root.path(), "getty@tty1.service").unwrap();
+        mask(root.path(), "getty@tty1.service").unwrap();
+        assert_eq!(
+            fs::read_link(root.path().join("etc/systemd/system/getty@tty1.service")).unwrap(),
+            Path::new("/dev/null")
+        );
+    }
+
+    #[test]
+    fn the_console_runs_on_tty1_and_every_serial_console() {
+        let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            console_ttys(&words("console=tty0 console=ttyS1,115200n8 panic=10")),
+            ["tty1", "ttyS1"]
+        );
+        assert_eq!(
+            console_ttys(&words("console=ttyS0,115200 console=ttyS0 console=ttyUSB0")),
+            ["tty1", "ttyS0"]
+        );
+        assert_eq!(console_ttys(&words("quiet console=ttyS")), ["tty1"]);
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::error::ErrorBody;
+use super::remote::Remote;
 use super::PREFIX;
 
 /// Largest answer read (the OpenAPI document is the biggest today).
@@ -32,6 +33,9 @@ pub enum ClientError {
     BadResponse(String),
     #[error("storaged's answer is not JSON")]
     NotJson(#[source] serde_json::Error),
+    /// `--host`: the TLS connection, its certificate pin or known_hosts.
+    #[error(transparent)]
+    Remote(#[from] super::remote::RemoteError),
     /// storaged answered with an error (4xx/5xx).
     #[error("{message}")]
     Api {
@@ -279,11 +283,14 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The API over its unix socket, as `storagectl` uses it.
+/// The API over its unix socket, as `storagectl` uses it on the box; or
+/// over HTTPS to a pinned certificate ([`UnixClient::remote`]), as it uses
+/// it from a workstation.
 #[derive(Debug, Clone)]
 pub struct UnixClient {
     socket: PathBuf,
     timeout: Duration,
+    remote: Option<std::sync::Arc<Remote>>,
 }
 
 impl UnixClient {
@@ -293,7 +300,22 @@ impl UnixClient {
         UnixClient {
             socket: socket.to_path_buf(),
             timeout,
+            remote: None,
         }
+    }
+
+    /// The API of the appliance `remote` names, over HTTPS, with its token.
+    pub fn remote(remote: Remote, timeout: Duration) -> UnixClient {
+        UnixClient {
+            socket: PathBuf::new(),
+            timeout,
+            remote: Some(std::sync::Arc::new(remote)),
+        }
+    }
+
+    /// The appliance reached over HTTPS, if that is how.
+    pub fn remote_host(&self) -> Option<&Remote> {
+        self.remote.as_deref()
     }
 
     pub fn socket(&self) -> &Path {
@@ -341,6 +363,19 @@ impl UnixClient {
         headers: &[(&str, &str)],
         body: Option<&Value>,
     ) -> Result<Response, ClientError> {
+        if let Some(remote) = &self.remote {
+            let mut stream = remote.connect(self.timeout)?;
+            let bearer = remote.token.as_ref().map(|t| format!("Bearer {t}"));
+            let mut all: Vec<(&str, &str)> = headers.to_vec();
+            // A request that carries its own (logout's) keeps it.
+            let has_own = headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("authorization"));
+            if let (Some(bearer), false) = (&bearer, has_own) {
+                all.push(("Authorization", bearer));
+            }
+            return send(&mut stream, method, &format!("{PREFIX}{path}"), &all, body);
+        }
         let mut stream = self.connect()?;
         send(
             &mut stream,

@@ -60,6 +60,9 @@ pub enum ApiError {
     /// The request contradicts the current state (exists already, busy).
     #[error("{message}")]
     Conflict { message: String },
+    /// Only the appliance itself (the local socket) may do this.
+    #[error("{what} is only possible on the appliance's own console")]
+    LocalOnly { what: &'static str },
     /// storaged failed; the message holds the whole cause chain.
     #[error("{message}")]
     Internal { message: String },
@@ -83,6 +86,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::LocalOnly { .. } => StatusCode::FORBIDDEN,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -104,6 +108,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::NotFound { .. } => "not_found",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::LocalOnly { .. } => "local_only",
             ApiError::Internal { .. } => "internal",
         }
     }
@@ -385,6 +390,7 @@ impl From<EngineError> for ApiError {
                 | SambaError::Command { .. } => ApiError::internal(&e),
             },
             EngineError::Auth(e) => from_auth(e),
+            EngineError::Power { .. } => ApiError::internal(&err),
             EngineError::Upgrade(e) => {
                 let message = error_chain(&e);
                 match e {

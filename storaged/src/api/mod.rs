@@ -38,6 +38,7 @@
 mod access;
 mod auth;
 pub mod client;
+pub mod console;
 pub mod datasets;
 pub mod drives;
 mod error;
@@ -47,6 +48,7 @@ pub mod nfs;
 pub mod openapi;
 pub mod pools;
 mod query;
+pub mod remote;
 mod shares;
 pub mod smb;
 pub mod snapshots;
@@ -149,6 +151,7 @@ pub fn groups() -> Vec<Group> {
         nfs::group(),
         smb::group(),
         upgrade::group(),
+        console::group(),
     ]
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::auth::Auth;
+use crate::engine::console::HttpsEndpoint;
 use crate::engine::Machine;
 
 use super::error::ApiError;
@@ -24,6 +25,9 @@ pub struct Shared {
     /// take it.
     pub mutations: tokio::sync::Mutex<()>,
     pub auth: Auth,
+    /// The HTTPS listener's port and certificate, for the console screen;
+    /// `None` when HTTPS is off.
+    pub https: Option<HttpsEndpoint>,
 }
 
 impl AppState {

@@ -44,6 +44,7 @@
 //! blocking calls.
 
 pub mod auth;
+pub mod console;
 pub mod declared;
 pub mod drives;
 mod machine;
@@ -60,6 +61,7 @@ use crate::auth::AuthError;
 use crate::drives::DriveError;
 use crate::lio::Iqn;
 use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
+use crate::runner::CommandError;
 use crate::samba::{SambaError, ShareName};
 use crate::sharing::sessions::SessionsError;
 use crate::sharing::SharingError;
@@ -129,6 +131,13 @@ pub enum EngineError {
     /// An install, rollback or reboot refused or failed.
     #[error(transparent)]
     Upgrade(#[from] UpgradeError),
+    /// `systemctl reboot` or `poweroff` failed (the console's power keys).
+    #[error("cannot {verb}")]
+    Power {
+        verb: &'static str,
+        #[source]
+        source: CommandError,
+    },
     /// The machine changed but the state file could not say so.
     #[error("{done}, but storaged could not record it in its state")]
     NotRecorded {

@@ -6,6 +6,7 @@
 //! [`FakeZfs`] the harness keeps a handle on.
 
 mod bad_requests;
+mod console;
 mod datasets;
 mod drives;
 mod login;
@@ -407,5 +408,6 @@ pub fn app_state(dir: &Path) -> AppState {
             HashCost::FAST,
         )
         .unwrap(),
+        https: None,
     })
 }

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! storagectl [--socket PATH] [--json] [--timeout SECONDS] <command>
+//! storagectl --host https://BOX[:PORT] [--token T] [--accept-new] <command>
 //!   status                       version, image, boot slot, uptime
 //!   setup [--token TOKEN]        set the first admin password
 //!   login [--username NAME]      open an HTTPS session, print its token
@@ -55,12 +56,38 @@ use storaged::config::DEFAULT_SOCKET;
 #[command(
     name = "storagectl",
     version,
-    about = "Control an ironstor appliance through storaged's API (as root, on the appliance)."
+    about = "Control an ironstor appliance through storaged's API: as root on the appliance, or from a workstation with --host."
 )]
 pub struct Cli {
     /// storaged's API socket.
     #[arg(long, global = true, env = "STORAGECTL_SOCKET", value_name = "PATH", default_value = DEFAULT_SOCKET)]
     pub socket: PathBuf,
+    /// Talk to an appliance over HTTPS instead of the local socket:
+    /// https://HOST[:PORT]. Its certificate is pinned on first use.
+    #[arg(long, global = true, env = "STORAGECTL_HOST", value_name = "URL")]
+    pub host: Option<String>,
+    /// The API token sent with --host (a named API token, or a session
+    /// token from `storagectl login`).
+    #[arg(
+        long,
+        global = true,
+        env = "STORAGECTL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// On first contact with --host, pin the certificate without asking.
+    #[arg(long, global = true)]
+    pub accept_new: bool,
+    /// The pinned certificates of --host appliances
+    /// [default: $XDG_CONFIG_HOME/ironstor/known_hosts, else ~/.config/...].
+    #[arg(
+        long,
+        global = true,
+        env = "STORAGECTL_KNOWN_HOSTS",
+        value_name = "PATH"
+    )]
+    pub known_hosts: Option<PathBuf>,
     /// Print the API's JSON answer instead of a table.
     #[arg(long, global = true)]
     pub json: bool,

@@ -6,7 +6,9 @@
 mod cli;
 mod dataset;
 mod drives;
+mod input;
 mod pool;
+mod remote;
 mod session;
 mod sharing;
 mod snapshot;
@@ -15,7 +17,7 @@ mod table;
 mod upgrade;
 mod volume;
 
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -24,6 +26,8 @@ use serde_json::Value;
 use storaged::api::client::{ClientError, UnixClient};
 
 use cli::{Cli, Command};
+pub use input::Input;
+use input::Terminal;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -101,90 +105,52 @@ pub fn with_given<const N: usize>(mut body: Value, fields: [(&str, Option<Value>
     body
 }
 
-/// Where passwords come from.
-pub trait Input {
-    /// One line, without echo when typed at a terminal.
-    fn secret(&mut self, prompt: &str) -> io::Result<String>;
-    /// True when a person types (so asking twice makes sense).
-    fn interactive(&self) -> bool;
-}
-
-/// The real terminal, or standard input when it is a pipe.
-struct Terminal;
-
-impl Input for Terminal {
-    fn secret(&mut self, prompt: &str) -> io::Result<String> {
-        let stdin = io::stdin();
-        let echo_off = self.interactive().then(|| EchoOff::new(&stdin)).flatten();
-        if echo_off.is_some() {
-            eprint!("{prompt}");
-        }
-        let mut line = String::new();
-        let read = stdin.lock().read_line(&mut line);
-        if echo_off.is_some() {
-            eprintln!();
-        }
-        drop(echo_off);
-        if read? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "no password on standard input",
-            ));
-        }
-        Ok(line.trim_end_matches(['\r', '\n']).to_string())
-    }
-
-    fn interactive(&self) -> bool {
-        io::stdin().is_terminal()
-    }
-}
-
-/// Turns terminal echo off until dropped.
-struct EchoOff {
-    saved: rustix::termios::Termios,
-}
-
-impl EchoOff {
-    fn new(stdin: &io::Stdin) -> Option<EchoOff> {
-        use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions};
-        let saved = tcgetattr(stdin).ok()?;
-        let mut quiet = saved.clone();
-        quiet.local_modes.remove(LocalModes::ECHO);
-        tcsetattr(stdin, OptionalActions::Now, &quiet).ok()?;
-        Some(EchoOff { saved })
-    }
-}
-
-impl Drop for EchoOff {
-    fn drop(&mut self) {
-        use rustix::termios::{tcsetattr, OptionalActions};
-        let _ = tcsetattr(io::stdin(), OptionalActions::Now, &self.saved);
-    }
-}
-
 /// Runs one command line.
 pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Result<()> {
+    let timeout = Duration::from_secs(cli.timeout.max(1));
+    let client = match cli.host {
+        None => UnixClient::new(&cli.socket, timeout),
+        Some(url) => {
+            let args = remote::HostArgs {
+                url,
+                token: cli.token,
+                accept_new: cli.accept_new,
+                known_hosts: cli.known_hosts,
+                timeout,
+            };
+            let (client, notes) = remote::client(args, input)?;
+            for note in notes {
+                eprintln!("{note}");
+            }
+            client
+        }
+    };
     let mut ctl = Ctl {
-        client: UnixClient::new(&cli.socket, Duration::from_secs(cli.timeout.max(1))),
+        client,
         json: cli.json,
         out,
         input,
     };
-    match cli.command {
-        Command::Status => system::status(&mut ctl),
-        Command::Openapi => system::openapi(&mut ctl),
-        Command::Setup(args) => session::setup(&mut ctl, args),
-        Command::Login(args) => session::login(&mut ctl, args),
-        Command::Logout(args) => session::logout(&mut ctl, args),
-        Command::Drives(args) => drives::run(&mut ctl, args),
-        Command::Pool(command) => pool::run(&mut ctl, command),
-        Command::Dataset(command) => dataset::run(&mut ctl, command),
-        Command::Volume(command) => volume::run(&mut ctl, command),
-        Command::Snapshot(command) => snapshot::run(&mut ctl, command),
-        Command::Iscsi(command) => sharing::iscsi(&mut ctl, command),
-        Command::Nfs(command) => sharing::nfs(&mut ctl, command),
-        Command::Smb(command) => sharing::smb(&mut ctl, command),
-        Command::Upgrade(command) => upgrade::run(&mut ctl, command),
+    let done = command(&mut ctl, cli.command);
+    done.map_err(|e| remote::explain(e, &ctl.client))
+}
+
+fn command(ctl: &mut Ctl<'_>, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Status => system::status(ctl),
+        Command::Openapi => system::openapi(ctl),
+        Command::Setup(args) => session::setup(ctl, args),
+        Command::Login(args) => session::login(ctl, args),
+        Command::Logout(args) => session::logout(ctl, args),
+        Command::Drives(args) => drives::run(ctl, args),
+        Command::Pool(command) => pool::run(ctl, command),
+        Command::Dataset(command) => dataset::run(ctl, command),
+        Command::Volume(command) => volume::run(ctl, command),
+        Command::Snapshot(command) => snapshot::run(ctl, command),
+        Command::Iscsi(command) => sharing::iscsi(ctl, command),
+        Command::Nfs(command) => sharing::nfs(ctl, command),
+        Command::Smb(command) => sharing::smb(ctl, command),
+        Command::Upgrade(command) => upgrade::run(ctl, command),
     }
 }
 
