@@ -506,7 +506,7 @@ fn remote_storagectl(https: &Https, ports: &Ports) -> Result<()> {
     })?;
     let message = text(&out);
     ensure!(
-        message.contains("changed") && message.contains("known_hosts"),
+        message.to_lowercase().contains("changed") && message.contains("known_hosts"),
         "a changed certificate was not refused plainly: {message}"
     );
     eprintln!("vm tests: remote storagectl refuses: {}", message.trim());
