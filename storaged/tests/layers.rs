@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "platform",
         "var_source",
         "roots",
+        "ssh",
     ],
     &["util", "names"],
 ];
