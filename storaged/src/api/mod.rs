@@ -46,10 +46,12 @@ mod json;
 pub mod nfs;
 pub mod openapi;
 pub mod pools;
+pub mod presets;
 mod query;
 mod shares;
 pub mod smb;
 pub mod snapshots;
+pub mod ssh;
 mod state;
 mod system;
 pub mod upgrade;
@@ -149,6 +151,8 @@ pub fn groups() -> Vec<Group> {
         nfs::group(),
         smb::group(),
         upgrade::group(),
+        presets::group(),
+        ssh::group(),
     ]
 }
 

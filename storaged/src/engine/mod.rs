@@ -48,8 +48,10 @@ pub mod declared;
 pub mod drives;
 mod machine;
 pub mod pools;
+pub mod presets;
 pub mod sharing;
 pub mod snapshots;
+pub mod ssh;
 pub mod start;
 pub mod storage;
 pub mod upgrade;
@@ -137,4 +139,10 @@ pub enum EngineError {
         #[source]
         source: Box<SaveError>,
     },
+    /// A preset's share or LUN was refused after its dataset was made.
+    #[error(transparent)]
+    Preset(#[from] presets::PresetError),
+    /// The SSH service's settings were refused or could not be applied.
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
 }
