@@ -7,9 +7,11 @@ mod cli;
 mod dataset;
 mod drives;
 mod pool;
+mod preset;
 mod session;
 mod sharing;
 mod snapshot;
+mod ssh;
 mod system;
 mod table;
 mod upgrade;
@@ -185,6 +187,8 @@ pub fn run(cli: Cli, input: &mut dyn Input, out: &mut dyn Write) -> anyhow::Resu
         Command::Nfs(command) => sharing::nfs(&mut ctl, command),
         Command::Smb(command) => sharing::smb(&mut ctl, command),
         Command::Upgrade(command) => upgrade::run(&mut ctl, command),
+        Command::Preset(command) => preset::run(&mut ctl, command),
+        Command::Ssh(command) => ssh::run(&mut ctl, command),
     }
 }
 
