@@ -453,10 +453,16 @@ pub fn pi_nfs_root(machine: &Machine, request: PiNfsRoot) -> Result<PiNfsRootDon
     if request.insecure {
         warnings.push(INSECURE_WARNING.into());
     }
+    // The steps of the Raspberry Pi network-boot tutorial that happen
+    // off the box. Only the Pi's address may mount the export, so the
+    // copy is made from the Pi itself, booted from its SD card.
     let mut next_steps = vec![
-        format!("Copy the Pi's root filesystem into {path} (as root, keeping owners: rsync -aHAX or tar --numeric-owner)."),
-        "Remove the SD card's / and /boot lines from the copy's etc/fstab.".into(),
-        "Put the cmdline line into the Pi's cmdline.txt (on its TFTP boot files or SD card).".into(),
+        format!(
+            "On the Pi, booted from its SD card: mount {}:{path} /mnt -o {PI_NFSROOT_OPTIONS},              then copy its root in as root: rsync -xa --exclude /mnt / /mnt",
+            server.map_or_else(|| "<box-address>".to_string(), |a| a.to_string())
+        ),
+        "In the copy, make new SSH host keys (rm etc/ssh/ssh_host_*; dpkg-reconfigure openssh-server in a chroot) and remove the SD card's / and /boot lines from etc/fstab.".into(),
+        "Replace cmdline.txt from root= onwards with the cmdline line's (on the Pi's TFTP boot files or SD card).".into(),
     ];
     if server_source == ServerSource::Unknown {
         next_steps
