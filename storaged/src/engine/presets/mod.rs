@@ -34,6 +34,11 @@ use super::declared::Declared;
 use super::sharing::new_appliance_id;
 use super::{EngineError, Machine};
 
+mod catalog;
+
+use catalog::ROOT_SQUASH_WARNING;
+pub use catalog::{catalog, PresetInfo, PresetOption, ASYNC_WARNING, INSECURE_WARNING};
+
 /// The zvol block size VMware datastores get: VMFS 6 allocates in 1 MiB
 /// blocks with 8K sub-blocks, and 16K keeps compression worthwhile while
 /// small guest writes stay cheap (OpenZFS's default since 2.2).
@@ -79,118 +84,6 @@ fn undone(
         ));
     }
     text
-}
-
-/// One preset as the catalog shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PresetInfo {
-    /// The path segment: `POST /api/v1/presets/{id}`.
-    pub id: String,
-    pub title: String,
-    pub description: String,
-    /// What it sets, one line each.
-    pub sets: Vec<String>,
-    /// The choices the request may make beyond the names.
-    pub options: Vec<PresetOption>,
-    /// What the admin should know before using it.
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PresetOption {
-    /// The request field.
-    pub name: String,
-    pub description: String,
-    /// Shown when the option is used, if it is risky.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub warning: Option<String>,
-}
-
-fn option(name: &str, description: &str, warning: Option<&str>) -> PresetOption {
-    PresetOption {
-        name: name.into(),
-        description: description.into(),
-        warning: warning.map(Into::into),
-    }
-}
-
-const THIN_WARNING: &str = "sparse (thin): the pool can be over-committed; if it fills up, \
-    writes fail and the VMs on the datastore stop or corrupt their disks. Watch the pool's free space.";
-pub const ASYNC_WARNING: &str = "async: the box acknowledges the Pi's writes before they are on \
-    the pool; if the box loses power or crashes, the Pi's root filesystem can lose writes it \
-    believes are safe and be corrupted. Faster for package installs; use only if you can re-image the Pi.";
-pub const INSECURE_WARNING: &str = "insecure: requests from source ports above 1023 are accepted, \
-    so any program (not only root) on a machine holding the Pi's address can use the export. Only \
-    needed by clients that cannot use a privileged port; the Linux kernel's nfsroot can.";
-const ROOT_SQUASH_WARNING: &str = "no_root_squash: root on the Pi is root on this dataset, as a root \
-    filesystem needs; it is exported to the Pi's one address only, so give the Pi a fixed DHCP lease.";
-
-/// Every preset, in the order pages show them.
-pub fn catalog() -> Vec<PresetInfo> {
-    vec![
-        PresetInfo {
-            id: "vmware-iscsi".into(),
-            title: "VMware iSCSI datastore".into(),
-            description: "A zvol for an ESXi VMFS datastore, optionally added as the next LUN \
-                of a declared iSCSI target."
-                .into(),
-            sets: vec![
-                "volblocksize=16K".into(),
-                "sparse (thin provisioned, no refreservation)".into(),
-                "volmode=dev, compression=lz4, sync=standard".into(),
-            ],
-            options: vec![
-                option("target", "A declared target's IQN: the zvol becomes its next LUN.", None),
-                option("lun", "The LUN number (the lowest free one when not given).", None),
-            ],
-            warnings: vec![THIN_WARNING.into()],
-        },
-        PresetInfo {
-            id: "smb-video".into(),
-            title: "Video editing over SMB".into(),
-            description: "A dataset for large media files edited from Windows or macOS, \
-                optionally shared over SMB to named users."
-                .into(),
-            sets: vec![
-                "recordsize=1M (large sequential reads and writes)".into(),
-                "compression=lz4 (skips incompressible video at almost no cost)".into(),
-                "sync=standard".into(),
-                "atime=off (inherited: storaged creates pools with atime=off)".into(),
-            ],
-            options: vec![
-                option("share", "An SMB share of that name on the dataset.", None),
-                option("users", "Declared users allowed in (needs `share`); every user when empty.", None),
-            ],
-            warnings: vec![
-                "1M records make small random writes (databases, VM disks) slow: keep those elsewhere."
-                    .into(),
-            ],
-        },
-        PresetInfo {
-            id: "pi-nfs-root".into(),
-            title: "Raspberry Pi NFS root".into(),
-            description: "A dataset exported to one Raspberry Pi as its root filesystem, and \
-                the line for the Pi's cmdline.txt."
-                .into(),
-            sets: vec![
-                "an NFS export to the Pi's one IPv4 address".into(),
-                "rw, no_root_squash".into(),
-                "sync (unless `async` is asked for)".into(),
-                format!("cmdline.txt: root=/dev/nfs nfsroot=<box>:<path>,{PI_NFSROOT_OPTIONS} rw ip=dhcp rootwait"),
-            ],
-            options: vec![
-                option("client", "The Pi's IPv4 address.", None),
-                option("async", "Acknowledge writes before they are on the pool.", Some(ASYNC_WARNING)),
-                option("insecure", "Accept requests from unprivileged ports.", Some(INSECURE_WARNING)),
-                option(
-                    "server",
-                    "The box's address the Pi mounts from (else the one the box routes to the Pi from).",
-                    None,
-                ),
-            ],
-            warnings: vec![ROOT_SQUASH_WARNING.into()],
-        },
-    ]
 }
 
 /// `vmware-iscsi`'s inputs.
@@ -560,62 +453,4 @@ fn share_or_undo(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cmdline_names_the_server_and_path_with_the_tutorials_options() {
-        let line = pi_cmdline(Some(Ipv4Addr::new(10, 0, 0, 2)), "/var/mnt/tank/pi");
-        assert_eq!(
-            line,
-            "console=serial0,115200 console=tty1 root=/dev/nfs nfsroot=10.0.0.2:/var/mnt/tank/pi,vers=4.1,proto=tcp rw ip=dhcp rootwait"
-        );
-        assert!(pi_cmdline(None, "/x").contains("nfsroot=<box-address>:/x,"));
-    }
-
-    #[test]
-    fn pi_export_is_one_address_rw_no_root_squash_and_sync_by_default() {
-        let mut request = PiNfsRoot {
-            dataset: "tank/pi".parse().unwrap(),
-            client: Ipv4Addr::new(192, 168, 1, 50),
-            async_writes: false,
-            insecure: false,
-            server: None,
-        };
-        let export = pi_export(&request);
-        assert_eq!(export.clients, vec!["192.168.1.50".parse().unwrap()]);
-        assert_eq!(
-            (export.access, export.squash, export.writes, export.insecure),
-            (
-                NfsAccess::ReadWrite,
-                Squash::NoRootSquash,
-                Writes::Sync,
-                false
-            )
-        );
-        request.async_writes = true;
-        request.insecure = true;
-        let export = pi_export(&request);
-        assert_eq!((export.writes, export.insecure), (Writes::Async, true));
-    }
-
-    #[test]
-    fn the_lowest_free_lun_fills_gaps() {
-        assert_eq!(lowest_free_lun([].into_iter()), 0);
-        assert_eq!(lowest_free_lun([0, 1, 3].into_iter()), 2);
-    }
-
-    #[test]
-    fn the_catalog_lists_each_preset_once_with_its_warnings() {
-        let ids: Vec<_> = catalog().into_iter().map(|p| p.id).collect();
-        assert_eq!(ids, ["vmware-iscsi", "smb-video", "pi-nfs-root"]);
-        let pi = &catalog()[2];
-        let warned: Vec<_> = pi
-            .options
-            .iter()
-            .filter(|o| o.warning.is_some())
-            .map(|o| o.name.as_str())
-            .collect();
-        assert_eq!(warned, ["async", "insecure"]);
-    }
-}
+mod tests;
