@@ -34,6 +34,7 @@ pub mod roots;
 pub mod runner;
 pub mod samba;
 pub mod sharing;
+pub mod ssh;
 pub mod state;
 pub mod tls;
 pub mod upgrade;

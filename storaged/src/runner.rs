@@ -23,12 +23,14 @@ pub enum Program {
     Pdbedit,
     Smbstatus,
     Networkctl,
-    /// `systemctl reboot`, for upgrades.
+    /// `systemctl reboot`, for upgrades; start and stop `ssh.service`.
     Systemctl,
+    /// SSH host keys, made at first boot.
+    SshKeygen,
 }
 
 impl Program {
-    pub const ALL: [Program; 11] = [
+    pub const ALL: [Program; 12] = [
         Program::Zpool,
         Program::Zfs,
         Program::Blkid,
@@ -40,6 +42,7 @@ impl Program {
         Program::Smbstatus,
         Program::Networkctl,
         Program::Systemctl,
+        Program::SshKeygen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Program {
             Program::Smbstatus => "smbstatus",
             Program::Networkctl => "networkctl",
             Program::Systemctl => "systemctl",
+            Program::SshKeygen => "ssh-keygen",
         }
     }
 }

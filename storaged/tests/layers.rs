@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "var_source",
         "roots",
         "netif",
+        "ssh",
     ],
     &["util", "names"],
 ];

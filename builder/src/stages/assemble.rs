@@ -19,6 +19,9 @@ use crate::profile::Profile;
 
 /// Where the image keeps its pristine `/var`, for tmpfiles to copy from.
 pub const FACTORY_VAR: &str = "usr/share/factory/var";
+/// Units a package's postinst enables that the image keeps off: storaged
+/// starts SSH only when the owner switches it on (`PUT /api/v1/ssh`).
+pub const DISABLED_UNITS: [&str; 2] = ["ssh.service", "ssh.socket"];
 /// Build-time state that means nothing on the appliance.
 const VAR_DROP: [&str; 5] = ["lib/apt", "lib/dpkg", "cache/apt", "cache/debconf", "log"];
 
@@ -153,6 +156,10 @@ pub fn assemble(inputs: &Inputs, work: &Path) -> Result<Assembled, AssembleError
             .map_err(io(format!("cannot copy overlay {}", overlay.display())))?;
     }
     write_generated(&root, profile, inputs.build_id)?;
+    remove_ssh_host_keys(&root)?;
+    for unit in DISABLED_UNITS {
+        units::disable(&root, unit)?;
+    }
     for unit in own_units.iter().chain(&profile.rootfs.enable_units) {
         units::enable(&root, unit)?;
     }
@@ -264,6 +271,33 @@ fn write_generated(root: &Path, profile: &Profile, build_id: &str) -> Result<(),
     Ok(())
 }
 
+/// The SSH host keys in the tree: `/etc/ssh/ssh_host_*`.
+pub fn ssh_host_keys(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let dir = root.join("etc/ssh");
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut keys = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with("ssh_host_") {
+            keys.push(entry.path());
+        }
+    }
+    keys.sort();
+    Ok(keys)
+}
+
+/// Deletes the host keys openssh-server's postinst made in the base root:
+/// baked into the image, every box and every update bundle would share
+/// them. storaged makes each box's own under `/var/lib/ssh` at first boot.
+pub fn remove_ssh_host_keys(root: &Path) -> Result<(), AssembleError> {
+    for key in ssh_host_keys(root).map_err(io("cannot list /etc/ssh"))? {
+        fs::remove_file(&key).map_err(io(format!("cannot remove {}", key.display())))?;
+    }
+    Ok(())
+}
+
 /// Moves the image's `/var` to [`FACTORY_VAR`] and writes a tmpfiles.d rule
 /// per entry so each is copied to the data partition when missing, on the
 /// first boot and after an upgrade that brings new ones.
@@ -343,6 +377,43 @@ mod tests {
         assert!(rules.contains("C /var/spool - - - - /usr/share/factory/var/spool\n"));
         assert!(rules.contains("L /var/run - - - - /run\n"));
         assert!(!rules.contains("C /var/lib -"));
+    }
+
+    #[test]
+    fn ssh_host_keys_are_removed_and_the_rest_of_etc_ssh_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let ssh = root.path().join("etc/ssh");
+        fs::create_dir_all(&ssh).unwrap();
+        for name in [
+            "ssh_host_ed25519_key",
+            "ssh_host_ed25519_key.pub",
+            "ssh_host_rsa_key",
+            "ssh_host_rsa_key.pub",
+            "ssh_host_ecdsa_key",
+            "sshd_config",
+            "moduli",
+        ] {
+            fs::write(ssh.join(name), "x").unwrap();
+        }
+        assert_eq!(ssh_host_keys(root.path()).unwrap().len(), 5);
+        remove_ssh_host_keys(root.path()).unwrap();
+        assert!(ssh_host_keys(root.path()).unwrap().is_empty());
+        assert!(ssh.join("sshd_config").is_file() && ssh.join("moduli").is_file());
+        // A tree without openssh has nothing to remove.
+        remove_ssh_host_keys(&root.path().join("nowhere")).unwrap();
+    }
+
+    #[test]
+    fn the_overlay_points_sshd_at_storageds_dropin_and_ssh_is_disabled() {
+        let overlay = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rootfs/overlay");
+        let link = overlay.join("etc/ssh/sshd_config.d/ironstor.conf");
+        assert_eq!(
+            fs::read_link(&link).unwrap(),
+            Path::new("/run/storaged/ssh/sshd.conf")
+        );
+        assert!(DISABLED_UNITS.contains(&"ssh.service"));
+        let packages = fs::read_to_string(overlay.join("../packages/base.list")).unwrap();
+        assert!(packages.lines().any(|l| l.trim() == "openssh-server"));
     }
 
     #[test]

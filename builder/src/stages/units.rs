@@ -170,6 +170,45 @@ pub fn console_ttys(command_line: &[String]) -> Vec<String> {
     ttys
 }
 
+/// Undoes what enabling `unit` made in the image rooted at `root`: its
+/// links in every `*.wants/` and `*.requires/` directory of
+/// `/etc/systemd/system`, and its `Alias=` links there. For units a
+/// package's postinst enables that the image wants off until asked (Debian
+/// enables `ssh.service`). A unit that is not in the image has nothing to
+/// undo; a masked one (a link to `/dev/null`) stays masked.
+pub fn disable(root: &Path, unit: &str) -> Result<(), UnitError> {
+    let io_err = |source| UnitError::Io {
+        unit: unit.to_string(),
+        source,
+    };
+    let etc = root.join("etc/systemd/system");
+    let Ok(entries) = fs::read_dir(&etc) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let dir = entry.map_err(io_err)?.path();
+        let wants = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".wants") || n.ends_with(".requires"));
+        let link = dir.join(unit);
+        if wants && fs::symlink_metadata(&link).is_ok() {
+            fs::remove_file(&link).map_err(io_err)?;
+        }
+    }
+    if let Some((file, _)) = find_unit(root, unit) {
+        let install = parse_install(&fs::read_to_string(&file).map_err(io_err)?);
+        for alias in &install.alias {
+            let link = etc.join(alias);
+            let is_link = fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink());
+            if is_link && fs::read_link(&link).is_ok_and(|t| t != Path::new("/dev/null")) {
+                fs::remove_file(&link).map_err(io_err)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,5 +318,45 @@ mod tests {
             ["tty1", "ttyS0"]
         );
         assert_eq!(console_ttys(&words("quiet console=ttyS")), ["tty1"]);
+    }
+
+    #[test]
+    fn disable_removes_what_a_postinst_enabled_and_keeps_masks() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("usr/lib/systemd/system");
+        fs::create_dir_all(&lib).unwrap();
+        fs::write(
+            lib.join("ssh.service"),
+            "[Service]\nExecStart=/usr/sbin/sshd -D\n[Install]\nWantedBy=multi-user.target\nAlias=sshd.service\n",
+        )
+        .unwrap();
+        enable(root.path(), "ssh.service").unwrap();
+        let etc = root.path().join("etc/systemd/system");
+        // A second, hand-made link elsewhere goes too.
+        fs::create_dir_all(etc.join("graphical.target.wants")).unwrap();
+        symlink(
+            "/usr/lib/systemd/system/ssh.service",
+            etc.join("graphical.target.wants/ssh.service"),
+        )
+        .unwrap();
+        symlink("/dev/null", etc.join("nmbd.service")).unwrap();
+        disable(root.path(), "ssh.service").unwrap();
+        for gone in [
+            "multi-user.target.wants/ssh.service",
+            "graphical.target.wants/ssh.service",
+            "sshd.service",
+        ] {
+            assert!(
+                fs::symlink_metadata(etc.join(gone)).is_err(),
+                "{gone} remains"
+            );
+        }
+        assert!(lib.join("ssh.service").is_file());
+        disable(root.path(), "nmbd.service").unwrap();
+        assert_eq!(
+            fs::read_link(etc.join("nmbd.service")).unwrap(),
+            Path::new("/dev/null")
+        );
+        disable(root.path(), "absent.service").unwrap();
     }
 }

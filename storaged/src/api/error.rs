@@ -428,6 +428,10 @@ impl From<EngineError> for ApiError {
             },
             // The machine changed; the caller's request was fine.
             EngineError::NotRecorded { .. } => ApiError::internal(&err),
+            // The share or LUN was refused after the dataset was made (and
+            // destroyed again): the services' fault, not the request's.
+            EngineError::Preset(_) => ApiError::internal(&err),
+            EngineError::Ssh(e) => super::ssh::from_ssh(e),
         }
     }
 }

@@ -47,11 +47,13 @@ mod json;
 pub mod nfs;
 pub mod openapi;
 pub mod pools;
+pub mod presets;
 mod query;
 pub mod remote;
 mod shares;
 pub mod smb;
 pub mod snapshots;
+pub mod ssh;
 mod state;
 mod system;
 pub mod upgrade;
@@ -152,6 +154,8 @@ pub fn groups() -> Vec<Group> {
         smb::group(),
         upgrade::group(),
         console::group(),
+        presets::group(),
+        ssh::group(),
     ]
 }
 

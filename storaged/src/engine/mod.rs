@@ -20,7 +20,7 @@
 //! zfs, lio, nfs, samba,   one typed wrapper per outside system
 //!   drives, tls, notify,
 //!   runner, platform,
-//!   var_source, roots
+//!   var_source, roots, ssh
 //! util, names             small shared helpers and validated names
 //! ```
 //!
@@ -33,6 +33,9 @@
 //! - `sharing`: iSCSI targets, NFS exports, SMB shares and users, and who
 //!   is connected;
 //! - `snapshots`: list, take, roll back, destroy;
+//! - `presets`: vmware-iscsi, smb-video and pi-nfs-root, each built from
+//!   the operations above, all or nothing;
+//! - `ssh`: the owner's SSH service (keys only, off by default);
 //! - `upgrade`: A/B installs, rollback, reboot;
 //! - `start`: the start-up reconcile and the trial boot's verdict.
 //!
@@ -49,8 +52,10 @@ pub mod declared;
 pub mod drives;
 mod machine;
 pub mod pools;
+pub mod presets;
 pub mod sharing;
 pub mod snapshots;
+pub mod ssh;
 pub mod start;
 pub mod storage;
 pub mod upgrade;
@@ -146,4 +151,10 @@ pub enum EngineError {
         #[source]
         source: Box<SaveError>,
     },
+    /// A preset's share or LUN was refused after its dataset was made.
+    #[error(transparent)]
+    Preset(#[from] presets::PresetError),
+    /// The SSH service's settings were refused or could not be applied.
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
 }

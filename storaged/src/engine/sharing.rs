@@ -338,7 +338,7 @@ fn conf() -> &'static Path {
 }
 
 /// A random appliance id, made when the first target is declared.
-fn new_appliance_id() -> Result<ApplianceId, EngineError> {
+pub(super) fn new_appliance_id() -> Result<ApplianceId, EngineError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| EngineError::NoRandomness(e.to_string()))?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

@@ -26,6 +26,8 @@ pub fn reconcile_at_start(machine: &Machine) -> StartReport {
         start.lines.extend(lines);
         start.sharing = sharing;
     }
+    // Host keys on the first boot, and SSH as declared (off by default).
+    start.lines.extend(super::ssh::reconcile_at_start(machine));
     start
 }
 

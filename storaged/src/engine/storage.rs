@@ -57,6 +57,8 @@ pub fn create_dataset(machine: &Machine, dataset: Dataset) -> Result<Plan, Engin
         compression: Some(props.compression),
         sync: props.sync,
         quota: props.quota,
+        // Declared properties reach zfs: the smb-video preset sets 1M.
+        recordsize: props.recordsize,
         ..DatasetSpec::new(dataset.name.clone())
     };
     let name = dataset.name.clone();

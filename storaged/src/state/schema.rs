@@ -45,6 +45,10 @@ pub struct DesiredState {
     pub(super) users: UsersSection,
     #[serde(default)]
     pub(super) network: NetworkSection,
+    /// Left out while off with no keys, so a state that never touched SSH
+    /// stays byte-identical and loads in builds from before the section.
+    #[serde(default, skip_serializing_if = "SshSection::is_unset")]
+    pub(super) ssh: SshSection,
 }
 
 impl Default for DesiredState {
@@ -59,6 +63,7 @@ impl Default for DesiredState {
             smb: SmbSection::default(),
             users: UsersSection::default(),
             network: NetworkSection::default(),
+            ssh: SshSection::default(),
         }
     }
 }
@@ -106,6 +111,19 @@ impl DesiredState {
 
     pub fn users(&self) -> &[User] {
         &self.users.users
+    }
+
+    pub fn ssh(&self) -> &SshSection {
+        &self.ssh
+    }
+
+    /// This state with `ssh` as its SSH section; the engine validates the
+    /// keys (`crate::ssh::validate`) before it asks.
+    pub fn with_ssh(&self, ssh: SshSection) -> DesiredState {
+        DesiredState {
+            ssh,
+            ..self.clone()
+        }
     }
 
     /// Pretty JSON with a trailing newline: exactly the bytes of `state.json`.
@@ -317,6 +335,23 @@ pub struct User {
 pub const FIRST_USER_UID: u32 = 2000;
 /// The group every storaged user is in (`storage-users`).
 pub const USERS_GID: u32 = 2000;
+
+/// The SSH service: off, with no keys, unless the owner turns it on.
+/// Keys are whole `authorized_keys` lines (`type base64 comment`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshSection {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub authorized_keys: Vec<String>,
+}
+
+impl SshSection {
+    fn is_unset(&self) -> bool {
+        self == &SshSection::default()
+    }
+}
 
 /// Storage VLANs, addresses and MTU. Empty until then.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! vm tier: the qemu image boots from an emulated USB stick under SeaBIOS
 //! (as the HPE Gen8 boots) and under OVMF, and comes up the way the
 //! architecture says: slot A's squashfs as a read-only root, /var on the
-//! grown data partition, storaged ready, the ZFS module loaded.
+//! grown data partition, storaged ready, the ZFS module loaded, SSH off
+//! with this box's own host keys.
 
 use anyhow::{ensure, Result};
 use ironstor_builder::profile::MIB;
@@ -108,6 +109,29 @@ fn check_boot(firmware: Firmware) -> Result<()> {
 
     // The readiness checks every boot path shares.
     ironstor_vm_tests::check_ready(&mut shell)?;
+
+    // SSH: no host key from the image, this box's own made on /var at the
+    // first start, the service off, and sshd's effective settings keys
+    // only (from storaged's drop-in; sshd -T wants its privsep directory).
+    shell.check("! ls /etc/ssh/ssh_host_* 2>/dev/null")?;
+    shell.check(
+        "test -s /var/lib/ssh/ssh_host_ed25519_key.pub && test -s /var/lib/ssh/ssh_host_rsa_key.pub",
+    )?;
+    shell.check(
+        "! systemctl is-active --quiet ssh.service && ! systemctl is-enabled --quiet ssh.service",
+    )?;
+    let sshd = shell.check("mkdir -p /run/sshd && sshd -T -C user=root,host=h,addr=10.0.2.2")?;
+    for want in [
+        "passwordauthentication no",
+        "kbdinteractiveauthentication no",
+        "hostkey /var/lib/ssh/ssh_host_ed25519_key",
+        "authorizedkeysfile /var/lib/storaged/ssh/authorized_keys",
+    ] {
+        ensure!(
+            sshd.lines().any(|l| l.trim() == want),
+            "sshd -T lacks {want:?}:\n{sshd}"
+        );
+    }
     vm.kill();
     Ok(())
 }

@@ -12,6 +12,7 @@ mod drives;
 mod login;
 mod openapi;
 mod pools;
+mod presets;
 mod setup;
 mod snapshots;
 mod status;

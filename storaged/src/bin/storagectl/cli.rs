@@ -39,6 +39,10 @@
 //!   smb share list | share add NAME DATASET [--user U]... [--read-only] | share delete NAME
 //!   smb user list | user add NAME | user passwd NAME | user delete NAME
 //!   smb sessions
+//!   preset list | vmware-iscsi VOLUME --size SIZE [--target IQN [--lun N]]
+//!   preset smb-video DATASET [--share NAME [--user U]...]
+//!   preset pi-nfs-root DATASET --client IP [--async] [--insecure] [--server IP]
+//!   ssh status | enable | disable | key add FILE | key remove N
 //!   upgrade status               both slots, progress, the last outcome
 //!   upgrade install PATH [--force] [--tries N]
 //!   upgrade rollback | reboot
@@ -137,6 +141,12 @@ pub enum Command {
     /// SMB shares, users and sessions.
     #[command(subcommand)]
     Smb(crate::sharing::SmbCommand),
+    /// Presets: a VMware iSCSI zvol, a video dataset for SMB, a Pi's NFS root.
+    #[command(subcommand)]
+    Preset(crate::preset::PresetCommand),
+    /// The owner's SSH service: keys only, off by default.
+    #[command(subcommand)]
+    Ssh(crate::ssh::SshCommand),
 }
 
 #[derive(Debug, Args)]

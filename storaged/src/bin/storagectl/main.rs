@@ -9,9 +9,11 @@ mod drives;
 mod input;
 mod pool;
 mod remote;
+mod preset;
 mod session;
 mod sharing;
 mod snapshot;
+mod ssh;
 mod system;
 mod table;
 mod upgrade;
@@ -151,6 +153,8 @@ fn command(ctl: &mut Ctl<'_>, command: Command) -> anyhow::Result<()> {
         Command::Nfs(command) => sharing::nfs(ctl, command),
         Command::Smb(command) => sharing::smb(ctl, command),
         Command::Upgrade(command) => upgrade::run(ctl, command),
+        Command::Preset(command) => preset::run(ctl, command),
+        Command::Ssh(command) => ssh::run(ctl, command),
     }
 }
 
