@@ -108,6 +108,7 @@ pub struct Daemon {
     unix: UnixListener,
     socket: PathBuf,
     https: Option<Https>,
+    limits: Limits,
     notes: Vec<String>,
     /// What the start-up reconcile did; `None` when it failed outright.
     start: Option<StartReport>,
@@ -164,6 +165,7 @@ impl Daemon {
             unix,
             socket: config.socket.clone(),
             https,
+            limits: Limits::default(),
             notes,
             start: None,
             start_lines: Vec::new(),
@@ -192,6 +194,11 @@ impl Daemon {
             }
         }
         Ok(daemon)
+    }
+
+    /// Replaces the listener's [`Limits`] (tests shorten the timeouts).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
     }
 
     pub fn app(&self) -> &AppState {
@@ -235,10 +242,11 @@ impl Daemon {
         ));
         let router = api::router(self.app.clone());
         let graceful = GracefulShutdown::new();
-        let local = accept_local(&self.unix, &self.socket, &router, &graceful);
+        let limits = self.limits;
+        let local = accept_local(&self.unix, &self.socket, &router, &graceful, limits);
         let network = async {
             match &self.https {
-                Some(https) => accept_network(https, &router, &graceful).await,
+                Some(https) => accept_network(https, &router, &graceful, limits).await,
                 None => std::future::pending().await,
             }
         };
@@ -261,6 +269,7 @@ async fn accept_local(
     socket: &Path,
     router: &axum::Router,
     graceful: &GracefulShutdown,
+    limits: Limits,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_LOCAL_CONNECTIONS));
     loop {
@@ -271,7 +280,7 @@ async fn accept_local(
             Ok((stream, _)) => {
                 let (router, watcher) = (router.clone(), graceful.watcher());
                 tokio::spawn(async move {
-                    serve_connection(stream, Peer::Local, router, watcher).await;
+                    serve_connection(stream, Peer::Local, router, watcher, limits).await;
                     drop(permit);
                 });
             }
@@ -281,14 +290,29 @@ async fn accept_local(
 }
 
 /// Accepts HTTPS connections forever; every request is [`Peer::Network`].
-async fn accept_network(https: &Https, router: &axum::Router, graceful: &GracefulShutdown) {
+/// An address that already holds [`Limits::connections_per_address`] has
+/// its new connection closed at once, so one client cannot take every
+/// slot.
+async fn accept_network(
+    https: &Https,
+    router: &axum::Router,
+    graceful: &GracefulShutdown,
+    limits: Limits,
+) {
     let slots = Arc::new(Semaphore::new(MAX_NETWORK_CONNECTIONS));
+    let per_address = Arc::new(PerAddress::default());
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
         match https.listener.accept().await {
             Ok((stream, addr)) => {
+                let Some(slot) =
+                    PerAddress::admit(&per_address, addr.ip(), limits.connections_per_address)
+                else {
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let acceptor = https.acceptor.clone();
                 let (router, watcher) = (router.clone(), graceful.watcher());
@@ -296,9 +320,9 @@ async fn accept_network(https: &Https, router: &axum::Router, graceful: &Gracefu
                     let handshake =
                         tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
                     if let Ok(Ok(tls)) = handshake {
-                        serve_connection(tls, Peer::Network(addr), router, watcher).await;
+                        serve_connection(tls, Peer::Network(addr), router, watcher, limits).await;
                     }
-                    drop(permit);
+                    drop((slot, permit));
                 });
             }
             Err(e) => accept_failed("the HTTPS port", e).await,
@@ -497,11 +521,21 @@ fn create_private_dir(dir: &Path) -> Result<(), DaemonError> {
 }
 
 /// Serves one connection's HTTP/1.1 requests, marking each with its peer.
-async fn serve_connection<S>(stream: S, peer: Peer, router: axum::Router, watcher: Watcher)
-where
+/// Every request body fails once it stalls for the idle timeout; the
+/// handler answers an error and hyper closes the connection, since the
+/// body was not read to its end.
+async fn serve_connection<S>(
+    stream: S,
+    peer: Peer,
+    router: axum::Router,
+    watcher: Watcher,
+    limits: Limits,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let mut request = request
+            .map(|body| axum::body::Body::new(IdleBody::new(body, limits.body_idle_timeout)));
         request.extensions_mut().insert(peer);
         router.clone().oneshot(request)
     });
@@ -537,8 +571,11 @@ async fn watchdog(notifier: Notifier, interval: Duration) {
 }
 
 mod background;
+mod limits;
 
 pub use background::Background;
+pub use limits::Limits;
+use limits::{IdleBody, PerAddress};
 
 #[cfg(test)]
 mod tests;

@@ -6,9 +6,11 @@
 //! [`FakeZfs`] the harness keeps a handle on.
 
 mod bad_requests;
+mod connections;
 mod datasets;
 mod drives;
 mod login;
+mod net;
 mod openapi;
 mod pools;
 mod setup;
