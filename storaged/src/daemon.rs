@@ -36,7 +36,7 @@ use crate::notify::Notifier;
 use crate::platform::Platform;
 use crate::reconcile::StartReport;
 use crate::runner::SystemRunner;
-use crate::tls::{self, CertificateOrigin, TlsError};
+use crate::tls::{self, CertStore, CertificateOrigin, TlsError};
 use crate::util::error_chain;
 
 /// Connections served at once, per listener; more wait to be accepted.
@@ -100,6 +100,8 @@ pub enum DaemonError {
 struct Https {
     listener: TcpListener,
     acceptor: TlsAcceptor,
+    /// The certificate served, replaceable through the API.
+    store: Arc<CertStore>,
 }
 
 /// A daemon with its listeners bound, serving nothing yet.
@@ -149,6 +151,7 @@ impl Daemon {
                 Some(Https {
                     listener,
                     acceptor: TlsAcceptor::from(cert.config),
+                    store: cert.store,
                 })
             }
         };
@@ -242,6 +245,12 @@ impl Daemon {
         ));
         let router = api::router(self.app.clone());
         let graceful = GracefulShutdown::new();
+        // Handlers find the certificate store on every request, from
+        // either listener (storagectl may replace it too).
+        let router = match &self.https {
+            Some(https) => router.layer(axum::Extension(Arc::clone(&https.store))),
+            None => router,
+        };
         let limits = self.limits;
         let local = accept_local(&self.unix, &self.socket, &router, &graceful, limits);
         let network = async {

@@ -37,6 +37,7 @@
 
 mod access;
 mod auth;
+mod certificate;
 pub mod client;
 pub mod datasets;
 pub mod drives;
@@ -52,6 +53,7 @@ pub mod smb;
 pub mod snapshots;
 mod state;
 mod system;
+mod tokens;
 pub mod upgrade;
 pub mod volumes;
 mod web;
@@ -149,6 +151,8 @@ pub fn groups() -> Vec<Group> {
         nfs::group(),
         smb::group(),
         upgrade::group(),
+        tokens::group(),
+        certificate::group(),
     ]
 }
 

@@ -15,6 +15,8 @@ use std::time::Duration;
 use hyper::body::{Body, Bytes, Frame, SizeHint};
 use tokio::time::Sleep;
 
+use crate::auth::client_key;
+
 /// The listener's limits; [`Limits::default`] is what `storaged` uses,
 /// tests shorten the timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,22 +37,6 @@ impl Default for Limits {
             body_idle_timeout: Duration::from_secs(30),
             connections_per_address: 48,
         }
-    }
-}
-
-/// The key one client's connections are counted under: its IPv4 address,
-/// or the /64 of its IPv6 one (one host usually owns a whole /64, so
-/// counting single IPv6 addresses would bound nothing).
-pub fn client_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let bits = u128::from(v6) & !((1u128 << 64) - 1);
-                IpAddr::V6(bits.into())
-            }
-        },
-        v4 => v4,
     }
 }
 
@@ -170,17 +156,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv6_clients_count_by_their_64() {
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(client_key(a), client_key(b));
-        assert_ne!(client_key(a), client_key(c));
-        let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
-        assert_eq!(client_key(mapped), "10.0.0.1".parse::<IpAddr>().unwrap());
-    }
 
     #[test]
     fn a_full_address_is_refused_until_a_slot_is_given_back() {

@@ -6,6 +6,7 @@
 //! [`FakeZfs`] the harness keeps a handle on.
 
 mod bad_requests;
+mod certificate;
 mod connections;
 mod datasets;
 mod drives;
@@ -13,6 +14,7 @@ mod login;
 mod net;
 mod openapi;
 mod pools;
+mod security;
 mod setup;
 mod snapshots;
 mod status;

@@ -28,12 +28,17 @@ pub struct Net {
     pub daemon: Background,
 }
 
-#[allow(dead_code)] // used by the tests that follow
 impl Net {
     pub fn start(limits: Limits) -> Net {
+        Self::start_with(limits, |_| {})
+    }
+
+    /// As [`Net::start`], after `adjust` changed the configuration.
+    pub fn start_with(limits: Limits, adjust: impl FnOnce(&mut Config)) -> Net {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::sim_in(dir.path());
         config.https = HttpsListen::At("127.0.0.1:0".parse().unwrap());
+        adjust(&mut config);
         let zfs = Arc::new(config.prepare_sim_partitioned(&[]).unwrap());
         let daemon =
             Background::start_with_limits(config.clone(), zfs, HashCost::FAST, limits).unwrap();
