@@ -546,7 +546,12 @@ async fn serve_connection<S>(
         let mut request = request
             .map(|body| axum::body::Body::new(IdleBody::new(body, limits.body_idle_timeout)));
         request.extensions_mut().insert(peer);
-        router.clone().oneshot(request)
+        let router = router.clone();
+        async move {
+            let mut response = router.oneshot(request).await?;
+            harden(response.headers_mut());
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -554,6 +559,33 @@ async fn serve_connection<S>(
         .serve_connection(TokioIo::new(stream), service);
     // Errors here are clients going away or speaking nonsense: nothing to do.
     let _ = watcher.watch(connection).await;
+}
+
+/// The Content-Security-Policy of every answer that sets none: the JSON
+/// API and its error answers run nothing, load nothing and may not be
+/// framed. Pages set their own (no inline script either); this never
+/// loosens one that is set.
+pub const DEFAULT_CSP: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Headers every answer carries, from either listener.
+fn harden(headers: &mut hyper::HeaderMap) {
+    use hyper::header::{self, HeaderValue};
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 /// An accept error (out of file descriptors, mostly) must not spin the loop.

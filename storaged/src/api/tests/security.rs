@@ -444,3 +444,21 @@ fn sessions_expire_and_logout_ends_them() {
     assert_eq!(r.status, 204);
     assert_eq!(status(&bearer), 401, "logged out");
 }
+
+/// API answers, error answers included, carry a policy that runs nothing
+/// (the pages set their own, without inline script).
+#[test]
+fn api_and_error_answers_carry_a_strict_content_security_policy() {
+    let net = net();
+    for path in ["/setup", "/no-such-thing", "/status"] {
+        let r = net.request_from(ip("127.0.0.1"), "GET", path, &[], None);
+        let csp = r
+            .header("content-security-policy")
+            .unwrap_or_default()
+            .to_string();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp:?}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp:?}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp:?}");
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    }
+}
