@@ -44,8 +44,6 @@ const MAX_LOCAL_CONNECTIONS: usize = 64;
 const MAX_NETWORK_CONNECTIONS: usize = 256;
 /// A client that has not finished its TLS handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client that has not sent its request headers by then is dropped.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight may take to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Blocking threads (argon2 hashes, commands): bounds memory under load.
@@ -555,7 +553,7 @@ async fn serve_connection<S>(
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     // Errors here are clients going away or speaking nonsense: nothing to do.
     let _ = watcher.watch(connection).await;

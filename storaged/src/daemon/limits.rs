@@ -29,6 +29,9 @@ pub struct Limits {
     /// listener; more are closed as soon as accepted. A browser keeps a
     /// few live (dashboard stream, page loads): at least 32.
     pub connections_per_address: usize,
+    /// A client that has not sent a request's headers by then is dropped:
+    /// the first request's, and the next one's on a kept-alive connection.
+    pub header_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -36,6 +39,7 @@ impl Default for Limits {
         Limits {
             body_idle_timeout: Duration::from_secs(30),
             connections_per_address: 48,
+            header_timeout: Duration::from_secs(30),
         }
     }
 }

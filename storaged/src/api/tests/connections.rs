@@ -105,3 +105,33 @@ fn a_slow_body_that_keeps_moving_is_not_cut() {
     // No password is set: the body was read whole and understood.
     assert!(text.contains("setup_required"), "{text}");
 }
+
+/// A kept-alive connection that sends no next request is dropped after the
+/// header timeout too: idle connections cannot hold slots for ever.
+#[test]
+fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
+    use std::io::Write;
+    let net = Net::start(Limits {
+        header_timeout: Duration::from_millis(800),
+        ..Limits::default()
+    });
+    let mut stream = net.tls_from(ip("127.0.0.1"));
+    stream
+        .write_all(b"GET /api/v1/setup HTTP/1.1\r\nHost: storaged\r\n\r\n")
+        .unwrap();
+    stream.flush().unwrap();
+    stream
+        .sock
+        .set_read_timeout(Some(Duration::from_secs(6)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "still open after {:?}: {read:?}",
+        started.elapsed()
+    );
+}
