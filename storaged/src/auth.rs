@@ -495,7 +495,8 @@ pub fn check_password_policy(password: &str) -> Result<(), AuthError> {
 
 /// The CSRF token of the cookie session `session_token`: what a page puts
 /// in `<meta name="csrf-token">` and its scripts send back as
-/// `X-CSRF-Token` (or a form as the `csrf` field). Derived, not stored:
+/// `X-CSRF-Token` (a header only: the check runs before any body is read,
+/// so a form field would not be seen). Derived, not stored:
 /// only whoever holds the session (an HttpOnly cookie another origin cannot
 /// read) can compute it, and it dies with the session.
 pub fn csrf_token(session_token: &str) -> String {

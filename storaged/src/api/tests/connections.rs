@@ -135,3 +135,31 @@ fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
         started.elapsed()
     );
 }
+
+/// A request refused before its body is read (no login) is answered at
+/// once and its connection closed, however long the body idle timeout.
+#[test]
+fn a_refused_request_with_a_stalled_body_is_closed_at_once() {
+    use std::io::Write;
+    let net = Net::start(Limits::default());
+    net.set_password();
+    let mut stream = net.tls_from(ip("127.0.0.1"));
+    stream
+        .write_all(b"POST /api/v1/upgrade/reboot HTTP/1.1\r\nHost: storaged\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nxx")
+        .unwrap();
+    stream.flush().unwrap();
+    stream
+        .sock
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 401"), "{read:?} {text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "still open after {:?}: {read:?}",
+        started.elapsed()
+    );
+}
