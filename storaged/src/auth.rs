@@ -9,13 +9,18 @@
 //!   the console or that file may set the first password with it, once.
 //! - Sessions are random bearer tokens held in memory: a restart logs
 //!   everyone out, which is acceptable for one admin.
-//! - Failed passwords and tokens are throttled globally, so guessing over
-//!   the network is slow.
+//! - Failed passwords and tokens are throttled per client address
+//!   ([`throttle`]), login and setup apart, so guessing over the network is
+//!   slow and one address cannot lock the admin out from another; the
+//!   local socket (root) is never throttled.
+//! - Named API tokens for scripts ([`tokens`]) are kept as hashes in the
+//!   same file.
 //!
 //! Every method that can take time (argon2 costs tens of milliseconds and
 //! ~19 MiB) is synchronous: call it from a blocking task.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
@@ -39,13 +44,12 @@ pub const CREDENTIALS_FILE: &str = "auth.json";
 /// The setup token's copy inside the runtime directory.
 pub const SETUP_TOKEN_FILE: &str = "setup-token";
 
-/// Version of `auth.json`; see [`migrate`].
-const SCHEMA_VERSION: u32 = 1;
+/// Version of `auth.json`; see [`migrate`]. Version 2 added API tokens.
+const SCHEMA_VERSION: u32 = 2;
+/// Fewest different characters a password must have.
+pub const MIN_DISTINCT_CHARS: usize = 5;
 /// Live sessions kept at most; the oldest goes first.
 const MAX_SESSIONS: usize = 64;
-/// Failed attempts allowed per window before further ones are refused.
-const MAX_FAILURES: usize = 10;
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// Crockford's base32: no I, L, O, U, so a token read off a console is
 /// typed back without doubt.
 const TOKEN_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -86,6 +90,25 @@ pub enum AuthError {
     Throttled { retry_after: Duration },
     #[error("the password must be at least {MIN_PASSWORD_CHARS} characters long")]
     PasswordTooShort,
+    #[error("the password must not be only spaces or other blank characters")]
+    PasswordBlank,
+    #[error("the password must use at least {MIN_DISTINCT_CHARS} different characters")]
+    PasswordTooSimple,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("the current password is required")]
+    CurrentPasswordRequired,
+    #[error("token name {name:?} is not valid: use 1 to 64 of A-Z a-z 0-9 . _ -, not starting with . or -")]
+    BadTokenName { name: String },
+    #[error("an API token named {name:?} exists already")]
+    TokenExists { name: String },
+    #[error("no API token named {name:?}")]
+    NoSuchToken { name: String },
+    #[error(
+        "there are already {} API tokens; delete one first",
+        tokens::MAX_API_TOKENS
+    )]
+    TooManyTokens,
     #[error("the password must be at most {MAX_PASSWORD_BYTES} bytes long")]
     PasswordTooLong,
     #[error("cannot hash the password: {0}")]
@@ -94,12 +117,16 @@ pub enum AuthError {
     Random(getrandom::Error),
 }
 
-/// `auth.json`: one record per user, the password as an argon2id PHC string.
+/// `auth.json`: one record per user, the password as an argon2id PHC
+/// string, and the API tokens' hashes by name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CredentialsFile {
     version: u32,
     users: BTreeMap<String, UserRecord>,
+    /// Absent in version 1 files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    api_tokens: BTreeMap<String, tokens::TokenRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,11 +135,15 @@ struct UserRecord {
     password_hash: String,
 }
 
-/// Brings an older `auth.json` up to [`SCHEMA_VERSION`]. There is one
-/// version so far; a new one adds its step here.
-fn migrate(file: CredentialsFile, path: &Path) -> Result<CredentialsFile, AuthError> {
+/// Brings an older `auth.json` up to [`SCHEMA_VERSION`]. Version 1 had
+/// no API tokens: it reads as version 2 with none.
+fn migrate(mut file: CredentialsFile, path: &Path) -> Result<CredentialsFile, AuthError> {
     match file.version {
         SCHEMA_VERSION => Ok(file),
+        1 => {
+            file.version = SCHEMA_VERSION;
+            Ok(file)
+        }
         found => Err(AuthError::Version {
             path: path.to_path_buf(),
             found,
@@ -170,7 +201,10 @@ struct Inner {
     credentials: CredentialsFile,
     setup_token: Option<String>,
     sessions: HashMap<String, Session>,
-    failures: VecDeque<Instant>,
+    /// Failed logins and password checks, per client address.
+    login_failures: Throttle,
+    /// Failed setup tokens, per client address: apart from logins.
+    setup_failures: Throttle,
 }
 
 /// Credentials, the setup token and sessions; shared by every request.
@@ -208,7 +242,7 @@ impl Auth {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => CredentialsFile {
                 version: SCHEMA_VERSION,
-                users: BTreeMap::new(),
+                ..CredentialsFile::default()
             },
             Err(source) => return Err(AuthError::Read { path, source }),
         };
@@ -221,7 +255,8 @@ impl Auth {
                 credentials,
                 setup_token: None,
                 sessions: HashMap::new(),
-                failures: VecDeque::new(),
+                login_failures: Throttle::default(),
+                setup_failures: Throttle::default(),
             }),
             hashing: Mutex::new(()),
         };
@@ -256,12 +291,14 @@ impl Auth {
     }
 
     /// Sets the first admin password. `token` must match the setup token
-    /// unless the caller is already trusted (the local socket passes `None`
-    /// with `trusted`). The token is consumed on success. Slow: hashes.
+    /// unless the caller is the local socket (`client` `None`), which may
+    /// omit it. Failures are throttled per network client, apart from
+    /// logins; the local socket is never throttled. The token is consumed
+    /// on success. Slow: hashes.
     pub fn set_initial_password(
         &self,
         token: Option<&str>,
-        trusted: bool,
+        client: Option<IpAddr>,
         password: &str,
         now: Instant,
     ) -> Result<(), AuthError> {
@@ -270,11 +307,15 @@ impl Auth {
             if inner.credentials.users.contains_key(ADMIN_USER) {
                 return Err(AuthError::AlreadySetUp);
             }
-            throttle(&mut inner, now)?;
+            if let Some(ip) = client {
+                inner.setup_failures.check(ip, now)?;
+            }
             let expected = inner.setup_token.clone().ok_or(AuthError::AlreadySetUp)?;
             let matches = token.is_some_and(|t| tokens_match(t, &expected));
-            if !(matches || trusted && token.is_none()) {
-                inner.failures.push_back(now);
+            if !(matches || client.is_none() && token.is_none()) {
+                if let Some(ip) = client {
+                    inner.setup_failures.fail(ip, now);
+                }
                 return Err(AuthError::InvalidSetupToken);
             }
             expected
@@ -301,11 +342,14 @@ impl Auth {
         remove_if_present(&self.token_file)
     }
 
-    /// Checks a password and opens a session. Slow: verifies a hash.
+    /// Checks a password and opens a session. Failures are throttled per
+    /// network `client`; `None` (the local socket) is never throttled.
+    /// Slow: verifies a hash.
     pub fn login(
         &self,
         username: &str,
         password: &str,
+        client: Option<IpAddr>,
         now: Instant,
     ) -> Result<NewSession, AuthError> {
         let stored = {
@@ -313,7 +357,9 @@ impl Auth {
             if !inner.credentials.users.contains_key(ADMIN_USER) {
                 return Err(AuthError::SetupRequired);
             }
-            throttle(&mut inner, now)?;
+            if let Some(ip) = client {
+                inner.login_failures.check(ip, now)?;
+            }
             inner
                 .credentials
                 .users
@@ -326,7 +372,9 @@ impl Auth {
             && self.with_hasher(|h| h.verify_password(password.as_bytes(), hash).is_ok())?;
         let mut inner = self.lock();
         if !(verified && stored.is_some()) {
-            inner.failures.push_back(now);
+            if let Some(ip) = client {
+                inner.login_failures.fail(ip, now);
+            }
             return Err(AuthError::InvalidCredentials);
         }
         let token = random_hex(32)?;
@@ -371,6 +419,13 @@ impl Auth {
         }
     }
 
+    /// The user of a live session and how long it has left.
+    pub fn session_left(&self, token: &str, now: Instant) -> Option<(String, Duration)> {
+        let inner = self.lock();
+        let s = inner.sessions.get(token).filter(|s| s.expires > now)?;
+        Some((s.username.clone(), s.expires.saturating_duration_since(now)))
+    }
+
     /// Ends a session; true if it was live.
     pub fn logout(&self, token: &str) -> bool {
         self.lock().sessions.remove(token).is_some()
@@ -399,7 +454,14 @@ impl Auth {
     }
 
     fn commit(&self, file: &CredentialsFile) -> Result<(), AuthError> {
-        let mut bytes = serde_json::to_vec_pretty(file).expect("credentials serialise");
+        // Without API tokens the file is written as version 1, which it
+        // then equals: a rollback to a storaged that knows only version 1
+        // still reads it and keeps the admin password.
+        let mut file = file.clone();
+        if file.api_tokens.is_empty() {
+            file.version = 1;
+        }
+        let mut bytes = serde_json::to_vec_pretty(&file).expect("credentials serialise");
         bytes.push(b'\n');
         write_atomic(&self.path, &bytes, 0o600).map_err(|source| AuthError::Write {
             path: self.path.clone(),
@@ -413,38 +475,30 @@ impl Auth {
     }
 }
 
-/// Refuses when too many attempts failed within the window.
-fn throttle(inner: &mut Inner, now: Instant) -> Result<(), AuthError> {
-    while inner
-        .failures
-        .front()
-        .is_some_and(|t| now.saturating_duration_since(*t) >= FAILURE_WINDOW)
-    {
-        inner.failures.pop_front();
-    }
-    if inner.failures.len() >= MAX_FAILURES {
-        let oldest = *inner.failures.front().expect("not empty");
-        return Err(AuthError::Throttled {
-            retry_after: FAILURE_WINDOW.saturating_sub(now.saturating_duration_since(oldest)),
-        });
-    }
-    Ok(())
-}
-
-/// The password rules: long enough, not absurdly long.
+/// The password rules: long enough, not absurdly long, not blank, and not
+/// one character (or four) repeated: length alone let twelve spaces or
+/// `aaaaaaaaaaaa` through.
 pub fn check_password_policy(password: &str) -> Result<(), AuthError> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AuthError::PasswordTooLong);
+    }
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AuthError::PasswordTooShort);
     }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AuthError::PasswordTooLong);
+    if password.chars().all(char::is_whitespace) {
+        return Err(AuthError::PasswordBlank);
+    }
+    let distinct: std::collections::BTreeSet<char> = password.chars().collect();
+    if distinct.len() < MIN_DISTINCT_CHARS {
+        return Err(AuthError::PasswordTooSimple);
     }
     Ok(())
 }
 
 /// The CSRF token of the cookie session `session_token`: what a page puts
 /// in `<meta name="csrf-token">` and its scripts send back as
-/// `X-CSRF-Token` (or a form as the `csrf` field). Derived, not stored:
+/// `X-CSRF-Token` (a header only: the check runs before any body is read,
+/// so a form field would not be seen). Derived, not stored:
 /// only whoever holds the session (an HttpOnly cookie another origin cannot
 /// read) can compute it, and it dies with the session.
 pub fn csrf_token(session_token: &str) -> String {
@@ -520,5 +574,15 @@ fn remove_if_present(path: &Path) -> Result<(), AuthError> {
     }
 }
 
+mod password;
+mod throttle;
+pub mod tokens;
+
+pub use throttle::client_key;
+use throttle::Throttle;
+pub use tokens::TokenInfo;
+
+#[cfg(test)]
+mod account_tests;
 #[cfg(test)]
 mod tests;

@@ -37,7 +37,7 @@ use crate::notify::Notifier;
 use crate::platform::Platform;
 use crate::reconcile::StartReport;
 use crate::runner::SystemRunner;
-use crate::tls::{self, CertificateOrigin, TlsError};
+use crate::tls::{self, CertStore, CertificateOrigin, TlsError};
 use crate::util::error_chain;
 
 /// Connections served at once, per listener; more wait to be accepted.
@@ -45,8 +45,6 @@ const MAX_LOCAL_CONNECTIONS: usize = 64;
 const MAX_NETWORK_CONNECTIONS: usize = 256;
 /// A client that has not finished its TLS handshake by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client that has not sent its request headers by then is dropped.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long requests in flight may take to finish at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Blocking threads (argon2 hashes, commands): bounds memory under load.
@@ -101,6 +99,8 @@ pub enum DaemonError {
 struct Https {
     listener: TcpListener,
     acceptor: TlsAcceptor,
+    /// The certificate served, replaceable through the API.
+    store: Arc<CertStore>,
 }
 
 /// A daemon with its listeners bound, serving nothing yet.
@@ -109,6 +109,7 @@ pub struct Daemon {
     unix: UnixListener,
     socket: PathBuf,
     https: Option<Https>,
+    limits: Limits,
     notes: Vec<String>,
     /// What the start-up reconcile did; `None` when it failed outright.
     start: Option<StartReport>,
@@ -149,6 +150,7 @@ impl Daemon {
                 Some(Https {
                     listener,
                     acceptor: TlsAcceptor::from(cert.config),
+                    store: cert.store,
                 })
             }
         };
@@ -173,6 +175,7 @@ impl Daemon {
             unix,
             socket: config.socket.clone(),
             https,
+            limits: Limits::default(),
             notes,
             start: None,
             start_lines: Vec::new(),
@@ -201,6 +204,11 @@ impl Daemon {
             }
         }
         Ok(daemon)
+    }
+
+    /// Replaces the listener's [`Limits`] (tests shorten the timeouts).
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
     }
 
     pub fn app(&self) -> &AppState {
@@ -244,10 +252,17 @@ impl Daemon {
         ));
         let router = api::router(self.app.clone());
         let graceful = GracefulShutdown::new();
-        let local = accept_local(&self.unix, &self.socket, &router, &graceful);
+        // Handlers find the certificate store on every request, from
+        // either listener (storagectl may replace it too).
+        let router = match &self.https {
+            Some(https) => router.layer(axum::Extension(Arc::clone(&https.store))),
+            None => router,
+        };
+        let limits = self.limits;
+        let local = accept_local(&self.unix, &self.socket, &router, &graceful, limits);
         let network = async {
             match &self.https {
-                Some(https) => accept_network(https, &router, &graceful).await,
+                Some(https) => accept_network(https, &router, &graceful, limits).await,
                 None => std::future::pending().await,
             }
         };
@@ -270,6 +285,7 @@ async fn accept_local(
     socket: &Path,
     router: &axum::Router,
     graceful: &GracefulShutdown,
+    limits: Limits,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_LOCAL_CONNECTIONS));
     loop {
@@ -280,7 +296,7 @@ async fn accept_local(
             Ok((stream, _)) => {
                 let (router, watcher) = (router.clone(), graceful.watcher());
                 tokio::spawn(async move {
-                    serve_connection(stream, Peer::Local, router, watcher).await;
+                    serve_connection(stream, Peer::Local, router, watcher, limits).await;
                     drop(permit);
                 });
             }
@@ -290,14 +306,29 @@ async fn accept_local(
 }
 
 /// Accepts HTTPS connections forever; every request is [`Peer::Network`].
-async fn accept_network(https: &Https, router: &axum::Router, graceful: &GracefulShutdown) {
+/// An address that already holds [`Limits::connections_per_address`] has
+/// its new connection closed at once, so one client cannot take every
+/// slot.
+async fn accept_network(
+    https: &Https,
+    router: &axum::Router,
+    graceful: &GracefulShutdown,
+    limits: Limits,
+) {
     let slots = Arc::new(Semaphore::new(MAX_NETWORK_CONNECTIONS));
+    let per_address = Arc::new(PerAddress::default());
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
         match https.listener.accept().await {
             Ok((stream, addr)) => {
+                let Some(slot) =
+                    PerAddress::admit(&per_address, addr.ip(), limits.connections_per_address)
+                else {
+                    drop(stream);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let acceptor = https.acceptor.clone();
                 let (router, watcher) = (router.clone(), graceful.watcher());
@@ -305,9 +336,9 @@ async fn accept_network(https: &Https, router: &axum::Router, graceful: &Gracefu
                     let handshake =
                         tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
                     if let Ok(Ok(tls)) = handshake {
-                        serve_connection(tls, Peer::Network(addr), router, watcher).await;
+                        serve_connection(tls, Peer::Network(addr), router, watcher, limits).await;
                     }
-                    drop(permit);
+                    drop((slot, permit));
                 });
             }
             Err(e) => accept_failed("the HTTPS port", e).await,
@@ -506,20 +537,62 @@ fn create_private_dir(dir: &Path) -> Result<(), DaemonError> {
 }
 
 /// Serves one connection's HTTP/1.1 requests, marking each with its peer.
-async fn serve_connection<S>(stream: S, peer: Peer, router: axum::Router, watcher: Watcher)
-where
+/// Every request body fails once it stalls for the idle timeout; the
+/// handler answers an error and hyper closes the connection, since the
+/// body was not read to its end.
+async fn serve_connection<S>(
+    stream: S,
+    peer: Peer,
+    router: axum::Router,
+    watcher: Watcher,
+    limits: Limits,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let mut request = request
+            .map(|body| axum::body::Body::new(IdleBody::new(body, limits.body_idle_timeout)));
         request.extensions_mut().insert(peer);
-        router.clone().oneshot(request)
+        let router = router.clone();
+        async move {
+            let mut response = router.oneshot(request).await?;
+            harden(response.headers_mut());
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(limits.header_timeout)
         .serve_connection(TokioIo::new(stream), service);
     // Errors here are clients going away or speaking nonsense: nothing to do.
     let _ = watcher.watch(connection).await;
+}
+
+/// The Content-Security-Policy of every answer that sets none: the JSON
+/// API and its error answers run nothing, load nothing and may not be
+/// framed. Pages set their own (no inline script either); this never
+/// loosens one that is set.
+pub const DEFAULT_CSP: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// Headers every answer carries, from either listener.
+fn harden(headers: &mut hyper::HeaderMap) {
+    use hyper::header::{self, HeaderValue};
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
 
 /// An accept error (out of file descriptors, mostly) must not spin the loop.
@@ -546,8 +619,11 @@ async fn watchdog(notifier: Notifier, interval: Duration) {
 }
 
 mod background;
+mod limits;
 
 pub use background::Background;
+pub use limits::Limits;
+use limits::{IdleBody, PerAddress};
 
 #[cfg(test)]
 mod tests;

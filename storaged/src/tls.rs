@@ -6,14 +6,16 @@
 //! unparsable, or a key that does not match the certificate) is moved aside
 //! with a `.bad` suffix and replaced, so a damaged file never keeps the
 //! appliance's page down; the caller is told, to log it.
+//!
+//! The owner may replace the pair with their own certificate
+//! ([`CertStore::replace`]); the listener serves it from the next
+//! connection on, through the store, without a restart.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::ServerConfig;
 
 use crate::util::write_atomic;
@@ -47,8 +49,10 @@ pub enum TlsError {
     Unusable {
         dir: PathBuf,
         #[source]
-        source: tokio_rustls::rustls::Error,
+        source: CertificateError,
     },
+    #[error("cannot set up TLS")]
+    Rustls(#[source] tokio_rustls::rustls::Error),
 }
 
 /// Where the certificate in use came from.
@@ -66,6 +70,8 @@ pub enum CertificateOrigin {
 #[derive(Debug)]
 pub struct Certificate {
     pub config: Arc<ServerConfig>,
+    /// What `config` serves: replaceable while the listener runs.
+    pub store: Arc<CertStore>,
     pub origin: CertificateOrigin,
     /// The certificate, PEM: what a client pins or trusts.
     pub cert_pem: String,
@@ -78,12 +84,13 @@ pub fn ensure_certificate(dir: &Path, names: &[String]) -> Result<Certificate, T
     let key_path = dir.join(KEY_FILE);
     let replaced = match (cert_path.exists(), key_path.exists()) {
         (false, false) => None,
-        _ => match load(&cert_path, &key_path) {
-            Ok(found) => {
+        _ => match load(dir, &cert_path, &key_path) {
+            Ok(store) => {
                 return Ok(Certificate {
-                    config: found.0,
+                    config: server_config(&store)?,
+                    store,
                     origin: CertificateOrigin::Reused,
-                    cert_pem: found.1,
+                    cert_pem: std::fs::read_to_string(&cert_path).unwrap_or_default(),
                 })
             }
             Err(reason) => {
@@ -110,12 +117,14 @@ pub fn ensure_certificate(dir: &Path, names: &[String]) -> Result<Certificate, T
             source,
         })?;
     }
-    let config = server_config(&cert_pem, &key_pem).map_err(|source| TlsError::Unusable {
+    let store = CertStore::new(dir, &cert_pem, &key_pem).map_err(|source| TlsError::Unusable {
         dir: dir.to_path_buf(),
         source,
     })?;
+    let store = Arc::new(store);
     Ok(Certificate {
-        config,
+        config: server_config(&store)?,
+        store,
         origin: replaced.map_or(CertificateOrigin::Created, |reason| {
             CertificateOrigin::Replaced { reason }
         }),
@@ -164,37 +173,31 @@ fn generate(names: &[String]) -> Result<(String, String), TlsError> {
 }
 
 /// Reads an existing pair; the error says why it cannot be used.
-fn load(cert_path: &Path, key_path: &Path) -> Result<(Arc<ServerConfig>, String), String> {
+fn load(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<Arc<CertStore>, String> {
     let cert_pem = std::fs::read_to_string(cert_path)
         .map_err(|e| format!("cannot read {}: {e}", cert_path.display()))?;
     let key_pem = std::fs::read_to_string(key_path)
         .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-    let config = server_config(&cert_pem, &key_pem)
+    let store = CertStore::new(dir, &cert_pem, &key_pem)
         .map_err(|e| format!("{} and {}: {e}", cert_path.display(), key_path.display()))?;
-    Ok((config, cert_pem))
+    Ok(Arc::new(store))
 }
 
-/// A rustls server configuration (ring, TLS 1.2 and 1.3, HTTP/1.1 only).
-fn server_config(
-    cert_pem: &str,
-    key_pem: &str,
-) -> Result<Arc<ServerConfig>, tokio_rustls::rustls::Error> {
-    use tokio_rustls::rustls::Error;
-    let chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::General(format!("bad certificate PEM: {e}")))?;
-    if chain.is_empty() {
-        return Err(Error::General("no certificate in the PEM file".into()));
-    }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| Error::General(format!("bad key PEM: {e}")))?;
+/// A rustls server configuration (ring, TLS 1.2 and 1.3, HTTP/1.1 only)
+/// serving whatever `store` holds at each handshake.
+fn server_config(store: &Arc<CertStore>) -> Result<Arc<ServerConfig>, TlsError> {
     let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()?
+        .with_safe_default_protocol_versions()
+        .map_err(TlsError::Rustls)?
         .with_no_client_auth()
-        .with_single_cert(chain, key)?;
+        .with_cert_resolver(Arc::clone(store) as _);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }
+
+mod store;
+
+pub use store::{fingerprint, CertStore, CertificateError, CertificateInfo};
 
 #[cfg(test)]
 mod tests {

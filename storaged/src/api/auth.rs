@@ -1,4 +1,4 @@
-//! First-time setup, login and logout.
+//! First-time setup, login, logout, the session and the admin password.
 
 use std::time::Instant;
 
@@ -9,9 +9,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::access::{credential, Via};
 use super::openapi::{error_response, json_request, json_response, request, response};
 use super::{session_token, Access, ApiError, ApiJson, AppState, Endpoint, Group, Peer};
-use crate::auth::{ADMIN_USER, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
+use crate::auth::{csrf_token, ADMIN_USER, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::engine::auth;
 
 pub fn group() -> Group {
@@ -58,7 +59,10 @@ pub fn group() -> Group {
                 json!({
                     "summary": "Open a session",
                     "description": "Answers a bearer token and sets it as a Secure, \
-                        HttpOnly, SameSite=Strict cookie. Sessions expire.",
+                        HttpOnly, SameSite=Strict cookie. Sessions expire. A request with \
+                        the cookie that changes something (not GET, HEAD, OPTIONS) must carry \
+                        `Origin: https://<Host>` and `X-CSRF-Token: <csrf_token>`; bearer \
+                        requests need neither. Failed logins are throttled per client address.",
                     "operationId": "login",
                     "requestBody": json_request::<LoginRequest>(),
                     "responses": {
@@ -82,12 +86,48 @@ pub fn group() -> Group {
                     },
                 }),
             ),
+            Endpoint::new(
+                Method::GET,
+                "/session",
+                Access::Admin,
+                session_info,
+                json!({
+                    "summary": "Who the request is authenticated as, and for how long",
+                    "description": "For pages: the user, the seconds the session has left and \
+                        its CSRF token. An API token answers its name and no expiry; the \
+                        local socket answers `root`.",
+                    "operationId": "getSession",
+                    "responses": {"200": json_response::<SessionInfo>("The caller.")},
+                }),
+            ),
+            Endpoint::new(
+                Method::POST,
+                "/password",
+                Access::Admin,
+                change_password,
+                json!({
+                    "summary": "Change the admin password",
+                    "description": "Needs the current password (the local socket may omit \
+                        it). The new one must be at least 12 characters, not all blank, with \
+                        at least 5 different characters. Every other session ends; the \
+                        caller's stays. A wrong current password counts as a failed login.",
+                    "operationId": "changePassword",
+                    "requestBody": json_request::<PasswordChange>(),
+                    "responses": {
+                        "204": {"description": "Changed; other sessions are over."},
+                        "422": error_response("The current password is wrong or missing, or the new one is refused (field says which)."),
+                        "429": error_response("Too many failed attempts; see Retry-After."),
+                    },
+                }),
+            ),
         ],
         types: vec![
             request::<SetupRequest>(),
             request::<LoginRequest>(),
+            request::<PasswordChange>(),
             response::<SetupState>(),
             response::<SessionBody>(),
+            response::<SessionInfo>(),
         ],
     }
 }
@@ -135,6 +175,49 @@ pub struct SessionBody {
     pub username: String,
     /// Seconds.
     pub expires_in: u64,
+    /// What a cookie session's state-changing requests send as
+    /// `X-CSRF-Token`.
+    pub csrf_token: String,
+}
+
+/// `GET /session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInfo {
+    pub username: String,
+    /// How the caller is authenticated.
+    pub kind: SessionKind,
+    /// Seconds the session has left; none for API tokens and the socket.
+    pub expires_in: Option<u64>,
+    /// The session's CSRF token; none for API tokens and the socket, which
+    /// need none.
+    pub csrf_token: Option<String>,
+    /// The API token's name, when that is how the caller got in.
+    pub token_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// A login session sent as the cookie.
+    Cookie,
+    /// A login session sent as a bearer token.
+    Bearer,
+    /// A named API token.
+    ApiToken,
+    /// The local socket (root).
+    Local,
+}
+
+/// `POST /password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// Required over the network; the local socket may omit it.
+    #[serde(default)]
+    pub current_password: Option<String>,
+    #[schemars(length(min = MIN_PASSWORD_CHARS, max = MAX_PASSWORD_BYTES))]
+    pub new_password: String,
 }
 
 async fn setup_state(State(app): State<AppState>) -> Json<SetupState> {
@@ -148,12 +231,12 @@ async fn setup(
     peer: Peer,
     ApiJson(request): ApiJson<SetupRequest>,
 ) -> Result<StatusCode, ApiError> {
-    let trusted = peer.is_local();
+    let client = peer.client();
     app.blocking(move |app| {
         auth::set_initial_password(
             &app.auth,
             request.token.as_deref(),
-            trusted,
+            client,
             &request.password,
             Instant::now(),
         )
@@ -168,14 +251,17 @@ async fn setup(
 
 async fn login(
     State(app): State<AppState>,
+    peer: Peer,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let client = peer.client();
     let session = app
         .blocking(move |app| {
             auth::login(
                 &app.auth,
                 &request.username,
                 &request.password,
+                client,
                 Instant::now(),
             )
         })
@@ -183,6 +269,7 @@ async fn login(
     let max_age = session.expires_in.as_secs();
     let cookie = session_cookie(&session.token, max_age);
     let body = SessionBody {
+        csrf_token: csrf_token(&session.token),
         token: session.token,
         token_type: "Bearer".into(),
         username: session.username,
@@ -200,6 +287,86 @@ async fn logout(State(app): State<AppState>, headers: HeaderMap) -> Response {
         [(header::SET_COOKIE, session_cookie("", 0))],
     )
         .into_response()
+}
+
+async fn session_info(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let local = SessionInfo {
+        username: "root".into(),
+        kind: SessionKind::Local,
+        expires_in: None,
+        csrf_token: None,
+        token_name: None,
+    };
+    let Some((token, via)) = credential(&headers) else {
+        return if peer.is_local() {
+            Ok(Json(local))
+        } else {
+            Err(ApiError::LoginRequired)
+        };
+    };
+    if let Some((username, left)) = app.auth.session_left(token, Instant::now()) {
+        return Ok(Json(SessionInfo {
+            username,
+            kind: match via {
+                Via::Cookie => SessionKind::Cookie,
+                Via::Bearer => SessionKind::Bearer,
+            },
+            expires_in: Some(left.as_secs()),
+            csrf_token: Some(csrf_token(token)),
+            token_name: None,
+        }));
+    }
+    match app.auth.api_token(token) {
+        Some(name) if via == Via::Bearer => Ok(Json(SessionInfo {
+            username: ADMIN_USER.into(),
+            kind: SessionKind::ApiToken,
+            expires_in: None,
+            csrf_token: None,
+            token_name: Some(name),
+        })),
+        _ if peer.is_local() => Ok(Json(local)),
+        _ => Err(ApiError::LoginRequired),
+    }
+}
+
+async fn change_password(
+    State(app): State<AppState>,
+    peer: Peer,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let keep = session_token(&headers).map(str::to_string);
+    let client = peer.client();
+    let result = app
+        .blocking(move |app| {
+            auth::change_password(
+                &app.auth,
+                request.current_password.as_deref(),
+                &request.new_password,
+                keep.as_deref(),
+                client,
+                Instant::now(),
+            )
+        })
+        .await?;
+    match result.map_err(ApiError::from) {
+        Ok(()) => {
+            println!(
+                "storaged: the admin password was changed (from {})",
+                describe(peer)
+            );
+            Ok(StatusCode::NO_CONTENT)
+        }
+        // The policy's refusals name `password`; here it is `new_password`.
+        Err(ApiError::Invalid { field, message }) if field.as_deref() == Some("password") => {
+            Err(ApiError::invalid("new_password", message))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn session_cookie(token: &str, max_age: u64) -> HeaderValue {

@@ -38,6 +38,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("login required")]
     LoginRequired,
+    /// A cookie session's state-changing request without the same origin
+    /// and the session's CSRF token: possibly another site's forgery.
+    #[error("{message}")]
+    CsrfRefused { message: String },
     #[error("wrong username or password")]
     InvalidCredentials,
     #[error("the setup token is wrong or was already used")]
@@ -77,6 +81,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::LoginRequired => StatusCode::UNAUTHORIZED,
+            ApiError::CsrfRefused { .. } => StatusCode::FORBIDDEN,
             ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             ApiError::InvalidSetupToken => StatusCode::FORBIDDEN,
             ApiError::AlreadySetUp => StatusCode::CONFLICT,
@@ -99,6 +104,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::LoginRequired => "login_required",
+            ApiError::CsrfRefused { .. } => "csrf_refused",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::InvalidSetupToken => "invalid_setup_token",
             ApiError::AlreadySetUp => "already_set_up",
@@ -202,9 +208,23 @@ fn from_auth(err: AuthError) -> ApiError {
         AuthError::Throttled { retry_after } => ApiError::TooManyAttempts {
             retry_after_secs: retry_after.as_secs().max(1),
         },
-        AuthError::PasswordTooShort | AuthError::PasswordTooLong => {
-            ApiError::invalid("password", err.to_string())
+        AuthError::PasswordTooShort
+        | AuthError::PasswordTooLong
+        | AuthError::PasswordBlank
+        | AuthError::PasswordTooSimple => ApiError::invalid("password", err.to_string()),
+        AuthError::WrongCurrentPassword | AuthError::CurrentPasswordRequired => {
+            ApiError::invalid("current_password", err.to_string())
         }
+        AuthError::BadTokenName { .. } | AuthError::TooManyTokens => {
+            ApiError::invalid("name", err.to_string())
+        }
+        AuthError::TokenExists { .. } => ApiError::Conflict {
+            message: err.to_string(),
+        },
+        AuthError::NoSuchToken { name } => ApiError::NotFound {
+            kind: "API token",
+            name,
+        },
         AuthError::Read { .. }
         | AuthError::Parse { .. }
         | AuthError::Version { .. }

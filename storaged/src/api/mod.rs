@@ -37,6 +37,7 @@
 
 mod access;
 mod auth;
+mod certificate;
 pub mod client;
 pub mod console;
 pub mod datasets;
@@ -56,6 +57,7 @@ pub mod snapshots;
 pub mod ssh;
 mod state;
 mod system;
+mod tokens;
 pub mod upgrade;
 pub mod volumes;
 mod web;
@@ -156,6 +158,8 @@ pub fn groups() -> Vec<Group> {
         console::group(),
         presets::group(),
         ssh::group(),
+        tokens::group(),
+        certificate::group(),
     ]
 }
 

@@ -54,11 +54,21 @@ mod tests {
         assert_eq!(file, format!("{new}\n"));
         let now = Instant::now();
         assert!(matches!(
-            auth.set_initial_password(Some(&old), false, "a long enough password", now),
+            auth.set_initial_password(
+                Some(&old),
+                Some(std::net::IpAddr::from([192, 0, 2, 1])),
+                "a long enough password",
+                now
+            ),
             Err(AuthError::InvalidSetupToken)
         ));
-        auth.set_initial_password(Some(&new), false, "a long enough password", now)
-            .unwrap();
+        auth.set_initial_password(
+            Some(&new),
+            Some(std::net::IpAddr::from([192, 0, 2, 1])),
+            "a long enough password",
+            now,
+        )
+        .unwrap();
         assert!(matches!(
             auth.renew_setup_token(),
             Err(AuthError::AlreadySetUp)

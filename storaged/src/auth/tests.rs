@@ -1,4 +1,9 @@
+use super::throttle::{FAILURE_WINDOW, MAX_FAILURES};
 use super::*;
+use std::net::Ipv4Addr;
+
+/// A network client.
+const NET: Option<IpAddr> = Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)));
 use std::os::unix::fs::PermissionsExt;
 
 const GOOD: &str = "correct horse battery";
@@ -48,7 +53,7 @@ fn setup_stores_only_an_argon2id_hash_and_consumes_the_token() {
     let auth = load(dir.path());
     let token = auth.setup_token().unwrap();
     let now = Instant::now();
-    auth.set_initial_password(Some(&token), false, GOOD, now)
+    auth.set_initial_password(Some(&token), NET, GOOD, now)
         .unwrap();
     assert!(!auth.setup_required());
     assert_eq!(auth.setup_token(), None);
@@ -60,7 +65,7 @@ fn setup_stores_only_an_argon2id_hash_and_consumes_the_token() {
     let mode = std::fs::metadata(auth.path()).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     assert!(matches!(
-        auth.set_initial_password(Some(&token), false, GOOD, now),
+        auth.set_initial_password(Some(&token), NET, GOOD, now),
         Err(AuthError::AlreadySetUp)
     ));
 
@@ -68,7 +73,7 @@ fn setup_stores_only_an_argon2id_hash_and_consumes_the_token() {
     let again = load(dir.path());
     assert!(!again.setup_required());
     assert_eq!(again.setup_token(), None);
-    again.login(ADMIN_USER, GOOD, now).unwrap();
+    again.login(ADMIN_USER, GOOD, NET, now).unwrap();
 }
 
 #[test]
@@ -78,21 +83,21 @@ fn wrong_or_missing_token_and_short_passwords_change_nothing() {
     let token = auth.setup_token().unwrap();
     let now = Instant::now();
     assert!(matches!(
-        auth.set_initial_password(Some("AAAA-AAAA-AAAA"), false, GOOD, now),
+        auth.set_initial_password(Some("AAAA-AAAA-AAAA"), NET, GOOD, now),
         Err(AuthError::InvalidSetupToken)
     ));
     assert!(matches!(
-        auth.set_initial_password(None, false, GOOD, now),
+        auth.set_initial_password(None, NET, GOOD, now),
         Err(AuthError::InvalidSetupToken)
     ));
     assert!(matches!(
-        auth.set_initial_password(Some(&token), false, "short", now),
+        auth.set_initial_password(Some(&token), NET, "short", now),
         Err(AuthError::PasswordTooShort)
     ));
     assert!(!auth.path().exists());
     assert_eq!(auth.setup_token().as_deref(), Some(token.as_str()));
     // The trusted local socket needs no token.
-    auth.set_initial_password(None, true, GOOD, now).unwrap();
+    auth.set_initial_password(None, None, GOOD, now).unwrap();
 }
 
 #[test]
@@ -100,7 +105,7 @@ fn login_before_setup_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let auth = load(dir.path());
     assert!(matches!(
-        auth.login(ADMIN_USER, GOOD, Instant::now()),
+        auth.login(ADMIN_USER, GOOD, NET, Instant::now()),
         Err(AuthError::SetupRequired)
     ));
 }
@@ -110,16 +115,16 @@ fn sessions_expire_and_end_at_logout() {
     let dir = tempfile::tempdir().unwrap();
     let auth = load(dir.path());
     let t0 = Instant::now();
-    auth.set_initial_password(None, true, GOOD, t0).unwrap();
+    auth.set_initial_password(None, None, GOOD, t0).unwrap();
     assert!(matches!(
-        auth.login(ADMIN_USER, "wrong password!", t0),
+        auth.login(ADMIN_USER, "wrong password!", NET, t0),
         Err(AuthError::InvalidCredentials)
     ));
     assert!(matches!(
-        auth.login("root", GOOD, t0),
+        auth.login("root", GOOD, NET, t0),
         Err(AuthError::InvalidCredentials)
     ));
-    let s = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+    let s = auth.login(ADMIN_USER, GOOD, NET, t0).unwrap();
     assert_eq!(s.token.len(), 64);
     assert_eq!(s.expires_in, Duration::from_secs(60));
     assert_eq!(auth.session(&s.token, t0).as_deref(), Some(ADMIN_USER));
@@ -128,7 +133,7 @@ fn sessions_expire_and_end_at_logout() {
     // Expired sessions are gone for good.
     assert_eq!(auth.session(&s.token, t0), None);
 
-    let s = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+    let s = auth.login(ADMIN_USER, GOOD, NET, t0).unwrap();
     assert!(auth.logout(&s.token));
     assert!(!auth.logout(&s.token));
     assert_eq!(auth.session(&s.token, t0), None);
@@ -139,16 +144,17 @@ fn repeated_failures_are_throttled_then_forgiven() {
     let dir = tempfile::tempdir().unwrap();
     let auth = load(dir.path());
     let t0 = Instant::now();
-    auth.set_initial_password(None, true, GOOD, t0).unwrap();
+    auth.set_initial_password(None, None, GOOD, t0).unwrap();
     for _ in 0..MAX_FAILURES {
         assert!(matches!(
-            auth.login(ADMIN_USER, "wrong password!", t0),
+            auth.login(ADMIN_USER, "wrong password!", NET, t0),
             Err(AuthError::InvalidCredentials)
         ));
     }
-    let err = auth.login(ADMIN_USER, GOOD, t0).unwrap_err();
+    let err = auth.login(ADMIN_USER, GOOD, NET, t0).unwrap_err();
     assert!(matches!(err, AuthError::Throttled { retry_after } if retry_after == FAILURE_WINDOW));
-    auth.login(ADMIN_USER, GOOD, t0 + FAILURE_WINDOW).unwrap();
+    auth.login(ADMIN_USER, GOOD, NET, t0 + FAILURE_WINDOW)
+        .unwrap();
 }
 
 #[test]
@@ -156,11 +162,11 @@ fn sessions_are_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let auth = load(dir.path());
     let t0 = Instant::now();
-    auth.set_initial_password(None, true, GOOD, t0).unwrap();
-    let first = auth.login(ADMIN_USER, GOOD, t0).unwrap();
+    auth.set_initial_password(None, None, GOOD, t0).unwrap();
+    let first = auth.login(ADMIN_USER, GOOD, NET, t0).unwrap();
     for i in 1..=MAX_SESSIONS {
         let t = t0 + Duration::from_millis(i as u64);
-        auth.login(ADMIN_USER, GOOD, t).unwrap();
+        auth.login(ADMIN_USER, GOOD, NET, t).unwrap();
     }
     assert_eq!(auth.lock().sessions.len(), MAX_SESSIONS);
     assert_eq!(auth.session(&first.token, t0), None, "the oldest goes");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
-use super::{runtime, Daemon, DaemonError};
+use super::{runtime, Daemon, DaemonError, Limits};
 use crate::auth::HashCost;
 use crate::config::Config;
 use crate::engine::Machine;
@@ -36,7 +36,7 @@ impl Background {
     pub fn start_with(config: Config, cost: HashCost) -> Result<Background, DaemonError> {
         let platform = Platform::detect(&config.roots.root);
         let machine = config.machine(platform).map_err(DaemonError::Sim)?;
-        Self::start_machine(config, machine, cost)
+        Self::start_machine(config, machine, cost, Limits::default())
     }
 
     /// `storaged --sim` in `dir`, as the fixture tests start it: the QEMU
@@ -57,9 +57,20 @@ impl Background {
         runner: Arc<dyn CommandRunner>,
         cost: HashCost,
     ) -> Result<Background, DaemonError> {
+        Self::start_with_limits(config, runner, cost, Limits::default())
+    }
+
+    /// As [`Background::start_with_runner`], with the listener's
+    /// [`Limits`] chosen (tests shorten its timeouts).
+    pub fn start_with_limits(
+        config: Config,
+        runner: Arc<dyn CommandRunner>,
+        cost: HashCost,
+        limits: Limits,
+    ) -> Result<Background, DaemonError> {
         let platform = Platform::detect(&config.roots.root);
         let machine = config.machine_with_runner(runner, platform);
-        Self::start_machine(config, machine, cost)
+        Self::start_machine(config, machine, cost, limits)
     }
 
     /// Starts a daemon on `machine` as `storaged` does ([`Daemon::start`]),
@@ -68,18 +79,20 @@ impl Background {
         config: Config,
         machine: Machine,
         cost: HashCost,
+        limits: Limits,
     ) -> Result<Background, DaemonError> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             runtime()?.block_on(async move {
-                let daemon = match Daemon::start(&config, machine, cost).await {
+                let mut daemon = match Daemon::start(&config, machine, cost).await {
                     Ok(daemon) => daemon,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return Ok(());
                     }
                 };
+                daemon.set_limits(limits);
                 let info = (
                     daemon.socket_path().to_path_buf(),
                     daemon.https_addr(),

@@ -6,13 +6,17 @@
 //! [`FakeZfs`] the harness keeps a handle on.
 
 mod bad_requests;
+mod certificate;
+mod connections;
 mod console;
 mod datasets;
 mod drives;
 mod login;
+mod net;
 mod openapi;
 mod pools;
 mod presets;
+mod security;
 mod setup;
 mod snapshots;
 mod status;
