@@ -80,6 +80,36 @@ pub enum DriveError {
     Parse { path: PathBuf, reason: String },
 }
 
+/// Gives every disk an id no other disk claims. udev lets two devices
+/// claim one by-id link (two drives reporting one serial both claim
+/// `nvme-<model>_<serial>`) and the link then points at whichever came
+/// last, so such a link names no disk in particular: each disk falls back
+/// to the best link only it has (its namespace EUI or UUID, its WWN), or
+/// has no id at all. The shared links stay listed in `by_id`.
+fn unshare_ids(described: &mut [describe::Described]) {
+    let mut claims: std::collections::BTreeMap<String, usize> = Default::default();
+    for d in described.iter() {
+        for link in &d.disk.by_id {
+            *claims.entry(link.clone()).or_default() += 1;
+        }
+    }
+    for d in described.iter_mut() {
+        let shared: Vec<&String> = d.disk.by_id.iter().filter(|l| claims[*l] > 1).collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let own: Vec<String> = d
+            .disk
+            .by_id
+            .iter()
+            .filter(|l| claims[*l] == 1)
+            .cloned()
+            .collect();
+        d.disk.shared_ids = shared.iter().map(|l| l.to_string()).collect();
+        d.disk.id = udev::pick_id(&own);
+    }
+}
+
 /// Takes the inventory: every whole disk, sorted by id (disks udev gave
 /// no id come last, by kernel name), each with its verdict and reasons.
 pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
@@ -89,6 +119,7 @@ pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
     for block in sysfs::whole_disks(&roots.sys)? {
         described.push(describe::describe(roots, &block, &mounts)?);
     }
+    unshare_ids(&mut described);
     let duplicates = verdict::duplicate_serials(described.iter().map(|d| &d.disk));
     let mut disks: Vec<Disk> = described
         .into_iter()

@@ -18,6 +18,15 @@ impl Inventory {
         self.disks.iter().find(|d| d.id.as_ref() == Some(id))
     }
 
+    /// The disks that claim `link` although it is not their id: a by-id
+    /// link udev gave more than one disk (see `Disk::shared_ids`).
+    pub fn sharing(&self, link: &DiskId) -> Vec<&Disk> {
+        self.disks
+            .iter()
+            .filter(|d| d.shared_ids.iter().any(|l| l == link.as_str()))
+            .collect()
+    }
+
     pub fn by_kernel_name(&self, name: &str) -> Option<&Disk> {
         self.disks.iter().find(|d| d.kernel_name == name)
     }
@@ -34,6 +43,11 @@ pub struct Disk {
     pub id: Option<DiskId>,
     /// Every `/dev/disk/by-id` name udev gave the disk, `id` among them.
     pub by_id: Vec<String>,
+    /// Links of `by_id` that another disk claims too (two drives with one
+    /// serial both claim `nvme-<model>_<serial>`): they point at either
+    /// disk, so `id` is never one of them and a pool refuses them.
+    #[serde(default)]
+    pub shared_ids: Vec<String>,
     /// `sda`, `nvme0n1`: for people reading logs, never for identity.
     pub kernel_name: String,
     pub devnum: DevNum,
