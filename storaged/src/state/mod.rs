@@ -27,8 +27,8 @@ pub use reconcile::{
 // Compression, Layout and SyncMode are the zfs module's own types: one
 // set for the state file, the planner and the command lines.
 pub use schema::{
-    Compression, Dataset, DatasetProps, DesiredState, Layout, NfsExport, Pool, SmbShare, SyncMode,
-    User, Volume, DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE, FIRST_USER_UID, USERS_GID,
+    Compression, Dataset, DatasetProps, DesiredState, Layout, NfsExport, Pool, PoolVdev, SmbShare,
+    SyncMode, User, Volume, DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE, FIRST_USER_UID, USERS_GID,
 };
 pub use sharing::{dataset_path, ServedBy};
 pub use store::{LoadError, Loaded, SaveError, StateStore, StoreIoError, HISTORY_KEEP};

@@ -10,6 +10,7 @@ mod datasets;
 mod drives;
 mod login;
 mod openapi;
+mod pool_maint;
 mod pools;
 mod setup;
 mod snapshots;
