@@ -22,6 +22,7 @@ mod probe;
 mod proc;
 mod sysfs;
 mod udev;
+mod unattached;
 mod verdict;
 
 #[cfg(test)]
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::{DevNum, Disk, Inventory, NvmeInfo, Partition, PcieLink, Transport, Verdict};
 pub use probe::{probe, read_sample, Sample, Signature, HEAD_LEN, TAIL_LEN};
+pub use unattached::UnattachedNvme;
 
 /// Where the inventory reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,5 +139,9 @@ pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
         let key = |d: &Disk| (d.id.is_none(), d.id.clone(), d.kernel_name.clone());
         key(a).cmp(&key(b))
     });
-    Ok(Inventory { disks })
+    let unattached_nvme = unattached::unattached_nvme(&roots.sys)?;
+    Ok(Inventory {
+        disks,
+        unattached_nvme,
+    })
 }

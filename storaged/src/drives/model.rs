@@ -11,6 +11,11 @@ use crate::names::DiskId;
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Inventory {
     pub disks: Vec<Disk>,
+    /// NVMe controllers on the PCI bus that gave no disk (the kernel
+    /// refuses a second drive reporting an attached one's serial), each
+    /// with why and what to do; they are in no way usable.
+    #[serde(default)]
+    pub unattached_nvme: Vec<super::UnattachedNvme>,
 }
 
 impl Inventory {

@@ -520,6 +520,9 @@ fn two_nvme_with_one_serial_are_both_listed_and_never_pooled_by_the_shared_id() 
         .collect();
     assert_eq!(dup.len(), 2, "{drives}");
     let shared = "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0002";
+    // The third, which the kernel refused, has no disk but is shown.
+    assert_eq!(drives["unattached_nvme"][0]["pci_address"], "0000:00:08.0");
+    assert_documented("GET", "/drives", 200, &drives);
     let own: Vec<&str> = dup.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_ne!(own[0], own[1]);
     for d in &dup {

@@ -55,6 +55,28 @@ fn both_drives_with_one_serial_are_listed_each_by_a_link_of_its_own() {
 }
 
 #[test]
+fn an_nvme_controller_the_kernel_let_go_is_listed_with_what_to_do() {
+    let inventory = rig().scan();
+    assert_eq!(
+        inventory.unattached_nvme.len(),
+        1,
+        "{:?}",
+        inventory.unattached_nvme
+    );
+    let gone = &inventory.unattached_nvme[0];
+    assert_eq!(gone.pci_address, "0000:00:08.0");
+    assert_eq!(gone.driver, None);
+    assert_eq!(gone.vendor_id.as_deref(), Some("0x1b36"));
+    assert!(gone.reason.contains("duplicate subnqn"), "{}", gone.reason);
+    for machine in ["qemu-test-vm", "hpe-ml310e-gen8-v2"] {
+        assert!(
+            Rig::new(machine).scan().unattached_nvme.is_empty(),
+            "every NVMe of {machine} has its disk"
+        );
+    }
+}
+
+#[test]
 fn disks_whose_only_by_id_link_is_shared_get_no_id() {
     let inventory = Rig::new("hpe-dl380p-gen8-p420i-hba").scan();
     for name in ["sde", "sdf"] {
