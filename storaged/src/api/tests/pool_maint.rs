@@ -289,6 +289,30 @@ fn a_member_is_replaced_by_a_checked_disk_and_the_declaration_follows() {
 }
 
 #[test]
+fn a_failed_member_is_replaced_and_the_pool_heals() {
+    let h = Harness::local();
+    mirror(&h, &NVME[..2]);
+    h.zfs.set_disk_state(NVME[1], "UNAVAIL");
+    assert_eq!(
+        h.expect("GET", "/pools/tank", None, 200)["health"],
+        "DEGRADED"
+    );
+    h.expect(
+        "POST",
+        "/pools/tank/replace",
+        Some(json!({"old": NVME[1], "new": NVME[3]})),
+        200,
+    );
+    let detail = h.expect("GET", "/pools/tank", None, 200);
+    assert_eq!(detail["health"], "ONLINE");
+    assert_eq!(detail["vdevs"][0]["children"][1]["name"], NVME[3]);
+    assert_eq!(
+        state_json(&h)["pools"][0]["vdevs"],
+        json!([{"disks": [NVME[0], NVME[3]]}])
+    );
+}
+
+#[test]
 fn offline_online_and_clear_a_member() {
     let h = Harness::local();
     mirror(&h, &NVME[..2]);

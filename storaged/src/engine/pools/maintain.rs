@@ -47,11 +47,19 @@ pub struct Adopted {
     pub declared: state::Pool,
 }
 
-/// Every leaf of the vdev tree, by the name `zpool status` gives it.
+/// Every leaf of the vdev tree, by the name `zpool status` gives it and
+/// by the by-id name its path holds: a disk that is gone is named by its
+/// guid, but its path still says which disk it was.
 fn leaves(vdevs: &[VdevStatus], out: &mut Vec<String>) {
     for v in vdevs {
         if v.children.is_empty() {
             out.push(v.name.clone());
+            if let Some(path) = &v.path {
+                let base = path.rsplit('/').next().unwrap_or(path);
+                // `zpool create` on a whole disk makes partition 1 the vdev.
+                let base = base.strip_suffix("-part1").unwrap_or(base);
+                out.push(base.to_string());
+            }
         } else {
             leaves(&v.children, out);
         }
@@ -66,8 +74,21 @@ fn members(machine: &Machine, pool: &PoolName) -> Result<Vec<String>, EngineErro
     Ok(out)
 }
 
+/// Whether `disk` is a member of imported `pool`: in `zpool status`, or
+/// in the pool's declaration.
+fn is_member(
+    machine: &Machine,
+    declared: Option<&state::Pool>,
+    pool: &PoolName,
+    disk: &DiskId,
+) -> Result<bool, EngineError> {
+    let listed = members(machine, pool)?.iter().any(|m| m == disk.as_str());
+    Ok(listed || declared.is_some_and(|p| p.has_disk(disk)))
+}
+
 fn check_member(machine: &Machine, pool: &PoolName, disk: &DiskId) -> Result<(), EngineError> {
-    if members(machine, pool)?.iter().any(|m| m == disk.as_str()) {
+    let declared = Declared::load(machine)?.state;
+    if is_member(machine, declared.pool(pool), pool, disk)? {
         Ok(())
     } else {
         Err(ZfsError::NotAMember {
@@ -95,15 +116,15 @@ pub fn replace(
             disk: old.clone(),
         });
     }
-    let current = members(machine, pool)?;
-    if !current.iter().any(|m| m == old.as_str()) {
+    let this = declared.state.pool(pool);
+    if !is_member(machine, this, pool, old)? {
         return Err(ZfsError::NotAMember {
             pool: pool.clone(),
             disk: old.to_string(),
         }
         .into());
     }
-    if current.iter().any(|m| m == new.as_str()) {
+    if is_member(machine, this, pool, new)? {
         return Err(EngineError::AlreadyAMember {
             pool: pool.clone(),
             disk: new.clone(),
@@ -205,7 +226,8 @@ fn declaration_of(found: &Importable) -> Result<state::Pool, EngineError> {
     for m in &found.members {
         if m.state != zfs::Health::Online {
             return Err(refuse(format!(
-                "member {} is {}; attach it and list again, or import without adopting is not offered",
+                "member {} is {}: attach the missing disk and try again (storaged adopts a \
+                 pool only with every member present)",
                 m.name, m.state
             )));
         }
@@ -287,4 +309,90 @@ pub fn import(machine: &Machine, pool: &PoolName, force: bool) -> Result<Adopted
         adopted: true,
         declared: adoption,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zfs::VdevErrors;
+
+    fn leaf(name: &str, path: Option<&str>) -> VdevStatus {
+        VdevStatus {
+            name: name.into(),
+            vdev_type: "disk".into(),
+            class: Some("normal".into()),
+            path: path.map(Into::into),
+            state: zfs::Health::Online,
+            aux: None,
+            errors: VdevErrors::default(),
+            children: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_missing_member_is_found_by_its_path_not_only_its_guid_name() {
+        let mirror = VdevStatus {
+            children: vec![
+                leaf("nvme-A", Some("/dev/disk/by-id/nvme-A-part1")),
+                leaf("4093658398264813411", Some("/dev/disk/by-id/nvme-B-part1")),
+            ],
+            ..leaf("mirror-0", None)
+        };
+        let mut out = Vec::new();
+        leaves(&[mirror], &mut out);
+        assert!(out.contains(&"nvme-B".to_string()), "{out:?}");
+        assert!(out.contains(&"nvme-A".to_string()), "{out:?}");
+        assert!(!out.contains(&"mirror-0".to_string()), "{out:?}");
+    }
+
+    fn listed(members: &[(&str, Option<&str>)]) -> Importable {
+        Importable {
+            name: "old".into(),
+            id: "1".into(),
+            state: zfs::Health::Online,
+            status: None,
+            action: None,
+            members: members
+                .iter()
+                .map(|(name, vdev)| zfs::ImportableMember {
+                    name: name.to_string(),
+                    state: zfs::Health::Online,
+                    vdev: vdev.map(str::to_string),
+                    note: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn an_importable_pool_is_declared_with_the_vdevs_zpool_lists() {
+        let p = declaration_of(&listed(&[
+            ("a", Some("mirror-0")),
+            ("b", Some("mirror-0")),
+            ("c", Some("mirror-1")),
+            ("d", Some("mirror-1")),
+        ]))
+        .unwrap();
+        assert_eq!(p.layout, Layout::Mirror);
+        let vdevs: Vec<Vec<String>> = p
+            .vdev_disks()
+            .iter()
+            .map(|v| v.iter().map(ToString::to_string).collect())
+            .collect();
+        assert_eq!(vdevs, [["a", "b"], ["c", "d"]]);
+        let stripe = declaration_of(&listed(&[("a", None), ("b", None)])).unwrap();
+        assert_eq!((stripe.layout, stripe.vdevs.len()), (Layout::Stripe, 1));
+
+        let mixed = declaration_of(&listed(&[
+            ("a", None),
+            ("b", Some("mirror-1")),
+            ("c", Some("mirror-1")),
+        ]));
+        assert!(mixed
+            .unwrap_err()
+            .to_string()
+            .contains("mixes stripe and mirror"));
+        let logs = declaration_of(&listed(&[("a", None), ("b", Some("logs"))]));
+        assert!(logs.unwrap_err().to_string().contains("logs vdev"));
+    }
 }
