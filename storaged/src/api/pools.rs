@@ -103,6 +103,13 @@ pub fn group() -> Group {
                 status,
                 json!({
                     "summary": "A pool's health, capacity, scrub and vdev errors",
+                    "description": "`scan` is the last or current scrub or resilver from \
+                        `zpool status`: `function` (scrub, resilver), `state` (scanning, \
+                        finished, canceled), `start_time` and `end_time` (Unix seconds; \
+                        `end_time` 0 while scanning), `examined` of `to_examine` bytes and \
+                        `errors`; `null` when the pool was never scanned. `vdevs` is the \
+                        tree: `mirror-0`, `raidz2-1`, ... with their disks, each with state \
+                        and read, write and checksum errors.",
                     "operationId": "getPool",
                     "parameters": [pool_parameter()],
                     "responses": {

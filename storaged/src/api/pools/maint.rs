@@ -59,8 +59,9 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "responses": {
                     "200": json_response::<DiskReplaced>("The replace started."),
                     "404": error_response("No such pool is imported, or `old` is not a member."),
-                    "409": error_response("`new` is refused (its verdict and reason), in use, \
-                        too small, or zpool refused (the message holds its reason)."),
+                    "409": error_response("The pool is declared but not imported; or `new` is \
+                        refused (its verdict and reason), in use, too small, or zpool refused \
+                        (the message holds its reason)."),
                     "422": error_response("A bad disk id, `new` not in the inventory or \
                         shared by several disks, `new` already a member or equal to `old`; \
                         `field` names it."),
@@ -80,7 +81,8 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "responses": {
                     "200": json_response::<DiskMaintained>("What ran."),
                     "404": error_response("No such pool is imported, or `disk` is not a member."),
-                    "409": error_response("zpool refused (the message holds its reason)."),
+                    "409": error_response("The pool is declared but not imported, or zpool \
+                        refused (the message holds its reason)."),
                     "422": error_response("`disk` is not a valid disk id."),
                 },
             }),
@@ -102,7 +104,8 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "responses": {
                     "200": json_response::<DiskMaintained>("What ran."),
                     "404": error_response("No such pool is imported, or `disk` is not a member."),
-                    "409": error_response("zpool refused (no valid replicas, mostly)."),
+                    "409": error_response("The pool is declared but not imported, or zpool \
+                        refused (no valid replicas, mostly)."),
                     "422": error_response("`disk` is not a valid disk id."),
                 },
             }),
@@ -122,6 +125,7 @@ pub(super) fn endpoints() -> Vec<Endpoint> {
                 "responses": {
                     "200": json_response::<DiskMaintained>("What ran."),
                     "404": error_response("No such pool is imported, or `disk` is not a member."),
+                    "409": error_response("The pool is declared but not imported."),
                     "422": error_response("`disk` is not a valid disk id."),
                 },
             }),

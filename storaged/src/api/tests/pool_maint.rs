@@ -440,6 +440,17 @@ fn importable_pools_are_listed_and_an_undeclared_one_is_adopted_on_import() {
         json!({"pools": []})
     );
     h.expect("POST", "/pools/tank/export", None, 200);
+    for (path, body) in [
+        ("/pools/tank/offline", json!({"disk": NVME[0]})),
+        ("/pools/tank/clear", json!({})),
+        (
+            "/pools/tank/replace",
+            json!({"old": NVME[0], "new": NVME[2]}),
+        ),
+    ] {
+        let msg = refused(&h, "POST", path, body, 409, None);
+        assert!(msg.contains("declared but not imported"), "{path}: {msg}");
+    }
     h.zfs
         .add_foreign_pool("old", Layout::Mirror, &[NVME[2], NVME[3]], "nas1");
 

@@ -68,7 +68,9 @@ fn leaves(vdevs: &[VdevStatus], out: &mut Vec<String>) {
 
 /// The members of imported `pool` as `zpool status` lists them.
 fn members(machine: &Machine, pool: &PoolName) -> Result<Vec<String>, EngineError> {
-    let status = zfs::pool_status(machine.runner.as_ref(), pool)?;
+    // A declared pool that is exported is "not imported" (409), not "no
+    // such pool".
+    let (status, _) = super::status(machine, pool)?;
     let mut out = Vec::new();
     leaves(&status.vdevs, &mut out);
     Ok(out)
