@@ -307,6 +307,7 @@ fn import(st: &mut State, args: &[String]) -> Reply {
     let pool = &mut st.pools[i];
     pool.imported = true;
     pool.foreign_host = None;
+    pool.end_temporary_offlines();
     pool.cachefile = cachefile;
     pool.txg += 1;
     if !o.has('N') {

@@ -109,7 +109,9 @@ pub(super) fn online(st: &mut State, args: &[String]) -> Reply {
     let (i, _, (v, d)) = pool_and_disk(st, &o.operands, "online")?;
     let pool = &mut st.pools[i];
     let id = pool.vdevs[v].disks[d].0.clone();
-    pool.leaves.entry(id).or_default().state = "ONLINE".into();
+    let leaf = pool.leaves.entry(id).or_default();
+    leaf.state = "ONLINE".into();
+    leaf.temporary = false;
     Ok(String::new())
 }
 
@@ -128,7 +130,9 @@ pub(super) fn offline(st: &mut State, args: &[String]) -> Reply {
         return Err(fail(format!("cannot offline {arg}: no valid replicas")));
     }
     let id = vdev.disks[d].0.clone();
-    pool.leaves.entry(id).or_default().state = "OFFLINE".into();
+    let leaf = pool.leaves.entry(id).or_default();
+    leaf.state = "OFFLINE".into();
+    leaf.temporary = o.has('t');
     Ok(String::new())
 }
 
