@@ -107,7 +107,7 @@ fn declared() -> DesiredState {
         .add_pool(Pool {
             name: "tank".parse().unwrap(),
             layout: Layout::Raidz1,
-            disks,
+            vdevs: vec![storaged::state::PoolVdev { disks }],
             forced: BTreeSet::new(),
             created_unix: 1_750_000_000,
         })
@@ -132,13 +132,13 @@ fn declared() -> DesiredState {
 /// The declared pool made on a fake, empty, as the API leaves it.
 fn machine(desired: &DesiredState) -> FakeZfs {
     let pool = &desired.pools()[0];
-    let fake = FakeZfs::with_disks(pool.disks.iter().map(DiskId::as_str), 2 << 40);
+    let fake = FakeZfs::with_disks(pool.disks().iter().map(DiskId::as_str), 2 << 40);
     zfs::create_pool(
         &fake,
         &PoolSpec {
             name: pool.name.clone(),
             layout: pool.layout,
-            disks: pool.disks.clone(),
+            vdevs: pool.vdev_disks(),
             mount_base: MOUNT_BASE.into(),
             force: false,
         },

@@ -361,10 +361,12 @@ mod tests {
             .add_pool(Pool {
                 name: "tank".parse().unwrap(),
                 layout: Layout::Mirror,
-                disks: vec![
-                    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000".parse().unwrap(),
-                    "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001".parse().unwrap(),
-                ],
+                vdevs: vec![crate::state::PoolVdev {
+                    disks: vec![
+                        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000".parse().unwrap(),
+                        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0001".parse().unwrap(),
+                    ],
+                }],
                 forced: Default::default(),
                 created_unix: 0,
             })
@@ -372,7 +374,9 @@ mod tests {
             .add_pool(Pool {
                 name: "gone".parse().unwrap(),
                 layout: Layout::Stripe,
-                disks: vec!["nvme-NOT_IN_THIS_MACHINE".parse().unwrap()],
+                vdevs: vec![crate::state::PoolVdev {
+                    disks: vec!["nvme-NOT_IN_THIS_MACHINE".parse().unwrap()],
+                }],
                 forced: Default::default(),
                 created_unix: 0,
             })

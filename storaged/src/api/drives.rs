@@ -26,7 +26,11 @@ pub fn group() -> Group {
                     named by their /dev/disk/by-id link (`id`), never by kernel name. A pool \
                     may use a disk whose verdict is `usable`; any other verdict except \
                     `boot-medium` can be overridden per disk with `force` when creating a \
-                    pool. `reasons` says why, first the verdict's own reason.",
+                    pool. `reasons` says why, first the verdict's own reason. Two disks \
+                    that claim one by-id link (two drives reporting one serial) each get an \
+                    id only they have, with the shared link in `shared_ids`; \
+                    `unattached_nvme` lists NVMe controllers the kernel gave no disk (it \
+                    refuses a second drive with an attached one's serial).",
                 "operationId": "listDrives",
                 "responses": {
                     "200": json_response::<Inventory>("The inventory, sorted by id."),

@@ -242,6 +242,11 @@ fn from_zfs(err: ZfsError) -> ApiError {
         ZfsError::TooFewDisks { .. } | ZfsError::DuplicateDisk { .. } => {
             ApiError::invalid("disks", message)
         }
+        ZfsError::UnevenVdevs { .. } => ApiError::invalid("vdevs", message),
+        ZfsError::NotAMember { pool, disk } => ApiError::NotFound {
+            kind: "pool member",
+            name: format!("{disk} (pool {pool})"),
+        },
         ZfsError::ConfirmationMismatch { .. } => ApiError::invalid("confirm", message),
         ZfsError::BadVolBlockSize { .. } => ApiError::invalid("volblocksize", message),
         ZfsError::BadVolSize { .. } => ApiError::invalid("size", message),
@@ -270,7 +275,8 @@ fn from_zfs(err: ZfsError) -> ApiError {
         | ZfsError::ShrinkRefused { .. }
         | ZfsError::QuotaBelowUsed { .. }
         | ZfsError::OutOfSpace { .. }
-        | ZfsError::ScanRunning { .. } => ApiError::Conflict { message },
+        | ZfsError::ScanRunning { .. }
+        | ZfsError::MemberRefused { .. } => ApiError::Conflict { message },
         ZfsError::BadMountBase { .. } | ZfsError::Parse { .. } | ZfsError::Command { .. } => {
             ApiError::internal(&err)
         }
@@ -298,6 +304,8 @@ fn from_mutation(err: MutationError) -> ApiError {
         | MutationError::TooFewDisks { .. }
         | MutationError::DuplicateDisk { .. } => ApiError::invalid("disks", message),
         MutationError::ForcedNotMember { .. } => ApiError::invalid("force", message),
+        MutationError::UnevenVdevs { .. } => ApiError::invalid("vdevs", message),
+        MutationError::NotMember { .. } => ApiError::invalid("old", message),
         MutationError::ParentPoolNotDeclared { .. }
         | MutationError::ParentNotDeclared { .. }
         | MutationError::ParentIsVolume { .. } => ApiError::invalid("name", message),
@@ -366,12 +374,20 @@ impl From<EngineError> for ApiError {
             EngineError::Disks(refusal) => {
                 let message = refusal.to_string();
                 match refusal {
-                    DiskRefusal::Unknown { .. } => ApiError::invalid("disks", message),
+                    DiskRefusal::Unknown { field, .. } | DiskRefusal::Ambiguous { field, .. } => {
+                        ApiError::invalid(field, message)
+                    }
                     DiskRefusal::ForceNotMember { .. } => ApiError::invalid("force", message),
                     DiskRefusal::Refused { .. } => ApiError::Conflict { message },
                 }
             }
             EngineError::PoolNotImported { .. } => ApiError::Conflict {
+                message: err.to_string(),
+            },
+            EngineError::ReplaceWithItself { .. } | EngineError::AlreadyAMember { .. } => {
+                ApiError::invalid("new", err.to_string())
+            }
+            EngineError::CannotAdopt { .. } => ApiError::Conflict {
                 message: err.to_string(),
             },
             EngineError::TargetExists(_)

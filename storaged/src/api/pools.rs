@@ -25,6 +25,13 @@ use crate::names::{DiskId, PoolName};
 use crate::state;
 use crate::zfs::{Health, ImportOutcome, Layout, PoolListRow, PoolPlan, PoolStatus, ScrubOutcome};
 
+mod maint;
+
+pub use maint::{
+    ClearErrors, DiskMaintained, DiskReplaced, ImportablePool, ImportablePools, OfflineDisk,
+    OnlineDisk, ReplaceDisk,
+};
+
 fn pool_parameter() -> Value {
     path_parameter("pool", "The pool's name.", "tank")
 }
@@ -59,8 +66,15 @@ pub fn group() -> Group {
                 create,
                 json!({
                     "summary": "Create a pool from inventory disks and declare it",
-                    "description": "All of `disks` must be in the inventory (GET /drives), \
-                        by id. A disk whose verdict is not `usable` is refused unless its id \
+                    "description": "Either `layout` and `disks` (one vdev; for a stripe, one \
+                        vdev per disk) or `vdevs`, a list of `{layout, disks}` (striped mirrors: \
+                        several `mirror` vdevs; several RAIDZ vdevs), never both. Every vdev \
+                        has the same layout and the same number of disks (ZFS warns of a \
+                        mismatched replication level otherwise), and at least the layout's \
+                        minimum (mirror 2, raidz1 3, raidz2 4, raidz3 5). \
+                        All members must be in the inventory (GET /drives), by id; a \
+                        /dev/disk/by-id link that several disks claim (two drives reporting \
+                        one serial) is refused: each such disk has an id of its own. A disk whose verdict is not `usable` is refused unless its id \
                         is also in `force`, which lets `zpool create -f` overwrite what it \
                         holds; a `boot-medium` disk is refused even then. The refusal names \
                         each disk, its verdict and why. Nothing runs until every check \
@@ -74,9 +88,10 @@ pub fn group() -> Group {
                         "201": json_response::<PoolCreated>("The pool exists and is declared."),
                         "409": error_response("A disk is refused (named with its verdict and \
                             reason), in another pool or in use; or the pool exists already."),
-                        "422": error_response("A bad name or layout, too few disks, a disk id \
-                            not in the inventory, or a `force` entry not among `disks`; \
-                            `field` names it."),
+                        "422": error_response("A bad name or layout, both or neither of \
+                            `layout`+`disks` and `vdevs`, vdevs of different layouts or widths, \
+                            too few disks, a disk id not in the inventory or shared by several \
+                            disks, or a `force` entry not among the members; `field` names it."),
                         "500": error_response("`zpool create` failed; the message holds its error."),
                     },
                 }),
@@ -88,6 +103,13 @@ pub fn group() -> Group {
                 status,
                 json!({
                     "summary": "A pool's health, capacity, scrub and vdev errors",
+                    "description": "`scan` is the last or current scrub or resilver from \
+                        `zpool status`: `function` (scrub, resilver), `state` (scanning, \
+                        finished, canceled), `start_time` and `end_time` (Unix seconds; \
+                        `end_time` 0 while scanning), `examined` of `to_examine` bytes and \
+                        `errors`; `null` when the pool was never scanned. `vdevs` is the \
+                        tree: `mirror-0`, `raidz2-1`, ... with their disks, each with state \
+                        and read, write and checksum errors.",
                     "operationId": "getPool",
                     "parameters": [pool_parameter()],
                     "responses": {
@@ -104,18 +126,23 @@ pub fn group() -> Group {
                 Access::Admin,
                 import,
                 json!({
-                    "summary": "Import a declared pool by disk id",
+                    "summary": "Import a pool by disk id; adopt it if it is not declared",
                     "description": "`zpool import -d /dev/disk/by-id -N`, then mounts its \
                         filesystems. A pool that looks in use by another system is refused \
                         (409) unless `force` is true. Importing a pool that is already \
-                        imported changes nothing.",
+                        imported changes nothing. A pool the desired state does not declare \
+                        but `GET /pools/importable` lists is adopted: declared with the vdevs \
+                        zpool lists, so it is imported at every start (`adopted: true` in the \
+                        answer). Adoption is refused (409, before anything is imported) for \
+                        a pool with missing members, log/cache/spare vdevs or mixed layouts.",
                     "operationId": "importPool",
                     "parameters": [pool_parameter()],
                     "requestBody": json_request::<ImportPool>(),
                     "responses": {
                         "200": json_response::<PoolImported>("What the import did."),
-                        "404": error_response("The pool is not declared, or no disks hold it."),
-                        "409": error_response("The pool looks in use by another system."),
+                        "404": error_response("The pool is neither declared nor importable."),
+                        "409": error_response("The pool looks in use by another system, or \
+                            cannot be adopted (the message says why)."),
                     },
                 }),
             ),
@@ -177,7 +204,10 @@ pub fn group() -> Group {
                     },
                 }),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(maint::endpoints())
+        .collect(),
         types: vec![
             request::<CreatePool>(),
             request::<ImportPool>(),
@@ -189,23 +219,86 @@ pub fn group() -> Group {
             response::<PoolExported>(),
             response::<PoolScrub>(),
             response::<PoolDestroyed>(),
-        ],
+        ]
+        .into_iter()
+        .chain(maint::types())
+        .collect(),
     }
 }
 
-/// `POST /pools`.
+/// `POST /pools`: `layout` and `disks`, or `vdevs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "CreatePoolRequest")]
 #[serde(deny_unknown_fields)]
 pub struct CreatePool {
     pub name: PoolName,
-    pub layout: Layout,
-    /// In vdev order.
-    pub disks: Vec<DiskId>,
-    /// Ids of `disks` to take although their verdict is not `usable`
+    /// With `disks`: a pool of one vdev of this layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<Layout>,
+    /// With `layout`: the members, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disks: Option<Vec<DiskId>>,
+    /// Instead of `layout` and `disks`: the top-level vdevs, all of one
+    /// layout and one width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vdevs: Option<Vec<VdevRequest>>,
+    /// Member ids to take although their verdict is not `usable`
     /// (never `boot-medium`); what they hold is overwritten.
     #[serde(default)]
     pub force: Vec<DiskId>,
+}
+
+/// One top-level vdev of `POST /pools`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VdevRequest {
+    pub layout: Layout,
+    pub disks: Vec<DiskId>,
+}
+
+impl CreatePool {
+    /// The layout and vdevs of either form, or a 422 naming the field.
+    pub fn shape(&self) -> Result<(Layout, Vec<Vec<DiskId>>), ApiError> {
+        match (&self.layout, &self.disks, &self.vdevs) {
+            (Some(layout), Some(disks), None) => Ok((*layout, vec![disks.clone()])),
+            (None, None, Some(vdevs)) => {
+                let first = vdevs.first().ok_or_else(|| {
+                    ApiError::invalid("vdevs", "`vdevs` lists no vdev; give at least one")
+                })?;
+                if let Some((i, other)) = vdevs
+                    .iter()
+                    .enumerate()
+                    .find(|(_, v)| v.layout != first.layout)
+                {
+                    return Err(ApiError::invalid(
+                        "vdevs",
+                        format!(
+                            "pool {}: vdevs[0] is {} but vdevs[{i}] is {}: all vdevs of a \
+                             pool have one layout (ZFS warns of a mismatched replication \
+                             level, and the pool is only as safe as its weakest vdev)",
+                            self.name, first.layout, other.layout
+                        ),
+                    ));
+                }
+                Ok((
+                    first.layout,
+                    vdevs.iter().map(|v| v.disks.clone()).collect(),
+                ))
+            }
+            (_, _, Some(_)) => Err(ApiError::invalid(
+                "vdevs",
+                "give either `layout` and `disks` (one vdev) or `vdevs`, not both",
+            )),
+            (None, _, None) => Err(ApiError::invalid(
+                "layout",
+                "`layout` is missing: give `layout` and `disks`, or `vdevs`",
+            )),
+            (Some(_), None, None) => Err(ApiError::invalid(
+                "disks",
+                "`disks` is missing: give `layout` and `disks`, or `vdevs`",
+            )),
+        }
+    }
 }
 
 /// A member taken past its verdict because `force` named it.
@@ -232,8 +325,10 @@ pub struct PoolSummary {
     pub imported: bool,
     /// From the declaration.
     pub layout: Option<Layout>,
-    /// From the declaration.
+    /// From the declaration: every member, vdev after vdev.
     pub disks: Vec<DiskId>,
+    /// From the declaration: the members of each top-level vdev.
+    pub vdevs: Vec<Vec<DiskId>>,
     /// The rest from `zpool list`, while imported.
     pub health: Option<Health>,
     pub size: Option<u64>,
@@ -273,6 +368,10 @@ pub struct PoolImported {
     pub pool: PoolName,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
+    /// The pool was not declared and now is (with the vdevs zpool listed).
+    pub adopted: bool,
+    /// Its declaration, as it is now.
+    pub declared: state::Pool,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
@@ -325,7 +424,8 @@ async fn list(State(app): State<AppState>) -> Result<Json<PoolList>, ApiError> {
                 declared: decl.is_some(),
                 imported: row.is_some(),
                 layout: decl.map(|p| p.layout),
-                disks: decl.map(|p| p.disks.clone()).unwrap_or_default(),
+                disks: decl.map(|p| p.disks()).unwrap_or_default(),
+                vdevs: decl.map(|p| p.vdev_disks()).unwrap_or_default(),
                 health: row.map(|r| r.health.clone()),
                 size: row.map(|r| r.size),
                 allocated: row.map(|r| r.allocated),
@@ -343,10 +443,11 @@ async fn create(
     State(app): State<AppState>,
     ApiJson(request): ApiJson<CreatePool>,
 ) -> Result<(StatusCode, Json<PoolCreated>), ApiError> {
+    let (layout, vdevs) = request.shape()?;
     let pool = NewPool {
         name: request.name,
-        layout: request.layout,
-        disks: request.disks,
+        layout,
+        vdevs,
         force: request.force,
     };
     let created = app
@@ -388,8 +489,12 @@ async fn import(
     let pool = pool_param(&pool)?;
     let imported = app
         .mutate(move |app| {
-            pools::import(&app.machine, &pool, request.force)
-                .map(|outcome| PoolImported { pool, outcome })
+            pools::import(&app.machine, &pool, request.force).map(|a| PoolImported {
+                pool,
+                outcome: a.outcome,
+                adopted: a.adopted,
+                declared: a.declared,
+            })
         })
         .await??;
     Ok(Json(imported))

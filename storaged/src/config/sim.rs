@@ -133,7 +133,7 @@ impl Config {
                 let spec = PoolSpec {
                     name: pool.name.clone(),
                     layout: pool.layout,
-                    disks: pool.disks.clone(),
+                    vdevs: pool.vdev_disks(),
                     mount_base: self.roots.pool_mount_base(),
                     force: !pool.forced.is_empty(),
                 };

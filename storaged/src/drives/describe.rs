@@ -87,6 +87,7 @@ pub(super) fn describe(
     let disk = Disk {
         id: udev::pick_id(&udev.by_id),
         by_id: udev.by_id.clone(),
+        shared_ids: Vec::new(),
         kernel_name: block.name.clone(),
         devnum: block.devnum,
         vendor,

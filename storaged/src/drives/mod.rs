@@ -22,6 +22,7 @@ mod probe;
 mod proc;
 mod sysfs;
 mod udev;
+mod unattached;
 mod verdict;
 
 #[cfg(test)]
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::{DevNum, Disk, Inventory, NvmeInfo, Partition, PcieLink, Transport, Verdict};
 pub use probe::{probe, read_sample, Sample, Signature, HEAD_LEN, TAIL_LEN};
+pub use unattached::UnattachedNvme;
 
 /// Where the inventory reads from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +82,36 @@ pub enum DriveError {
     Parse { path: PathBuf, reason: String },
 }
 
+/// Gives every disk an id no other disk claims. udev lets two devices
+/// claim one by-id link (two drives reporting one serial both claim
+/// `nvme-<model>_<serial>`) and the link then points at whichever came
+/// last, so such a link names no disk in particular: each disk falls back
+/// to the best link only it has (its namespace EUI or UUID, its WWN), or
+/// has no id at all. The shared links stay listed in `by_id`.
+fn unshare_ids(described: &mut [describe::Described]) {
+    let mut claims: std::collections::BTreeMap<String, usize> = Default::default();
+    for d in described.iter() {
+        for link in &d.disk.by_id {
+            *claims.entry(link.clone()).or_default() += 1;
+        }
+    }
+    for d in described.iter_mut() {
+        let shared: Vec<&String> = d.disk.by_id.iter().filter(|l| claims[*l] > 1).collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let own: Vec<String> = d
+            .disk
+            .by_id
+            .iter()
+            .filter(|l| claims[*l] == 1)
+            .cloned()
+            .collect();
+        d.disk.shared_ids = shared.iter().map(|l| l.to_string()).collect();
+        d.disk.id = udev::pick_id(&own);
+    }
+}
+
 /// Takes the inventory: every whole disk, sorted by id (disks udev gave
 /// no id come last, by kernel name), each with its verdict and reasons.
 pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
@@ -89,6 +121,7 @@ pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
     for block in sysfs::whole_disks(&roots.sys)? {
         described.push(describe::describe(roots, &block, &mounts)?);
     }
+    unshare_ids(&mut described);
     let duplicates = verdict::duplicate_serials(described.iter().map(|d| &d.disk));
     let mut disks: Vec<Disk> = described
         .into_iter()
@@ -106,5 +139,9 @@ pub fn scan(roots: &DriveRoots) -> Result<Inventory, DriveError> {
         let key = |d: &Disk| (d.id.is_none(), d.id.clone(), d.kernel_name.clone());
         key(a).cmp(&key(b))
     });
-    Ok(Inventory { disks })
+    let unattached_nvme = unattached::unattached_nvme(&roots.sys)?;
+    Ok(Inventory {
+        disks,
+        unattached_nvme,
+    })
 }

@@ -11,11 +11,25 @@ use crate::names::DiskId;
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema, serde::Deserialize)]
 pub struct Inventory {
     pub disks: Vec<Disk>,
+    /// NVMe controllers on the PCI bus that gave no disk (the kernel
+    /// refuses a second drive reporting an attached one's serial), each
+    /// with why and what to do; they are in no way usable.
+    #[serde(default)]
+    pub unattached_nvme: Vec<super::UnattachedNvme>,
 }
 
 impl Inventory {
     pub fn get(&self, id: &DiskId) -> Option<&Disk> {
         self.disks.iter().find(|d| d.id.as_ref() == Some(id))
+    }
+
+    /// The disks that claim `link` although it is not their id: a by-id
+    /// link udev gave more than one disk (see `Disk::shared_ids`).
+    pub fn sharing(&self, link: &DiskId) -> Vec<&Disk> {
+        self.disks
+            .iter()
+            .filter(|d| d.shared_ids.iter().any(|l| l == link.as_str()))
+            .collect()
     }
 
     pub fn by_kernel_name(&self, name: &str) -> Option<&Disk> {
@@ -34,6 +48,11 @@ pub struct Disk {
     pub id: Option<DiskId>,
     /// Every `/dev/disk/by-id` name udev gave the disk, `id` among them.
     pub by_id: Vec<String>,
+    /// Links of `by_id` that another disk claims too (two drives with one
+    /// serial both claim `nvme-<model>_<serial>`): they point at either
+    /// disk, so `id` is never one of them and a pool refuses them.
+    #[serde(default)]
+    pub shared_ids: Vec<String>,
     /// `sda`, `nvme0n1`: for people reading logs, never for identity.
     pub kernel_name: String,
     pub devnum: DevNum,

@@ -70,18 +70,40 @@ pub(super) fn judge(
             .map(String::as_str)
             .filter(|n| *n != disk.kernel_name)
             .collect();
-        add(
-            Verdict::DuplicateSerial,
+        let serial = disk.serial.as_deref().unwrap_or_default();
+        let others = others.join(" and ");
+        let own_id = match &disk.id {
+            Some(id) => format!(
+                "; it is named here by {id}, a link only it has, and can be forced by that id"
+            ),
+            None => "; it has no by-id link of its own, so no pool can name it".to_string(),
+        };
+        let reason = if disk.transport == super::model::Transport::Nvme {
             format!(
-                "it reports serial {}, and so does {}: USB bridges often report one serial for \
-                 every drive, so neither the serial nor the by-id name tells these disks apart. \
-                 Attach it directly, or through an enclosure that passes the drive's own serial on",
-                disk.serial.as_deref().unwrap_or_default(),
-                others.join(" and ")
+                "it reports serial {serial}, and so does {others}: the NVMe drives' firmware \
+                 gives them one serial (seen on OEM and relabelled drives), so the serial and \
+                 the nvme-<model>_<serial> name do not tell them apart{own_id}"
+            )
+        } else {
+            format!(
+                "it reports serial {serial}, and so does {others}: USB bridges often report one \
+                 serial for every drive, so neither the serial nor the by-id name tells these \
+                 disks apart. Attach it directly, or through an enclosure that passes the \
+                 drive's own serial on{own_id}"
+            )
+        };
+        add(Verdict::DuplicateSerial, reason);
+    }
+    if disk.id.is_none() && !disk.shared_ids.is_empty() {
+        add(
+            Verdict::NoStableId,
+            format!(
+                "its only /dev/disk/by-id names ({}) are claimed by another disk too, so they \
+                 may point at either",
+                disk.shared_ids.join(", ")
             ),
         );
-    }
-    if disk.id.is_none() {
+    } else if disk.id.is_none() {
         add(
             Verdict::NoStableId,
             "udev gave it no /dev/disk/by-id name, so a pool could not find it again after a \

@@ -109,7 +109,9 @@ mod tests {
             .add_pool(Pool {
                 name: "tank".parse().unwrap(),
                 layout: Layout::Stripe,
-                disks: vec!["nvme-a".parse().unwrap()],
+                vdevs: vec![crate::state::PoolVdev {
+                    disks: vec!["nvme-a".parse().unwrap()],
+                }],
                 forced: BTreeSet::new(),
                 created_unix: 0,
             })

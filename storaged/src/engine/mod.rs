@@ -65,7 +65,7 @@ pub use machine::Machine;
 use crate::auth::AuthError;
 use crate::drives::DriveError;
 use crate::lio::Iqn;
-use crate::names::{DatasetName, NameError, PoolName, SnapshotName};
+use crate::names::{DatasetName, DiskId, NameError, PoolName, SnapshotName};
 use crate::runner::CommandError;
 use crate::samba::{SambaError, ShareName};
 use crate::sharing::sessions::SessionsError;
@@ -94,6 +94,12 @@ pub enum EngineError {
     /// Disks refused for a new pool, before anything ran.
     #[error(transparent)]
     Disks(#[from] pools::DiskRefusal),
+    #[error("pool {pool}: {disk} cannot replace itself; name the new disk")]
+    ReplaceWithItself { pool: PoolName, disk: DiskId },
+    #[error("pool {pool}: {disk} is a member already")]
+    AlreadyAMember { pool: PoolName, disk: DiskId },
+    #[error("pool {pool} is not adopted into the desired state: {reason}")]
+    CannotAdopt { pool: String, reason: String },
     #[error("pool {pool} is declared but not imported; import it (storagectl pool import {pool})")]
     PoolNotImported { pool: PoolName },
     /// A name given does not parse (a snapshot's pool, say).

@@ -8,17 +8,21 @@
 //! saved only once `zpool` succeeded.
 
 mod disks;
+mod maintain;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use disks::{check_disks, DiskRefusal, RefusedDisk};
+pub use disks::{check_disks, check_members, DiskRefusal, RefusedDisk};
+pub use maintain::{
+    clear, import, importable, offline, online, replace, Adopted, ImportableSeen, Maintained,
+    Replaced,
+};
 
 use crate::drives::Verdict;
 use crate::names::{DiskId, PoolName};
-use crate::state::{self, MutationError, Removal};
+use crate::state::{self, Removal};
 use crate::zfs::{
-    self, ImportOutcome, Layout, PoolListRow, PoolPlan, PoolSpec, PoolStatus, ScrubOutcome,
-    ZfsError,
+    self, Layout, PoolListRow, PoolPlan, PoolSpec, PoolStatus, ScrubOutcome, ZfsError,
 };
 
 use super::declared::Declared;
@@ -28,11 +32,19 @@ use super::{drives, EngineError, Machine};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPool {
     pub name: PoolName,
+    /// The layout of every vdev.
     pub layout: Layout,
-    /// In vdev order.
-    pub disks: Vec<DiskId>,
-    /// Disks of `disks` to take even though their verdict is not `usable`.
+    /// The top-level vdevs, each a list of disks, in pool order.
+    pub vdevs: Vec<Vec<DiskId>>,
+    /// Members to take even though their verdict is not `usable`.
     pub force: Vec<DiskId>,
+}
+
+impl NewPool {
+    /// Every member, vdev after vdev.
+    pub fn disks(&self) -> Vec<DiskId> {
+        self.vdevs.iter().flatten().cloned().collect()
+    }
 }
 
 /// A member taken past its verdict because `force` named it.
@@ -77,11 +89,11 @@ pub fn create(machine: &Machine, pool: NewPool) -> Result<Created, EngineError> 
     let spec = PoolSpec {
         name: pool.name.clone(),
         layout: pool.layout,
-        disks: pool.disks.clone(),
+        vdevs: pool.vdevs.clone(),
         mount_base: machine.roots.pool_mount_base(),
         force: false,
     };
-    // Layout, disk count and duplicates first: they need no inventory.
+    // Layout, disk counts and duplicates first: they need no inventory.
     zfs::plan_create_pool(&spec)?;
     let forced = check_disks(&pool, &drives::inventory(machine)?)?;
     let spec = PoolSpec {
@@ -91,15 +103,25 @@ pub fn create(machine: &Machine, pool: NewPool) -> Result<Created, EngineError> 
     let next = declared.state.add_pool(state::Pool {
         name: pool.name.clone(),
         layout: pool.layout,
-        disks: pool.disks.clone(),
+        vdevs: pool
+            .vdevs
+            .iter()
+            .map(|disks| state::PoolVdev {
+                disks: disks.clone(),
+            })
+            .collect(),
         forced: forced.iter().map(|f| f.id.clone()).collect(),
-        created_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        created_unix: now_unix(),
     })?;
     let plan = zfs::create_pool(machine.runner.as_ref(), &spec)?;
     declared.commit(&next, &format!("pool {} was created", pool.name))?;
     Ok(Created { plan, forced })
+}
+
+pub(super) fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// `zpool status` of `pool`, and its declaration if it has one.
@@ -115,20 +137,6 @@ pub fn status(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Imports the declared pool `pool` (`force`: even if it looks in use by
-/// another system).
-pub fn import(
-    machine: &Machine,
-    pool: &PoolName,
-    force: bool,
-) -> Result<ImportOutcome, EngineError> {
-    let declared = Declared::load(machine)?.state;
-    if declared.pool(pool).is_none() {
-        return Err(MutationError::PoolNotDeclared(pool.clone()).into());
-    }
-    Ok(zfs::ensure_imported(machine.runner.as_ref(), pool, force)?)
 }
 
 /// Exports `pool`; it stays declared.

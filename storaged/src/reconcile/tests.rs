@@ -30,7 +30,9 @@ fn declared_pool(name: &str, layout: Layout, disks: &[String]) -> Pool {
     Pool {
         name: pn(name),
         layout,
-        disks: disks.iter().map(|d| d.parse::<DiskId>().unwrap()).collect(),
+        vdevs: vec![crate::state::PoolVdev {
+            disks: disks.iter().map(|d| d.parse::<DiskId>().unwrap()).collect(),
+        }],
         forced: BTreeSet::new(),
         created_unix: 1_750_000_000,
     }
@@ -43,7 +45,7 @@ fn create(fake: &FakeZfs, pool: &Pool, base: &Path) {
         &PoolSpec {
             name: pool.name.clone(),
             layout: pool.layout,
-            disks: pool.disks.clone(),
+            vdevs: pool.vdev_disks(),
             mount_base: base.into(),
             force: false,
         },

@@ -21,7 +21,9 @@ fn served_state() -> DesiredState {
     let pool = Pool {
         name: "tank".parse().unwrap(),
         layout: Layout::Stripe,
-        disks: vec!["nvme-A".parse().unwrap()],
+        vdevs: vec![crate::state::PoolVdev {
+            disks: vec!["nvme-A".parse().unwrap()],
+        }],
         forced: Default::default(),
         created_unix: 0,
     };

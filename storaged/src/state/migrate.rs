@@ -17,12 +17,15 @@
 //! - **v3**: the iSCSI, NFS, SMB and users sections, empty objects in v2,
 //!   gain their contents (targets, exports, shares, users). Every new field
 //!   has a default, so a v2 file needs no change beyond its version.
+//! - **v4**: a pool records its top-level vdevs: `"disks"` becomes
+//!   `"vdevs": [{"disks": [...]}]`. Pools before v4 had exactly one vdev
+//!   (or, for a stripe, one disk per vdev), so the old list is that vdev.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The schema version this build writes.
-pub const CURRENT_VERSION: u32 = 3;
+pub const CURRENT_VERSION: u32 = 4;
 
 /// The oldest schema version this build can migrate from.
 pub const OLDEST_VERSION: u32 = 1;
@@ -71,6 +74,11 @@ const STEPS: &[Step] = &[
         from: 2,
         summary: "iscsi, nfs, smb and users sections gain contents; nothing to convert",
         apply: v2_to_v3,
+    },
+    Step {
+        from: 3,
+        summary: "pools record their vdevs: \"disks\" becomes \"vdevs\": [{\"disks\": [...]}], the one vdev every earlier pool had",
+        apply: v3_to_v4,
     },
 ];
 
@@ -189,6 +197,33 @@ fn v2_to_v3(doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
                 ))
             }
         }
+    }
+    Ok(doc)
+}
+
+/// v3 → v4: see the module doc. A pool without a `"disks"` list is
+/// refused by name rather than given an empty vdev.
+fn v3_to_v4(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let Some(pools) = doc.get_mut("pools") else {
+        return Ok(doc);
+    };
+    let pools = pools.as_array_mut().ok_or("\"pools\" is not a list")?;
+    for (i, pool) in pools.iter_mut().enumerate() {
+        let pool = pool
+            .as_object_mut()
+            .ok_or_else(|| format!("pool #{i} is not an object"))?;
+        let name = pool
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("#{i}"), str::to_string);
+        let disks = match pool.remove("disks") {
+            Some(Value::Array(disks)) => disks,
+            Some(_) => return Err(format!("pool {name}: \"disks\" is not a list")),
+            None => return Err(format!("pool {name} has no \"disks\"")),
+        };
+        let mut vdev = Map::new();
+        vdev.insert("disks".into(), Value::Array(disks));
+        pool.insert("vdevs".into(), Value::Array(vec![Value::Object(vdev)]));
     }
     Ok(doc)
 }

@@ -27,7 +27,7 @@ pub use reconcile::{
 // Compression, Layout and SyncMode are the zfs module's own types: one
 // set for the state file, the planner and the command lines.
 pub use schema::{
-    Compression, Dataset, DatasetProps, DesiredState, Layout, NfsExport, Pool, SmbShare,
+    Compression, Dataset, DatasetProps, DesiredState, Layout, NfsExport, Pool, PoolVdev, SmbShare,
     SshSection, SyncMode, User, Volume, DEFAULT_COMPRESSION, DEFAULT_VOLBLOCKSIZE, FIRST_USER_UID,
     USERS_GID,
 };

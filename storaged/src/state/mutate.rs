@@ -37,6 +37,8 @@ pub enum MutationError {
         min: usize,
         got: usize,
     },
+    #[error("pool {pool}: its vdevs have {} disks; every vdev needs as many as the first", .widths.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    UnevenVdevs { pool: PoolName, widths: Vec<usize> },
     #[error("pool {pool} lists disk {disk} twice")]
     DuplicateDisk { pool: PoolName, disk: DiskId },
     #[error("pool {pool}: disk {disk} is already a member of pool {other}")]
@@ -45,6 +47,8 @@ pub enum MutationError {
         disk: DiskId,
         other: PoolName,
     },
+    #[error("pool {pool}: disk {disk} is not one of its declared members")]
+    NotMember { pool: PoolName, disk: DiskId },
     #[error("pool {pool} forces disk {disk}, which is not one of its members")]
     ForcedNotMember { pool: PoolName, disk: DiskId },
     #[error("{0} is already declared as a dataset")]
@@ -142,8 +146,8 @@ impl DesiredState {
             return Err(MutationError::PoolExists(pool.name));
         }
         check_pool(&pool)?;
-        for disk in &pool.disks {
-            if let Some(other) = self.pools.iter().find(|p| p.disks.contains(disk)) {
+        for disk in &pool.disks() {
+            if let Some(other) = self.pools.iter().find(|p| p.has_disk(disk)) {
                 return Err(MutationError::DiskInOtherPool {
                     pool: pool.name.clone(),
                     disk: disk.clone(),
@@ -177,6 +181,53 @@ impl DesiredState {
         next.pools.retain(|p| &p.name != name);
         next.datasets.retain(|d| !inside(&d.name));
         next.volumes.retain(|v| !inside(&v.name));
+        Ok(next)
+    }
+
+    /// Declares `new` in the place of member `old` of `pool` (a `zpool
+    /// replace` started); `forced` says whether `new` was forced past its
+    /// verdict. `old` leaves the forced set with its place.
+    pub fn replace_pool_disk(
+        &self,
+        pool: &PoolName,
+        old: &DiskId,
+        new: &DiskId,
+        forced: bool,
+    ) -> Result<Self, MutationError> {
+        let mut next = self.clone();
+        let others: Vec<PoolName> = self
+            .pools
+            .iter()
+            .filter(|p| &p.name != pool && p.has_disk(new))
+            .map(|p| p.name.clone())
+            .collect();
+        if let Some(other) = others.into_iter().next() {
+            return Err(MutationError::DiskInOtherPool {
+                pool: pool.clone(),
+                disk: new.clone(),
+                other,
+            });
+        }
+        let declared = next
+            .pools
+            .iter_mut()
+            .find(|p| &p.name == pool)
+            .ok_or_else(|| MutationError::PoolNotDeclared(pool.clone()))?;
+        let slot = declared
+            .vdevs
+            .iter_mut()
+            .flat_map(|v| v.disks.iter_mut())
+            .find(|d| *d == old)
+            .ok_or_else(|| MutationError::NotMember {
+                pool: pool.clone(),
+                disk: old.clone(),
+            })?;
+        *slot = new.clone();
+        declared.forced.remove(old);
+        if forced {
+            declared.forced.insert(new.clone());
+        }
+        check_pool(declared)?;
         Ok(next)
     }
 
@@ -330,23 +381,33 @@ impl DesiredState {
 }
 
 fn check_pool(pool: &Pool) -> Result<(), MutationError> {
-    let got = pool.disks.len();
-    if got == 0 {
+    let all = pool.disks();
+    if all.is_empty() {
         return Err(MutationError::NoDisks {
             pool: pool.name.clone(),
         });
     }
     let layout = pool.layout;
-    if got < layout.min_disks() {
-        return Err(MutationError::TooFewDisks {
+    for vdev in &pool.vdevs {
+        let got = vdev.disks.len();
+        if got < layout.min_disks() {
+            return Err(MutationError::TooFewDisks {
+                pool: pool.name.clone(),
+                layout,
+                min: layout.min_disks(),
+                got,
+            });
+        }
+    }
+    let widths: Vec<usize> = pool.vdevs.iter().map(|v| v.disks.len()).collect();
+    if layout != Layout::Stripe && widths.iter().any(|w| *w != widths[0]) {
+        return Err(MutationError::UnevenVdevs {
             pool: pool.name.clone(),
-            layout,
-            min: layout.min_disks(),
-            got,
+            widths,
         });
     }
     let mut seen = BTreeSet::new();
-    for disk in &pool.disks {
+    for disk in &all {
         if !seen.insert(disk) {
             return Err(MutationError::DuplicateDisk {
                 pool: pool.name.clone(),

@@ -1,5 +1,5 @@
 //! The desired state: what the admin asked for, as it is written to
-//! `state.json` (schema v3).
+//! `state.json` (schema v4).
 //!
 //! Snapshots are not state: they are data, listed from ZFS. The iSCSI, NFS,
 //! SMB and users sections filled in v3; the network section is still empty,
@@ -142,14 +142,62 @@ impl DesiredState {
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     pub name: PoolName,
+    /// The layout of every vdev: a pool mixes none.
     pub layout: Layout,
-    /// Member disks in vdev order, by stable `/dev/disk/by-id` name.
-    pub disks: Vec<DiskId>,
+    /// The top-level vdevs in pool order (`mirror-0`, `mirror-1`, ...),
+    /// each listing its member disks by stable `/dev/disk/by-id` name. A
+    /// stripe's disks are each a vdev of their own to ZFS; they are kept
+    /// in the groups they were given in.
+    pub vdevs: Vec<PoolVdev>,
     /// Members the admin explicitly forced past an "in use" verdict (old
-    /// labels, fake-RAID metadata). Always a subset of `disks`.
+    /// labels, fake-RAID metadata). Always a subset of the members.
     pub forced: BTreeSet<DiskId>,
     /// When the pool was created, in seconds since the Unix epoch (UTC).
     pub created_unix: u64,
+}
+
+/// One top-level vdev of a declared pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DeclaredVdev")]
+#[serde(deny_unknown_fields)]
+pub struct PoolVdev {
+    pub disks: Vec<DiskId>,
+}
+
+impl Pool {
+    /// A pool of one vdev (or, for a stripe, of one disk per vdev).
+    pub fn single_vdev(
+        name: PoolName,
+        layout: Layout,
+        disks: Vec<DiskId>,
+        created_unix: u64,
+    ) -> Pool {
+        Pool {
+            name,
+            layout,
+            vdevs: vec![PoolVdev { disks }],
+            forced: BTreeSet::new(),
+            created_unix,
+        }
+    }
+
+    /// Every member disk, vdev after vdev.
+    pub fn disks(&self) -> Vec<DiskId> {
+        self.vdevs
+            .iter()
+            .flat_map(|v| v.disks.iter().cloned())
+            .collect()
+    }
+
+    /// The vdevs as lists of disks, as `zfs::PoolSpec` takes them.
+    pub fn vdev_disks(&self) -> Vec<Vec<DiskId>> {
+        self.vdevs.iter().map(|v| v.disks.clone()).collect()
+    }
+
+    /// Whether `disk` is a member.
+    pub fn has_disk(&self, disk: &DiskId) -> bool {
+        self.vdevs.iter().any(|v| v.disks.contains(disk))
+    }
 }
 
 /// A filesystem dataset below a pool.

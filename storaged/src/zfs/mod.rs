@@ -27,6 +27,7 @@ mod dataset;
 pub mod fake;
 pub mod parse;
 mod pool;
+mod pool_maint;
 mod props;
 mod resize;
 mod snapshot;
@@ -39,13 +40,15 @@ pub use dataset::{
     plan_create_zvol, DatasetSpec, Plan, ZvolSpec, DEFAULT_VOLBLOCKSIZE,
 };
 pub use parse::{
-    DatasetRow, ParseError, PoolListRow, PoolStatus, ScanFunction, ScanState, ScanStatus,
-    SnapshotRow, StatusReport, VdevErrors, VdevStatus,
+    DatasetRow, Importable, ImportableMember, ParseError, PoolListRow, PoolStatus, ScanFunction,
+    ScanState, ScanStatus, SnapshotRow, StatusReport, VdevErrors, VdevStatus,
 };
 pub use pool::{
-    create_pool, destroy_pool, ensure_imported, export_pool, list_pools, plan_create_pool,
-    pool_status, start_scrub, ImportOutcome, PoolPlan, PoolSpec, ScrubOutcome, BY_ID_DIR,
+    check_vdevs, create_pool, destroy_pool, ensure_imported, export_pool, list_pools,
+    plan_create_pool, pool_status, start_scrub, ImportOutcome, PoolPlan, PoolSpec, ScrubOutcome,
+    BY_ID_DIR,
 };
+pub use pool_maint::{clear_errors, importable_pools, offline_disk, online_disk, replace_disk};
 pub use props::{
     Compression, DatasetKind, Health, Layout, SyncMode, VolMode, Warning, WarningKind,
 };
@@ -78,6 +81,20 @@ pub enum ZfsError {
         layout: Layout,
         min: usize,
         got: usize,
+    },
+    #[error("pool {pool}: every {layout} vdev needs the same number of disks (ZFS calls anything else a mismatched replication level), got {}", .widths.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    UnevenVdevs {
+        pool: PoolName,
+        layout: Layout,
+        widths: Vec<usize>,
+    },
+    #[error("pool {pool} has no member {disk} (its members are listed by GET /pools/{pool})")]
+    NotAMember { pool: PoolName, disk: String },
+    #[error("pool {pool}: zpool refused: {detail}")]
+    MemberRefused {
+        pool: PoolName,
+        action: &'static str,
+        detail: String,
     },
     #[error("pool {pool}: disk {disk} is listed more than once")]
     DuplicateDisk { pool: PoolName, disk: String },

@@ -37,8 +37,10 @@ const ROOT_PROPERTIES: [(&str, &str); 4] = [
 pub struct PoolSpec {
     pub name: PoolName,
     pub layout: Layout,
-    /// In the order they go on the command line.
-    pub disks: Vec<DiskId>,
+    /// The top-level vdevs, each a group of disks of `layout`, in the
+    /// order they go on the command line (a stripe's disks are each a
+    /// vdev of their own; how they are grouped does not matter).
+    pub vdevs: Vec<Vec<DiskId>>,
     /// A writable directory; the pool mounts at `<mount_base>/<name>`
     /// (the appliance's root is read-only, so `/<name>` cannot be made).
     pub mount_base: PathBuf,
@@ -54,9 +56,14 @@ pub struct PoolSpec {
 pub struct PoolPlan {
     pub pool: PoolName,
     pub layout: Layout,
+    /// Every member, vdev after vdev.
     pub disks: Vec<DiskId>,
+    /// The top-level vdevs as grouped in the request.
+    pub vdevs: Vec<Vec<DiskId>>,
     pub mountpoint: PathBuf,
-    /// How many disks can fail without losing the pool.
+    /// How many disks can fail, whichever they are, without losing the
+    /// pool: one vdev's tolerance (more may fail if they are spread over
+    /// several vdevs).
     pub tolerated_failures: usize,
     /// What ran.
     // A client cannot rebuild a CommandLine from its text, and has no
@@ -70,23 +77,8 @@ pub struct PoolPlan {
 /// The `zpool create` a spec asks for, checked and explained; runs nothing.
 pub fn plan_create_pool(spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
     let pool = &spec.name;
-    let min = spec.layout.min_disks();
-    if spec.disks.len() < min {
-        return Err(ZfsError::TooFewDisks {
-            pool: pool.clone(),
-            layout: spec.layout,
-            min,
-            got: spec.disks.len(),
-        });
-    }
-    for (i, disk) in spec.disks.iter().enumerate() {
-        if spec.disks[..i].contains(disk) {
-            return Err(ZfsError::DuplicateDisk {
-                pool: pool.clone(),
-                disk: disk.to_string(),
-            });
-        }
-    }
+    check_vdevs(pool, spec.layout, &spec.vdevs)?;
+    let disks: Vec<DiskId> = spec.vdevs.iter().flatten().cloned().collect();
     let mountpoint = mountpoint_for(pool, &spec.mount_base)?;
 
     let mut args: Vec<String> = vec!["create".into()];
@@ -101,22 +93,71 @@ pub fn plan_create_pool(spec: &PoolSpec) -> Result<PoolPlan, ZfsError> {
     }
     args.extend(["-O".into(), format!("mountpoint={}", mountpoint.display())]);
     args.push(pool.to_string());
-    args.extend(spec.layout.vdev_keyword().map(String::from));
-    args.extend(spec.disks.iter().map(|d| format!("{BY_ID_DIR}/{d}")));
+    for vdev in &spec.vdevs {
+        args.extend(spec.layout.vdev_keyword().map(String::from));
+        args.extend(vdev.iter().map(|d| format!("{BY_ID_DIR}/{d}")));
+    }
 
     let mut warnings = Vec::new();
     if spec.layout == Layout::Stripe {
-        warnings.push(Warning::no_redundancy(pool.as_str(), spec.disks.len()));
+        warnings.push(Warning::no_redundancy(pool.as_str(), disks.len()));
     }
     Ok(PoolPlan {
         pool: pool.clone(),
         layout: spec.layout,
-        disks: spec.disks.clone(),
+        disks,
+        vdevs: spec.vdevs.clone(),
         mountpoint,
-        tolerated_failures: spec.layout.tolerated_failures(spec.disks.len()),
+        tolerated_failures: spec.layout.tolerated_failures(spec.vdevs[0].len()),
         commands: vec![CommandLine::new(Program::Zpool, args)],
         warnings,
     })
+}
+
+/// The checks `zpool create` would make, before it runs: at least one
+/// vdev, each with the layout's minimum of disks, all of one width (ZFS
+/// warns of a "mismatched replication level" otherwise: a pool is as
+/// weak as its weakest vdev), and no disk twice.
+pub fn check_vdevs(pool: &PoolName, layout: Layout, vdevs: &[Vec<DiskId>]) -> Result<(), ZfsError> {
+    let min = layout.min_disks();
+    if vdevs.is_empty() {
+        return Err(ZfsError::TooFewDisks {
+            pool: pool.clone(),
+            layout,
+            min,
+            got: 0,
+        });
+    }
+    for vdev in vdevs {
+        if vdev.len() < min {
+            return Err(ZfsError::TooFewDisks {
+                pool: pool.clone(),
+                layout,
+                min,
+                got: vdev.len(),
+            });
+        }
+    }
+    if layout != Layout::Stripe {
+        let widths: Vec<usize> = vdevs.iter().map(Vec::len).collect();
+        if widths.iter().any(|w| *w != widths[0]) {
+            return Err(ZfsError::UnevenVdevs {
+                pool: pool.clone(),
+                layout,
+                widths,
+            });
+        }
+    }
+    let all: Vec<&DiskId> = vdevs.iter().flatten().collect();
+    for (i, disk) in all.iter().enumerate() {
+        if all[..i].contains(disk) {
+            return Err(ZfsError::DuplicateDisk {
+                pool: pool.clone(),
+                disk: disk.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn mountpoint_for(pool: &PoolName, base: &Path) -> Result<PathBuf, ZfsError> {
@@ -345,184 +386,4 @@ pub fn destroy_pool(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn disks(n: usize) -> Vec<DiskId> {
-        (0..n)
-            .map(|i| {
-                format!("nvme-QEMU_NVMe_Ctrl_IRONSTOR{i:04}")
-                    .parse()
-                    .unwrap()
-            })
-            .collect()
-    }
-
-    fn spec(layout: Layout, n: usize) -> PoolSpec {
-        PoolSpec {
-            name: "tank".parse().unwrap(),
-            layout,
-            disks: disks(n),
-            mount_base: "/var/lib/ironstor/pools".into(),
-            force: false,
-        }
-    }
-
-    fn line(plan: &PoolPlan) -> String {
-        assert_eq!(plan.commands.len(), 1);
-        plan.commands[0].to_string()
-    }
-
-    const DEFAULTS: &str = "zpool create -o ashift=12 -o cachefile=none -O compression=lz4 -O atime=off -O xattr=sa -O acltype=posixacl -O mountpoint=/var/lib/ironstor/pools/tank tank";
-
-    #[test]
-    fn stripe_plan_lists_disks_by_id_and_warns_plainly() {
-        let plan = plan_create_pool(&spec(Layout::Stripe, 4)).unwrap();
-        assert_eq!(
-            line(&plan),
-            format!(
-                "{DEFAULTS} /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0000 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0001 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0002 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0003"
-            )
-        );
-        assert_eq!(plan.tolerated_failures, 0);
-        assert_eq!(plan.warnings.len(), 1);
-        assert!(
-            plan.warnings[0].message.contains("no redundancy")
-                && plan.warnings[0]
-                    .message
-                    .contains("all data in the pool is lost"),
-            "{}",
-            plan.warnings[0]
-        );
-    }
-
-    #[test]
-    fn single_disk_stripe_is_allowed_with_the_warning() {
-        let plan = plan_create_pool(&spec(Layout::Stripe, 1)).unwrap();
-        assert!(plan.warnings[0].message.contains("single disk"));
-    }
-
-    #[test]
-    fn mirror_plan() {
-        let plan = plan_create_pool(&spec(Layout::Mirror, 2)).unwrap();
-        assert_eq!(
-            line(&plan),
-            format!("{DEFAULTS} mirror /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0000 /dev/disk/by-id/nvme-QEMU_NVMe_Ctrl_IRONSTOR0001")
-        );
-        assert!(plan.warnings.is_empty());
-        assert_eq!(plan.tolerated_failures, 1);
-        assert_eq!(plan.mountpoint, Path::new("/var/lib/ironstor/pools/tank"));
-    }
-
-    #[test]
-    fn raidz_plans_name_their_parity() {
-        for (layout, n, keyword, tolerated) in [
-            (Layout::Raidz1, 3, "raidz1", 1),
-            (Layout::Raidz2, 4, "raidz2", 2),
-            (Layout::Raidz3, 5, "raidz3", 3),
-        ] {
-            let plan = plan_create_pool(&spec(layout, n)).unwrap();
-            let l = line(&plan);
-            let vdevs = l.strip_prefix(DEFAULTS).unwrap();
-            assert!(
-                vdevs.starts_with(&format!(" {keyword} /dev/disk/by-id/")),
-                "{l}"
-            );
-            assert_eq!(vdevs.matches("/dev/disk/by-id/").count(), n);
-            assert_eq!(plan.tolerated_failures, tolerated);
-            assert!(plan.warnings.is_empty());
-        }
-    }
-
-    #[test]
-    fn too_few_disks_are_refused_for_each_layout() {
-        for (layout, n, min) in [
-            (Layout::Stripe, 0, 1),
-            (Layout::Mirror, 1, 2),
-            (Layout::Raidz1, 2, 3),
-            (Layout::Raidz2, 3, 4),
-            (Layout::Raidz3, 4, 5),
-        ] {
-            match plan_create_pool(&spec(layout, n)) {
-                Err(ZfsError::TooFewDisks {
-                    min: m, got, pool, ..
-                }) => {
-                    assert_eq!((m, got, pool.as_str()), (min, n, "tank"));
-                }
-                other => panic!("{layout} with {n} disks: {other:?}"),
-            }
-        }
-        let err = plan_create_pool(&spec(Layout::Raidz2, 3)).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "pool tank: a raidz2 needs at least 4 disks, 3 given"
-        );
-    }
-
-    #[test]
-    fn a_disk_listed_twice_is_refused() {
-        let mut s = spec(Layout::Mirror, 2);
-        s.disks.push(s.disks[0].clone());
-        assert!(matches!(
-            plan_create_pool(&s),
-            Err(ZfsError::DuplicateDisk { .. })
-        ));
-    }
-
-    #[test]
-    fn mount_base_must_be_a_writable_looking_absolute_dir() {
-        for base in ["/", "var/pools", "/var/../pools", ""] {
-            let mut s = spec(Layout::Mirror, 2);
-            s.mount_base = base.into();
-            assert!(
-                matches!(plan_create_pool(&s), Err(ZfsError::BadMountBase { .. })),
-                "{base:?}"
-            );
-        }
-        let mut s = spec(Layout::Mirror, 2);
-        s.mount_base = "/run/ironstor/./pools/".into();
-        let plan = plan_create_pool(&s).unwrap();
-        assert_eq!(plan.mountpoint, Path::new("/run/ironstor/pools/tank"));
-    }
-
-    #[test]
-    fn plans_serialize_for_the_api() {
-        let plan = plan_create_pool(&spec(Layout::Stripe, 1)).unwrap();
-        let v = serde_json::to_value(&plan).unwrap();
-        assert_eq!(v["pool"], "tank");
-        assert_eq!(v["layout"], "stripe");
-        assert_eq!(v["disks"][0], "nvme-QEMU_NVMe_Ctrl_IRONSTOR0000");
-        assert_eq!(v["warnings"][0]["kind"], "no_redundancy");
-        assert!(v["commands"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("zpool create -o ashift=12 -o cachefile=none"));
-    }
-
-    #[test]
-    fn import_is_by_id_without_mounting_and_forces_only_when_asked() {
-        let pool: PoolName = "tank".parse().unwrap();
-        assert_eq!(
-            import_command(&pool, false).to_string(),
-            "zpool import -d /dev/disk/by-id -N -o cachefile=none tank"
-        );
-        assert_eq!(
-            import_command(&pool, true).to_string(),
-            "zpool import -d /dev/disk/by-id -N -o cachefile=none -f tank"
-        );
-    }
-
-    #[test]
-    fn force_adds_f_to_create_and_nothing_else() {
-        let mut s = spec(Layout::Mirror, 2);
-        s.force = true;
-        let forced = line(&plan_create_pool(&s).unwrap());
-        s.force = false;
-        let plain = line(&plan_create_pool(&s).unwrap());
-        assert_eq!(
-            forced,
-            plain.replacen("zpool create ", "zpool create -f ", 1)
-        );
-        assert!(!plain.contains(" -f"), "{plain}");
-    }
-}
+mod tests;

@@ -14,6 +14,7 @@ mod drives;
 mod login;
 mod net;
 mod openapi;
+mod pool_maint;
 mod pools;
 mod presets;
 mod security;

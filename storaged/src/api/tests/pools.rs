@@ -56,7 +56,7 @@ fn a_stripe_over_the_four_nvme_is_created_declared_and_warned_about() {
     let state = state_json(&h);
     assert_eq!(state["pools"][0]["name"], "tank");
     assert_eq!(state["pools"][0]["layout"], "stripe");
-    assert_eq!(state["pools"][0]["disks"], json!(NVME));
+    assert_eq!(state["pools"][0]["vdevs"], json!([{"disks": NVME}]));
     assert_eq!(state["pools"][0]["forced"], json!([]));
 }
 
@@ -108,9 +108,20 @@ fn list_status_scrub_export_import_and_destroy() {
     let imported = h.expect("POST", "/pools/tank/import", Some(json!({})), 200);
     assert_documented("POST", "/pools/{pool}/import", 200, &imported);
     assert_eq!(
-        imported,
-        json!({"pool": "tank", "outcome": "imported", "forced": false})
+        (
+            &imported["pool"],
+            &imported["outcome"],
+            &imported["forced"],
+            &imported["adopted"]
+        ),
+        (
+            &json!("tank"),
+            &json!("imported"),
+            &json!(false),
+            &json!(false)
+        )
     );
+    assert_eq!(imported["declared"]["vdevs"][0]["disks"], json!(NVME[..2]));
     let again = h.expect(
         "POST",
         "/pools/tank/import",

@@ -132,7 +132,10 @@ fn check(h: &Harness, c: &Case) {
         );
         for command in new {
             assert!(
-                command.starts_with("zfs list ") || command.starts_with("zpool list "),
+                command.starts_with("zfs list ")
+                    || command.starts_with("zpool list ")
+                    || command.starts_with("zpool status ")
+                    || command == "zpool import -d /dev/disk/by-id",
                 "{}: ran {command}",
                 c.what
             );
@@ -304,15 +307,15 @@ fn bad_storage_requests_are_refused_naming_the_culprit_and_change_nothing() {
             Some("pool"),
             &["1tank"],
         ),
-        case(
-            "importing a pool that is not declared",
+        reading(case(
+            "importing a pool that is neither declared nor importable",
             "POST",
             "/pools/bulk/import",
             json!({}),
             404,
             None,
             &["bulk"],
-        ),
+        )),
         case(
             "destroying a pool without confirmation",
             "DELETE",

@@ -13,8 +13,12 @@
 //!   drives show ID               one disk in full
 //!   pool list                    declared and imported pools
 //!   pool status NAME             health, capacity, scrub, vdev errors
-//!   pool create NAME --layout L ID... [--force ID]...
-//!   pool import NAME [--force]   import a declared pool
+//!   pool create NAME --layout L ID... [--vdev ID,ID...]... [--force ID]...
+//!   pool import NAME [--force]   import a pool; adopt it if not declared
+//!   pool importable              pools on the disks that are not imported
+//!   pool replace NAME OLD NEW [--force]
+//!   pool online NAME ID | pool offline NAME ID [--temporary]
+//!   pool clear NAME [ID]
 //!   pool export NAME             export; it stays declared
 //!   pool scrub NAME
 //!   pool destroy NAME --confirm NAME
@@ -176,20 +180,63 @@ pub enum PoolCommand {
     Status { name: String },
     /// Create a pool from disks of the inventory (`storagectl drives`),
     /// by id, and declare it.
+    ///
+    /// The disks after the name make the first vdev; each `--vdev` adds
+    /// another of the same layout and width. Striped mirrors of four disks:
+    ///
+    ///   storagectl pool create tank --layout mirror A B --vdev C,D
+    ///
+    /// Three RAIDZ2 vdevs of four disks each:
+    ///
+    ///   storagectl pool create tank --layout raidz2 A B C D --vdev E,F,G,H --vdev I,J,K,L
+    #[command(verbatim_doc_comment)]
     Create {
         name: String,
-        /// stripe (no redundancy), mirror, raidz1, raidz2 or raidz3.
+        /// stripe (no redundancy), mirror, raidz1, raidz2 or raidz3: the
+        /// layout of every vdev.
         #[arg(long, value_parser = LAYOUTS)]
         layout: String,
-        /// The disks, by /dev/disk/by-id name.
+        /// The disks of the first vdev, by /dev/disk/by-id name.
         #[arg(required = true, value_name = "ID")]
         disks: Vec<String>,
+        /// The disks of one more vdev, separated by commas (repeat for
+        /// each vdev).
+        #[arg(long = "vdev", value_name = "ID,ID...")]
+        vdevs: Vec<String>,
         /// Take this disk although its verdict is not `usable`, overwriting
         /// what it holds (repeat for each; never the boot medium).
         #[arg(long = "force", value_name = "ID")]
         force: Vec<String>,
     },
-    /// Import a declared pool by disk id.
+    /// Pools on the machine's disks that are not imported (`zpool import`).
+    Importable,
+    /// Replace a member with a disk of the inventory; the resilver runs on
+    /// its own (`storagectl pool status NAME` shows it).
+    Replace {
+        name: String,
+        /// The member to replace, by id.
+        old: String,
+        /// The new disk, by id.
+        new: String,
+        /// Take NEW although its verdict is not `usable`, overwriting what
+        /// it holds (never the boot medium).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring a member disk online again.
+    Online { name: String, disk: String },
+    /// Take a member disk offline; the pool runs on its redundancy.
+    Offline {
+        name: String,
+        disk: String,
+        /// Only until the next import (reboot).
+        #[arg(long)]
+        temporary: bool,
+    },
+    /// Clear error counts of one member, or of the whole pool.
+    Clear { name: String, disk: Option<String> },
+    /// Import a pool by disk id; a pool the state does not declare (one
+    /// `pool importable` lists) is adopted into it.
     Import {
         name: String,
         /// Import even if it looks in use by another system.

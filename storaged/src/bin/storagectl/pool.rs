@@ -1,9 +1,11 @@
-//! `pool list|status|create|import|export|scrub|destroy`.
+//! `pool list|status|create|import|export|scrub|destroy`, and maintenance:
+//! `pool importable|replace|online|offline|clear`.
 
 use serde_json::json;
 use storaged::api::pools::{
-    DestroyPool, ImportPool, PoolCreated, PoolDestroyed, PoolDetail, PoolImported, PoolList,
-    PoolScrub,
+    ClearErrors, DestroyPool, DiskMaintained, DiskReplaced, ImportPool, ImportablePools,
+    OfflineDisk, OnlineDisk, PoolCreated, PoolDestroyed, PoolDetail, PoolImported, PoolList,
+    PoolScrub, ReplaceDisk,
 };
 use storaged::zfs::{ImportOutcome, ScrubOutcome, VdevStatus};
 
@@ -27,9 +29,24 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
             name,
             layout,
             disks,
+            vdevs,
             force,
         } => {
-            let body = json!({"name": name, "layout": layout, "disks": disks, "force": force});
+            let body = if vdevs.is_empty() {
+                json!({"name": name, "layout": layout, "disks": disks, "force": force})
+            } else {
+                let more = vdevs.iter().map(|v| {
+                    v.split(',')
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                });
+                let vdevs: Vec<_> = std::iter::once(disks)
+                    .chain(more)
+                    .map(|d| json!({"layout": layout, "disks": d}))
+                    .collect();
+                json!({"name": name, "vdevs": vdevs, "force": force})
+            };
             let answer = ctl.client.post("/pools", &body)?;
             let text = render_created(&typed(&answer)?);
             (answer, text)
@@ -39,14 +56,107 @@ pub fn run(ctl: &mut Ctl<'_>, command: PoolCommand) -> anyhow::Result<()> {
                 &format!("/pools/{}/import", encode(&name)),
                 &body(&ImportPool { force })?,
             )?;
-            let text = match typed::<PoolImported>(&answer)?.outcome {
+            let imported = typed::<PoolImported>(&answer)?;
+            let mut text = match imported.outcome {
                 ImportOutcome::AlreadyImported => format!("Pool {name} was already imported.\n"),
                 ImportOutcome::Imported { forced: true } => {
                     format!("Imported pool {name} (forced: it looked in use by another system).\n")
                 }
                 ImportOutcome::Imported { forced: false } => format!("Imported pool {name}.\n"),
             };
+            if imported.adopted {
+                text.push_str(&format!(
+                    "It was not declared; it is now ({} of {} vdev{}), and imported at every start.\n",
+                    cell(imported.declared.layout),
+                    imported.declared.vdevs.len(),
+                    if imported.declared.vdevs.len() == 1 { "" } else { "s" },
+                ));
+            }
             (answer, text)
+        }
+        PoolCommand::Importable => {
+            let answer = ctl.client.get("/pools/importable")?;
+            let text = render_importable(&typed(&answer)?);
+            (answer, text)
+        }
+        PoolCommand::Replace {
+            name,
+            old,
+            new,
+            force,
+        } => {
+            let request = ReplaceDisk {
+                old: old.parse()?,
+                new: new.parse()?,
+                force,
+            };
+            let answer = ctl.client.post(
+                &format!("/pools/{}/replace", encode(&name)),
+                &body(&request)?,
+            )?;
+            let r = typed::<DiskReplaced>(&answer)?;
+            let mut text = format!(
+                "Replacing {} with {} in pool {name}; `storagectl pool status {name}` shows the \
+                 resilver.\n",
+                r.old, r.new
+            );
+            if let Some(f) = &r.forced {
+                text.push_str(&format!(
+                    "Forced: {} ({}); what it held is overwritten.\n",
+                    f.id,
+                    cell(f.verdict)
+                ));
+            }
+            (answer, text)
+        }
+        PoolCommand::Online { name, disk } => {
+            let request = OnlineDisk {
+                disk: disk.parse()?,
+            };
+            let answer = ctl.client.post(
+                &format!("/pools/{}/online", encode(&name)),
+                &body(&request)?,
+            )?;
+            typed::<DiskMaintained>(&answer)?;
+            (answer, format!("Brought {disk} of pool {name} online.\n"))
+        }
+        PoolCommand::Offline {
+            name,
+            disk,
+            temporary,
+        } => {
+            let request = OfflineDisk {
+                disk: disk.parse()?,
+                temporary,
+            };
+            let answer = ctl.client.post(
+                &format!("/pools/{}/offline", encode(&name)),
+                &body(&request)?,
+            )?;
+            typed::<DiskMaintained>(&answer)?;
+            let until = if temporary {
+                "until the next import"
+            } else {
+                "until `storagectl pool online`"
+            };
+            (
+                answer,
+                format!("Took {disk} of pool {name} offline {until}.\n"),
+            )
+        }
+        PoolCommand::Clear { name, disk } => {
+            let request = ClearErrors {
+                disk: disk.as_deref().map(str::parse).transpose()?,
+            };
+            let answer = ctl
+                .client
+                .post(&format!("/pools/{}/clear", encode(&name)), &body(&request)?)?;
+            typed::<DiskMaintained>(&answer)?;
+            let what = disk.map_or("all disks".to_string(), |d| d.to_string());
+            (
+                answer,
+                format!("Cleared the errors of {what} in pool {name}.\n"),
+            )
         }
         PoolCommand::Export { name } => {
             let answer =
@@ -120,6 +230,35 @@ pub fn render_list(answer: &PoolList) -> String {
     table.render()
 }
 
+pub fn render_importable(answer: &ImportablePools) -> String {
+    if answer.pools.is_empty() {
+        return "No pools to import: every pool on the disks is imported.\n".into();
+    }
+    let mut table = Table::new(["NAME", "ID", "STATE", "DECLARED", "MEMBERS"]);
+    for p in &answer.pools {
+        let members: Vec<String> = p
+            .members
+            .iter()
+            .map(|m| match &m.vdev {
+                Some(v) => format!("{v}:{}", m.name),
+                None => m.name.clone(),
+            })
+            .collect();
+        table.row([
+            p.name.clone(),
+            p.id.clone(),
+            cell(&p.state),
+            yes_no(p.declared),
+            members.join(" "),
+        ]);
+    }
+    let mut out = table.render();
+    out.push_str(
+        "`storagectl pool import NAME` imports one; one not declared is adopted into the state.\n",
+    );
+    out
+}
+
 pub fn render_status(detail: &PoolDetail) -> String {
     let s = &detail.status;
     let mut pairs = vec![
@@ -138,7 +277,15 @@ pub fn render_status(detail: &PoolDetail) -> String {
         ("fragmentation", percent(s.fragmentation_percent)),
     ];
     if let Some(declared) = &detail.declared {
-        pairs.push(("layout", cell(declared.layout)));
+        let n = declared.vdevs.len();
+        pairs.push((
+            "layout",
+            format!(
+                "{} x {n} vdev{}",
+                cell(declared.layout),
+                if n == 1 { "" } else { "s" }
+            ),
+        ));
     } else {
         pairs.push((
             "declared",
@@ -149,11 +296,16 @@ pub fn render_status(detail: &PoolDetail) -> String {
         pairs.push((
             "last scan",
             format!(
-                "{} {} ({}% examined, {} errors)",
+                "{} {} ({}% examined, {} errors{})",
                 cell(scan.function),
                 cell(scan.state),
                 scan.examined * 100 / scan.to_examine.max(1),
-                scan.errors
+                scan.errors,
+                if scan.end_time > 0 {
+                    format!(", ended at {} (Unix time)", scan.end_time)
+                } else {
+                    String::new()
+                }
             ),
         ));
     }

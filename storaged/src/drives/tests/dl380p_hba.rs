@@ -30,8 +30,8 @@ fn p420i_hba_verdict_table() {
             "scsi-35000c500a1b2c3d7 sda sas hpsa usable",
             "scsi-35000c500a1b2c4e1 sdb sas hpsa in-use",
             "scsi-35000c500a1b2c5f3 sdc sas hpsa in-use",
-            "usb-JMicron_Generic_0123456789ABCDEF-0:0 sde usb usb-storage duplicate-serial",
-            "usb-JMicron_Generic_0123456789ABCDEF-0:0 sdf usb usb-storage duplicate-serial",
+            "- sde usb usb-storage duplicate-serial",
+            "- sdf usb usb-storage duplicate-serial",
         ]
     );
 }
@@ -99,7 +99,8 @@ fn p420i_hba_usb_bridges_sharing_a_serial_are_both_flagged() {
         "{:?}",
         sdf.reasons
     );
-    assert_eq!(sde.reasons.len(), 1);
+    assert_eq!(sde.reasons.len(), 2, "{:?}", sde.reasons);
+    assert_reason(sde, &["claimed by another disk too"]);
     assert_reason(sdf, &["a DOS (MBR) partition table"]);
     assert_reason(sdf, &["partition sdf1 holds ntfs (label \"Backup\")"]);
 }

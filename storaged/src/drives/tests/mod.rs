@@ -4,6 +4,7 @@
 
 mod dl380p_hba;
 mod dl380p_raid;
+mod duplicate_nvme;
 mod ml310e;
 mod qemu_vm;
 

@@ -6,6 +6,7 @@ fn blank(name: &str) -> Disk {
     Disk {
         id: format!("ata-TEST_{name}").parse().ok(),
         by_id: Vec::new(),
+        shared_ids: Vec::new(),
         kernel_name: name.to_string(),
         devnum: DevNum { major: 8, minor: 0 },
         vendor: None,

@@ -10,8 +10,20 @@ use crate::names::{DiskId, PoolName};
 /// Why disks were refused for a new pool, before anything ran.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DiskRefusal {
-    #[error("pool {pool}: `disks` names disks not in the drive inventory: {} (GET /drives lists the disk ids)", .ids.join(", "))]
-    Unknown { pool: PoolName, ids: Vec<String> },
+    #[error("pool {pool}: `{field}` names disks not in the drive inventory: {} (GET /drives lists the disk ids)", .ids.join(", "))]
+    Unknown {
+        pool: PoolName,
+        field: &'static str,
+        ids: Vec<String>,
+    },
+    #[error("pool {pool}: `{field}` names {id}, a /dev/disk/by-id link that {} all claim, so it may point at any of them; name each by its own id ({})", .disks.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(" and "), .disks.iter().map(|(k, id)| format!("{k}: {}", id.as_deref().unwrap_or("none, it cannot be used"))).collect::<Vec<_>>().join(", "))]
+    Ambiguous {
+        pool: PoolName,
+        field: &'static str,
+        id: DiskId,
+        /// Kernel name and own id of each disk claiming the link.
+        disks: Vec<(String, Option<String>)>,
+    },
     #[error("pool {pool}: `force` names {}, not among `disks`", .ids.join(", "))]
     ForceNotMember { pool: PoolName, ids: Vec<String> },
     #[error("pool {pool}: refusing {}", describe_refused(.disks))]
@@ -47,11 +59,28 @@ fn describe_refused(disks: &[RefusedDisk]) -> String {
 /// The members `force` lets past their verdict, or why the disks are
 /// refused. Pure: the inventory is taken by the caller.
 pub fn check_disks(request: &NewPool, inventory: &Inventory) -> Result<Vec<Forced>, DiskRefusal> {
-    let pool = &request.name;
-    let stray: Vec<String> = request
-        .force
+    check_members(
+        &request.name,
+        &request.disks(),
+        &request.force,
+        ("disks", "force"),
+        inventory,
+    )
+}
+
+/// The check of [`check_disks`] for any list of new members (`zpool
+/// replace` checks its new disk with it); `fields` names the request's
+/// member and force fields in the errors.
+pub fn check_members(
+    pool: &PoolName,
+    disks: &[DiskId],
+    force: &[DiskId],
+    fields: (&'static str, &'static str),
+    inventory: &Inventory,
+) -> Result<Vec<Forced>, DiskRefusal> {
+    let stray: Vec<String> = force
         .iter()
-        .filter(|id| !request.disks.contains(id))
+        .filter(|id| !disks.contains(id))
         .map(ToString::to_string)
         .collect();
     if !stray.is_empty() {
@@ -60,8 +89,27 @@ pub fn check_disks(request: &NewPool, inventory: &Inventory) -> Result<Vec<Force
             ids: stray,
         });
     }
-    let unknown: Vec<String> = request
-        .disks
+    // A link two disks claim is no disk's id: say so, not "unknown".
+    for id in disks.iter().filter(|id| inventory.get(id).is_none()) {
+        let sharing = inventory.sharing(id);
+        if !sharing.is_empty() {
+            return Err(DiskRefusal::Ambiguous {
+                pool: pool.clone(),
+                field: fields.0,
+                id: id.clone(),
+                disks: sharing
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.kernel_name.clone(),
+                            d.id.as_ref().map(ToString::to_string),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let unknown: Vec<String> = disks
         .iter()
         .filter(|id| inventory.get(id).is_none())
         .map(ToString::to_string)
@@ -69,18 +117,19 @@ pub fn check_disks(request: &NewPool, inventory: &Inventory) -> Result<Vec<Force
     if !unknown.is_empty() {
         return Err(DiskRefusal::Unknown {
             pool: pool.clone(),
+            field: fields.0,
             ids: unknown,
         });
     }
     let mut forced = Vec::new();
     let mut refused = Vec::new();
     let mut seen = BTreeSet::new();
-    for id in &request.disks {
+    for id in disks {
         let disk = inventory.get(id).expect("checked above");
         if disk.verdict == Verdict::Usable || !seen.insert(id) {
             continue;
         }
-        if disk.verdict != Verdict::BootMedium && request.force.contains(id) {
+        if disk.verdict != Verdict::BootMedium && force.contains(id) {
             forced.push(Forced {
                 id: id.clone(),
                 verdict: disk.verdict,

@@ -27,7 +27,9 @@ pub fn pool(name: &str, layout: Layout, disks: &[&str]) -> Pool {
     Pool {
         name: pn(name),
         layout,
-        disks: disks.iter().map(|d| disk(d)).collect(),
+        vdevs: vec![crate::state::PoolVdev {
+            disks: disks.iter().map(|d| disk(d)).collect(),
+        }],
         forced: BTreeSet::new(),
         created_unix: 1_717_761_600,
     }

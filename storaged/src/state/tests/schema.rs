@@ -12,7 +12,7 @@ fn empty_state_serializes_with_version_and_empty_sections() {
     assert_eq!(
         value,
         json!({
-            "schema_version": 3,
+            "schema_version": 4,
             "pools": [], "datasets": [], "volumes": [],
             "iscsi": {"targets": []},
             "nfs": {"exports": []},
@@ -25,7 +25,7 @@ fn empty_state_serializes_with_version_and_empty_sections() {
         })
     );
     assert!(
-        text.contains("\n  \"schema_version\": 3,\n"),
+        text.contains("\n  \"schema_version\": 4,\n"),
         "pretty: {text}"
     );
     assert!(text.ends_with("}\n"));
@@ -40,12 +40,16 @@ fn state_round_trips_through_json() {
 }
 
 #[test]
-fn state_pool_serializes_bare_disk_ids_and_forced_set() {
+fn state_pool_serializes_vdevs_of_bare_disk_ids_and_forced_set() {
     let value = serde_json::to_value(sample_state()).unwrap();
     let tank = &value["pools"][1];
     assert_eq!(tank["name"], "tank");
     assert_eq!(tank["layout"], "raidz1");
-    assert_eq!(tank["disks"][0], "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000");
+    assert_eq!(tank.get("disks"), None, "v4 keeps members in vdevs only");
+    assert_eq!(
+        tank["vdevs"][0]["disks"][0],
+        "nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0000"
+    );
     assert_eq!(
         tank["forced"],
         json!(["nvme-QEMU_NVMe_Ctrl_IRONSTORNVME0003"])
@@ -290,4 +294,61 @@ fn state_zfs_values_keep_their_spelling() {
         json!({"name": "tank/x", "properties": {"compression": "LZ4"}}),
     );
     assert!(bad.is_err());
+}
+
+#[test]
+fn striped_mirrors_are_declared_and_uneven_vdevs_refused() {
+    let mut p = pool("fast", Layout::Mirror, &["a", "b"]);
+    p.vdevs.push(crate::state::PoolVdev {
+        disks: vec![disk("c"), disk("d")],
+    });
+    let state = DesiredState::default().add_pool(p.clone()).unwrap();
+    let declared = state.pool(&pn("fast")).unwrap();
+    assert_eq!(declared.vdevs.len(), 2);
+    assert_eq!(declared.disks().len(), 4);
+
+    let mut uneven = p.clone();
+    uneven.vdevs[1].disks.push(disk("e"));
+    assert_eq!(
+        DesiredState::default()
+            .add_pool(uneven)
+            .unwrap_err()
+            .to_string(),
+        "pool fast: its vdevs have 2, 3 disks; every vdev needs as many as the first"
+    );
+    let mut short = p;
+    short.vdevs[1].disks.pop();
+    assert!(matches!(
+        DesiredState::default().add_pool(short).unwrap_err(),
+        MutationError::TooFewDisks { got: 1, .. }
+    ));
+}
+
+#[test]
+fn a_member_is_replaced_in_its_vdev_and_the_forced_set_follows() {
+    let mut p = pool("fast", Layout::Mirror, &["a", "b"]);
+    p.forced.insert(disk("b"));
+    let state = DesiredState::default()
+        .add_pool(p)
+        .unwrap()
+        .add_pool(pool("other", Layout::Stripe, &["z"]))
+        .unwrap();
+    let next = state
+        .replace_pool_disk(&pn("fast"), &disk("b"), &disk("c"), true)
+        .unwrap();
+    let fast = next.pool(&pn("fast")).unwrap();
+    assert_eq!(fast.vdevs[0].disks, [disk("a"), disk("c")]);
+    assert_eq!(fast.forced.iter().collect::<Vec<_>>(), [&disk("c")]);
+    assert!(matches!(
+        state.replace_pool_disk(&pn("fast"), &disk("x"), &disk("c"), false),
+        Err(MutationError::NotMember { .. })
+    ));
+    assert!(matches!(
+        state.replace_pool_disk(&pn("fast"), &disk("a"), &disk("z"), false),
+        Err(MutationError::DiskInOtherPool { .. })
+    ));
+    assert!(matches!(
+        state.replace_pool_disk(&pn("fast"), &disk("a"), &disk("b"), false),
+        Err(MutationError::DuplicateDisk { .. })
+    ));
 }

@@ -212,17 +212,19 @@ fn state_migration_v1_document_loads_as_current() {
 
     let state = &loaded.state;
     assert_eq!((loaded.migrations[1].from, loaded.migrations[1].to), (2, 3));
-    assert_eq!(state.schema_version(), 3);
+    assert_eq!((loaded.migrations[2].from, loaded.migrations[2].to), (3, 4));
+    assert_eq!(state.schema_version(), 4);
     let tank = state.pool(&pn("tank")).unwrap();
     assert_eq!(tank.layout, Layout::Raidz1);
     assert_eq!(
-        tank.disks[0],
+        tank.disks()[0],
         disk("nvme-Samsung_SSD_970_EVO_1TB_S467NX0M100001")
     );
-    assert_eq!(tank.disks.len(), 4);
+    assert_eq!(tank.disks().len(), 4);
+    assert_eq!(tank.vdevs.len(), 1, "a pool before v4 had one vdev");
     assert!(tank.forced.is_empty());
     assert_eq!(
-        state.pool(&pn("bulk")).unwrap().disks[1],
+        state.pool(&pn("bulk")).unwrap().disks()[1],
         disk("ata-ST4000VN008-2DR166_ZDH1BBBB")
     );
     assert_eq!(
@@ -241,7 +243,7 @@ fn state_migration_v1_document_loads_as_current() {
         Some(1 << 20)
     );
 
-    // Loading never writes; the next save writes v3 and keeps v1 in history.
+    // Loading never writes; the next save writes v4 and keeps v1 in history.
     assert_eq!(fs::read_to_string(store.state_path()).unwrap(), V1);
     assert_eq!(store.save(state).unwrap(), Outcome::Updated);
     let again = store.load().unwrap();
@@ -287,18 +289,44 @@ fn state_migration_current_document_passes_untouched() {
 fn state_store_newer_version_is_refused_and_never_overwritten() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = StateStore::new(tmp.path());
-    let v4 = "{\"schema_version\": 4, \"pools\": [], \"replication\": {}}\n";
-    fs::write(store.state_path(), v4).unwrap();
+    let v5 = "{\"schema_version\": 5, \"pools\": [], \"replication\": {}}\n";
+    fs::write(store.state_path(), v5).unwrap();
     let err = store.load().unwrap_err();
     let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
     assert_eq!(
         chain,
         format!(
-            "state file {} cannot be used: schema v4 is newer than this storaged knows (up to v3); it is refused, never downgraded",
+            "state file {} cannot be used: schema v5 is newer than this storaged knows (up to v4); it is refused, never downgraded",
             store.state_path().display()
         )
     );
     assert!(store.save(&DesiredState::default()).is_err());
-    assert_eq!(fs::read_to_string(store.state_path()).unwrap(), v4);
+    assert_eq!(fs::read_to_string(store.state_path()).unwrap(), v5);
     assert_eq!(listing(tmp.path()), [STATE_FILE]);
+}
+
+#[test]
+fn state_migration_v3_pool_members_become_its_one_vdev() {
+    let doc = json!({
+        "schema_version": 3,
+        "pools": [{"name": "tank", "layout": "mirror", "disks": ["nvme-a", "nvme-b"],
+                   "forced": ["nvme-b"], "created_unix": 7}]
+    });
+    let (out, ran) = migrate(doc).unwrap();
+    assert_eq!(ran.len(), 1);
+    assert_eq!((ran[0].from, ran[0].to), (3, 4));
+    assert_eq!(out["schema_version"], 4);
+    assert_eq!(
+        out["pools"][0],
+        json!({"name": "tank", "layout": "mirror", "vdevs": [{"disks": ["nvme-a", "nvme-b"]}],
+               "forced": ["nvme-b"], "created_unix": 7})
+    );
+    let state: DesiredState = serde_json::from_value(out).unwrap();
+    assert_eq!(state.pool(&pn("tank")).unwrap().disks().len(), 2);
+
+    let broken = json!({"schema_version": 3, "pools": [{"name": "tank", "layout": "stripe"}]});
+    assert_eq!(
+        migrate(broken).unwrap_err().to_string(),
+        "migrating v3 to v4: pool tank has no \"disks\""
+    );
 }

@@ -13,6 +13,9 @@
 //!   disks, `mirror`, `raidz[1-3]` groups of `/dev/disk/by-id/<id>` paths;
 //! - `zpool import [-d dir]… [-N] [-o p=v]… [-f] <pool>`, `zpool
 //!   export`, `zpool destroy`, `zpool scrub [-s]`;
+//! - `zpool import [-d dir]…` without a pool (the listing of importable
+//!   pools), `zpool replace [-f] <pool> <old> <new>` (resilvered at once),
+//!   `zpool online`, `zpool offline [-t]`, `zpool clear <pool> [dev]`;
 //! - `zpool list [-H] [-p] [-o cols] [pool]…`, `zpool get`, `zpool status
 //!   -j [--json-int] [pool]…`;
 //! - `zfs create [-p] [-s] [-V size] [-b size] [-o p=v]… <name>`, `zfs list
@@ -29,6 +32,7 @@ mod zfs_cmd;
 mod zfs_list;
 mod zfs_props;
 mod zpool_cmd;
+mod zpool_maint;
 mod zpool_status;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -113,6 +113,9 @@ pub(super) struct Leaf {
     pub read: u64,
     pub write: u64,
     pub checksum: u64,
+    /// Taken offline with `zpool offline -t`: online again at the next
+    /// import.
+    pub temporary: bool,
 }
 
 impl Default for Leaf {
@@ -122,6 +125,7 @@ impl Default for Leaf {
             read: 0,
             write: 0,
             checksum: 0,
+            temporary: false,
         }
     }
 }
@@ -175,6 +179,16 @@ pub(super) fn parent(name: &str) -> Option<&str> {
 }
 
 impl Pool {
+    /// What an import does to members offlined with `-t`.
+    pub(super) fn end_temporary_offlines(&mut self) {
+        for leaf in self.leaves.values_mut() {
+            if leaf.temporary && leaf.state == "OFFLINE" {
+                leaf.state = "ONLINE".into();
+            }
+            leaf.temporary = false;
+        }
+    }
+
     pub(super) fn raw_size(&self) -> u64 {
         self.vdevs.iter().map(Vdev::raw_size).sum()
     }

@@ -18,6 +18,10 @@ pub(super) fn run(st: &mut State, args: &[String]) -> Reply {
         "get" => get(st, rest),
         "status" => super::zpool_status::status(st, rest),
         "scrub" => scrub(st, rest),
+        "replace" => super::zpool_maint::replace(st, rest),
+        "online" => super::zpool_maint::online(st, rest),
+        "offline" => super::zpool_maint::offline(st, rest),
+        "clear" => super::zpool_maint::clear(st, rest),
         other => Err(usage(format!("unrecognized command '{other}'"))),
     }
 }
@@ -251,9 +255,8 @@ fn create(st: &mut State, args: &[String]) -> Reply {
 fn import(st: &mut State, args: &[String]) -> Reply {
     let o = getopt(args, "NfaDlFnmXq", "doRc", &[])?;
     let Some(name) = o.operands.first() else {
-        return Err(fail(
-            "FakeZfs: listing importable pools (zpool import without a pool) is not supported",
-        ));
+        let dirs: Vec<&str> = o.all('d').collect();
+        return super::zpool_maint::listing(st, &dirs);
     };
     if o.operands.len() > 1 {
         return Err(fail("FakeZfs: importing under a new name is not supported"));
@@ -305,6 +308,7 @@ fn import(st: &mut State, args: &[String]) -> Reply {
     let pool = &mut st.pools[i];
     pool.imported = true;
     pool.foreign_host = None;
+    pool.end_temporary_offlines();
     pool.cachefile = cachefile;
     pool.txg += 1;
     if !o.has('N') {

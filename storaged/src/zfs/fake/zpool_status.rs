@@ -229,6 +229,11 @@ fn leaf_json(
     obj(e)
 }
 
+/// A leaf's guid, for the import listing's missing disks.
+pub(super) fn leaf_guid_of(pool_guid: u64, id: &str) -> u64 {
+    leaf_guid(pool_guid, id)
+}
+
 /// A stable, distinct guid per disk of a pool (FNV-1a of its name).
 fn leaf_guid(pool_guid: u64, id: &str) -> u64 {
     let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {

@@ -2,12 +2,14 @@
 //! module runs. Each doc comment quotes the exact command; the tests in
 //! `parse/tests.rs` feed them output in the shape OpenZFS 2.3 prints.
 
+mod import;
 mod status;
 #[cfg(test)]
 mod tests;
 
 use serde::Serialize;
 
+pub use import::{parse_import_list, Importable, ImportableMember};
 pub use status::{
     parse_pool_status_json, PoolStatus, ScanFunction, ScanState, ScanStatus, StatusReport,
     VdevErrors, VdevStatus,

@@ -34,7 +34,11 @@ pub(super) fn spec(layout: Layout, disks: &[String]) -> PoolSpec {
     PoolSpec {
         name: pool(),
         layout,
-        disks: disks.iter().map(|d| d.parse::<DiskId>().unwrap()).collect(),
+        vdevs: if disks.is_empty() {
+            Vec::new()
+        } else {
+            vec![disks.iter().map(|d| d.parse::<DiskId>().unwrap()).collect()]
+        },
         mount_base: BASE.into(),
         force: false,
     }

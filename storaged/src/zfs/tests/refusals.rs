@@ -24,10 +24,10 @@ fn create_refuses_disks_of_another_pool_missing_disks_and_taken_names() {
     }
     assert!(!ran(&fake, "zpool create -f"));
 
-    other.disks = vec![
+    other.vdevs = vec![vec![
         "nvme-NOT_PLUGGED_IN".parse().unwrap(),
         disks[2].parse().unwrap(),
-    ];
+    ]];
     assert!(matches!(
         create_pool(&fake, &other),
         Err(ZfsError::DiskMissing { .. })
