@@ -560,10 +560,11 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
     })?;
     let (token, screen) = screen;
     std::fs::write(out.join("tty1.txt"), &screen)?;
+    let tty1_at_boot = screen.clone();
     vm.qmp()?.screendump(&out.join("tty1.png"))?;
     ensure!(screen.contains("https://"), "tty1 shows no URL:\n{screen}");
     ensure!(
-        screen.to_lowercase().contains("fingerprint"),
+        screen.contains("Certificate SHA-256"),
         "tty1 shows no certificate fingerprint:\n{screen}"
     );
     ensure!(
@@ -618,6 +619,14 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
     cross_origin_is_refused(&mut shell, &ports, &cookie)?;
     throttling_is_per_address(&mut shell, &ports)?;
     let https = Https::login(ports.https, PASSWORD)?;
+    // What tty1 showed is the certificate the browser got.
+    let cert = https.get("/certificate")?;
+    let fingerprint = cert.body["fingerprint_sha256"].as_str().context("no fingerprint")?;
+    let (first_half, _) = fingerprint.split_at(fingerprint.len() / 2);
+    ensure!(
+        tty1_at_boot.contains(first_half.trim_end_matches(':')),
+        "tty1 showed another fingerprint than {fingerprint}:\n{tty1_at_boot}"
+    );
     remote_storagectl(&https, &ports)?;
 
     // A disk with a partition table is refused unless forced by its id.
