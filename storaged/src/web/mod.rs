@@ -29,6 +29,13 @@
 //!    error page with the right status.
 //! 3. `mod <name>;` and one line in [`pages::routes`]. The nav entry is
 //!    already in [`NAV`] (its `id` is what `session.context(id, ..)` lights).
+//!    A page of one item (`/ui/pools/{pool}`, `/ui/datasets/{*name}`) is
+//!    another line there; `Path` extracts its parameter as in the API.
+//! 4. Tests: `web::tests::Sim` (visible to `web::pages::*` tests as
+//!    `crate::web::tests::Sim`) starts `storaged --sim`; `Sim::with_password()`,
+//!    `sim.login()` (a cookie), `sim.get(path, Some(&cookie))`, and
+//!    `sim.send(..)` to make things through the API first. Assert the
+//!    page shows what the engine has, and `sim.get(path, None)` redirects.
 //!
 //! # Templates
 //!
@@ -39,6 +46,16 @@
 //! carries the file's fingerprint, so it can be cached for a year). Tera 2
 //! syntax: `{% if %}`, `{% for x in xs %}`, filters `length`, `default`,
 //! `round`, `join`...; storaged adds the filter `bytes` (`1.5 GiB`).
+//! Tera 2 has components instead of macros; a loop or `{% include %}` is
+//! usually enough.
+//! Usage and progress are `<meter value=".." max="..">` or `<progress>`
+//! (a width in a `style=` attribute is refused by the CSP). Classes in
+//! `app.css`: `panel`, `grid`, `notice`, `hint`, `error`, `ok`, `warn`,
+//! `num` (right-aligned cells), `hidden`, `inline` (a label beside its
+//! checkbox), buttons `primary`, `danger`, `small`, `link`; state colours
+//! `state-online`, `state-degraded`, `state-faulted`, `verdict-usable`.
+//! Every form needs an empty `<p class="error" role="alert"></p>` where its
+//! errors should appear.
 //!
 //! # No inline script or style
 //!
