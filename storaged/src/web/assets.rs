@@ -25,6 +25,8 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         JS,
         include_bytes!("../../web/static/settings.js"),
     ),
+    // Page scripts of the resource pages (`web/pages/`).
+    ("pools.js", JS, include_bytes!("../../web/static/pools.js")),
 ];
 
 const CSS: &str = "text/css; charset=utf-8";

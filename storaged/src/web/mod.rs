@@ -77,7 +77,14 @@
 //!   `true` (unless they have a `value`); fields with no `name`, or with
 //!   `data-omit-empty` and an empty value, are left out.
 //! - `data-type="number|bool|json|size"` on a field converts its value
-//!   (`size` takes `10G`, `512M`, `1.5T`, plain bytes -> a number of bytes).
+//!   (`size` takes `10G`, `512M`, `1.5T`, plain bytes -> a number of bytes);
+//!   `list` splits on commas and spaces, `lines` on line ends, into an
+//!   array of the non-empty parts (users of a share, NFS clients, keys).
+//! - `data-build="name"` on a form: before sending, the body goes through
+//!   `window.ironstor.build.name(body, form)`, which a page script in
+//!   `static/` defines (loaded after `app.js`), returning the body to send
+//!   or throwing an `Error` whose message is shown: for bodies a flat form
+//!   cannot spell (a pool's `vdevs`, an iSCSI target).
 //! - `{param}` in the path is filled from the field of that name
 //!   (URL-encoded, `/` kept for dataset names), and that field is not sent
 //!   in the body.
@@ -137,7 +144,7 @@ pub const NAV: &[NavEntry] = &[
     nav("dashboard", "Dashboard", "/ui/"),
     nav("drives", "Drives", "/ui/drives"),
     nav("pools", "Pools", "/ui/pools"),
-    nav("datasets", "Datasets & volumes", "/ui/datasets"),
+    nav("datasets", "Datasets & volumes", "/ui/storage"),
     nav("snapshots", "Snapshots", "/ui/snapshots"),
     nav("iscsi", "iSCSI", "/ui/iscsi"),
     nav("nfs", "NFS", "/ui/nfs"),

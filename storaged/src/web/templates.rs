@@ -33,6 +33,8 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/settings.html"),
     ),
     // Resource pages (`web/pages/`): one line each, below.
+    ("pools.html", include_str!("../../web/templates/pools.html")),
+    ("pool.html", include_str!("../../web/templates/pool.html")),
 ];
 
 /// Built once, on first use. A template that does not parse is a bug in

@@ -21,14 +21,25 @@ pub struct Sim {
 
 impl Sim {
     pub fn start() -> Sim {
+        Sim::start_partitioned(&[])
+    }
+
+    /// Started with a partition table on these simulated disks (kernel
+    /// names, `nvme3n1`), so they are `in-use`.
+    pub fn start_partitioned(partitioned: &[&str]) -> Sim {
         let dir = tempfile::tempdir().unwrap();
-        let daemon = Background::sim_in(dir.path(), &[]).unwrap();
+        let daemon = Background::sim_in(dir.path(), partitioned).unwrap();
         Sim { _dir: dir, daemon }
     }
 
     /// Started, with the admin password set.
     pub fn with_password() -> Sim {
-        let sim = Sim::start();
+        Sim::with_password_partitioned(&[])
+    }
+
+    /// [`Sim::start_partitioned`], with the admin password set.
+    pub fn with_password_partitioned(partitioned: &[&str]) -> Sim {
+        let sim = Sim::start_partitioned(partitioned);
         let r = sim.send(
             "POST",
             "/api/v1/setup",
@@ -89,7 +100,7 @@ fn assert_secure_headers(r: &Response, what: &str) {
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
 }
 
-const PAGES: &[&str] = &["/ui/", "/ui/upgrade", "/ui/settings"];
+const PAGES: &[&str] = &["/ui/", "/ui/upgrade", "/ui/settings", "/ui/pools"];
 
 #[test]
 fn root_goes_to_the_dashboard() {

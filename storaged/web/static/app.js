@@ -5,6 +5,8 @@
 "use strict";
 
 (function () {
+  // Page scripts' body builders, by the name a form's data-build gives.
+  const build = {};
   const SIZE_UNITS = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 };
 
   function csrfToken() {
@@ -32,6 +34,9 @@
         if (value === "") return null;
         try { return JSON.parse(value); } catch (e) { throw new Error(label + ": not valid JSON"); }
       case "size": return value === "" ? null : parseSize(value);
+      // "a, b c" -> ["a", "b", "c"]; "one\ntwo" (lines) -> ["one", "two"].
+      case "list": return String(value).split(/[\s,]+/).filter((v) => v !== "");
+      case "lines": return String(value).split(/\r?\n/).map((v) => v.trim()).filter((v) => v !== "");
       default: return value;
     }
   }
@@ -150,6 +155,16 @@
       || (el.parentElement && el.parentElement.querySelector(".error"));
   }
 
+  // data-build="name": a page script's window.ironstor.build[name](body,
+  // form) turns the collected body into the one to send (or throws).
+  function built(el, body) {
+    const name = el.getAttribute("data-build");
+    if (!name) return body;
+    const fn = build[name];
+    if (typeof fn !== "function") throw new Error("This form needs its page script (" + name + "); reload the page.");
+    return fn(body, el);
+  }
+
   async function submit(el, bodyOf) {
     const box = errorBox(el);
     if (box) box.textContent = "";
@@ -158,7 +173,7 @@
     const method = spec.slice(0, space).toUpperCase();
     const buttons = el.tagName === "FORM" ? el.querySelectorAll("button, input[type=submit]") : [el];
     try {
-      const body = bodyOf();
+      const body = built(el, bodyOf());
       const path = fillPath(spec.slice(space + 1).trim(), body);
       if (!confirmed(el)) return;
       let payload = method === "GET" || (method === "DELETE" && Object.keys(body).length === 0) ? undefined : body;
@@ -202,6 +217,7 @@
     });
   });
 
-  // For page scripts (upgrade.js, dashboard.js, settings.js).
-  window.ironstor = { call, csrfToken, parseSize };
+  // For page scripts (upgrade.js, dashboard.js, settings.js); page
+  // scripts add their body builders to `build` (see data-build).
+  window.ironstor = { call, csrfToken, parseSize, build };
 })();
