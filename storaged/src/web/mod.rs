@@ -98,8 +98,8 @@
 //! - The answer's error message goes into the form's `.error` element.
 //!   On success: `data-then="reload"` (default), a URL to go to, `"none"`,
 //!   or `data-show="#id"` fills each `[data-field="k"]` inside `#id` with
-//!   the answer's `k` (text only) and unhides it (a new API token, a
-//!   command line).
+//!   the answer's `k` (text only; a list of strings one per line) and
+//!   unhides it (a new API token, a Pi's `cmdline.txt` line).
 //! - A `<button data-api=... >` outside a form works the same with its
 //!   `data-*` attributes and `data-body='{"json": 1}'`.
 //!

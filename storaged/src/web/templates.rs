@@ -35,6 +35,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     // Resource pages (`web/pages/`): one line each, below.
     ("pools.html", include_str!("../../web/templates/pools.html")),
     ("pool.html", include_str!("../../web/templates/pool.html")),
+    (
+        "storage.html",
+        include_str!("../../web/templates/storage.html"),
+    ),
 ];
 
 /// Built once, on first use. A template that does not parse is a bug in

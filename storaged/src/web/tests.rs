@@ -100,7 +100,13 @@ fn assert_secure_headers(r: &Response, what: &str) {
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
 }
 
-const PAGES: &[&str] = &["/ui/", "/ui/upgrade", "/ui/settings", "/ui/pools"];
+const PAGES: &[&str] = &[
+    "/ui/",
+    "/ui/upgrade",
+    "/ui/settings",
+    "/ui/pools",
+    "/ui/storage",
+];
 
 #[test]
 fn root_goes_to_the_dashboard() {

@@ -136,7 +136,10 @@
     if (!target) return;
     for (const el of target.querySelectorAll("[data-field]")) {
       const v = data ? data[el.getAttribute("data-field")] : undefined;
-      el.textContent = v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+      // A list of strings (warnings) reads as lines; other objects as JSON.
+      const lines = Array.isArray(v) && v.every((x) => typeof x === "string");
+      el.textContent = v === undefined || v === null ? "" : lines ? v.join("\n")
+        : typeof v === "object" ? JSON.stringify(v) : String(v);
     }
     target.classList.remove("hidden");
   }

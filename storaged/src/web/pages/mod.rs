@@ -1,8 +1,10 @@
 //! The resource pages, one module each (see the `web` module's doc), and
 //! the small helpers they share.
 
-mod pools;
+pub(crate) mod pools;
+mod storage;
 
+use axum::response::Redirect;
 use axum::routing::{get, MethodRouter};
 
 use crate::api::AppState;
@@ -14,6 +16,11 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         // Resource pages: one line each, below.
         ("/ui/pools", get(pools::page)),
         ("/ui/pools/{pool}", get(pools::detail)),
+        ("/ui/storage", get(storage::page)),
+        (
+            "/ui/datasets",
+            get(|| async { Redirect::to("/ui/storage") }),
+        ),
     ]
 }
 

@@ -252,4 +252,4 @@ pub async fn detail(
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
