@@ -27,6 +27,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
     // Page scripts of the resource pages (`web/pages/`).
     ("pools.js", JS, include_bytes!("../../web/static/pools.js")),
+    ("iscsi.js", JS, include_bytes!("../../web/static/iscsi.js")),
 ];
 
 const CSS: &str = "text/css; charset=utf-8";

@@ -39,6 +39,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "storage.html",
         include_str!("../../web/templates/storage.html"),
     ),
+    ("iscsi.html", include_str!("../../web/templates/iscsi.html")),
+    (
+        "iscsi_target.html",
+        include_str!("../../web/templates/iscsi_target.html"),
+    ),
 ];
 
 /// Built once, on first use. A template that does not parse is a bug in

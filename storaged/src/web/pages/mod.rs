@@ -1,6 +1,7 @@
 //! The resource pages, one module each (see the `web` module's doc), and
 //! the small helpers they share.
 
+mod iscsi;
 pub(crate) mod pools;
 mod storage;
 
@@ -17,11 +18,15 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ui/pools", get(pools::page)),
         ("/ui/pools/{pool}", get(pools::detail)),
         ("/ui/storage", get(storage::page)),
-        (
-            "/ui/datasets",
-            get(|| async { Redirect::to("/ui/storage") }),
-        ),
+        ("/ui/datasets", get(to_storage)),
+        ("/ui/iscsi", get(iscsi::page)),
+        ("/ui/iscsi/{iqn}", get(iscsi::target)),
     ]
+}
+
+/// The nav's first spelling of the datasets & volumes page.
+async fn to_storage() -> Redirect {
+    Redirect::to("/ui/storage")
 }
 
 /// Seconds since the Unix epoch as `2026-12-07 18:40 UTC`; `None` for 0,
