@@ -28,6 +28,7 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     // Page scripts of the resource pages (`web/pages/`).
     ("pools.js", JS, include_bytes!("../../web/static/pools.js")),
     ("iscsi.js", JS, include_bytes!("../../web/static/iscsi.js")),
+    ("ssh.js", JS, include_bytes!("../../web/static/ssh.js")),
 ];
 
 const CSS: &str = "text/css; charset=utf-8";

@@ -44,6 +44,17 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "iscsi_target.html",
         include_str!("../../web/templates/iscsi_target.html"),
     ),
+    ("smb.html", include_str!("../../web/templates/smb.html")),
+    ("nfs.html", include_str!("../../web/templates/nfs.html")),
+    (
+        "drives.html",
+        include_str!("../../web/templates/drives.html"),
+    ),
+    (
+        "snapshots.html",
+        include_str!("../../web/templates/snapshots.html"),
+    ),
+    ("ssh.html", include_str!("../../web/templates/ssh.html")),
 ];
 
 /// Built once, on first use. A template that does not parse is a bug in

@@ -106,6 +106,12 @@ const PAGES: &[&str] = &[
     "/ui/settings",
     "/ui/pools",
     "/ui/storage",
+    "/ui/iscsi",
+    "/ui/smb",
+    "/ui/nfs",
+    "/ui/drives",
+    "/ui/snapshots",
+    "/ui/ssh",
 ];
 
 #[test]

@@ -1,8 +1,13 @@
 //! The resource pages, one module each (see the `web` module's doc), and
 //! the small helpers they share.
 
+mod drives;
 mod iscsi;
+mod nfs;
 pub(crate) mod pools;
+mod smb;
+mod snapshots;
+mod ssh;
 mod storage;
 
 use axum::response::Redirect;
@@ -21,6 +26,11 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/ui/datasets", get(to_storage)),
         ("/ui/iscsi", get(iscsi::page)),
         ("/ui/iscsi/{iqn}", get(iscsi::target)),
+        ("/ui/smb", get(smb::page)),
+        ("/ui/nfs", get(nfs::page)),
+        ("/ui/drives", get(drives::page)),
+        ("/ui/snapshots", get(snapshots::page)),
+        ("/ui/ssh", get(ssh::page)),
     ]
 }
 
