@@ -104,8 +104,10 @@
 //!   `data-*` attributes and `data-body='{"json": 1}'`.
 //!
 //! Routes: `/` -> `/ui/`; `/ui/` dashboard, `/ui/login`, `/ui/setup`,
-//! `/ui/upgrade`, `/ui/settings`, the resource pages from [`pages::routes`],
-//! `/static/{file}`.
+//! `/ui/upgrade`, `/ui/settings`, the resource pages from [`pages::routes`]
+//! (`/ui/drives`, `/ui/pools`, `/ui/pools/{pool}`, `/ui/storage`,
+//! `/ui/snapshots`, `/ui/iscsi`, `/ui/iscsi/{iqn}`, `/ui/nfs`, `/ui/smb`,
+//! `/ui/ssh`), `/static/{file}`.
 //!
 //! [`ApiError`]: crate::api::ApiError
 

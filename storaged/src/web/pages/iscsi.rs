@@ -158,6 +158,15 @@ pub async fn target(
     context.insert("target", &target);
     context.insert("volumes", &volumes);
     context.insert("esxi_lines", &esxi.join("\n"));
+    // A wildcard portal listens on every address, but ESXi needs one of
+    // them in its lines.
+    context.insert(
+        "wildcard_portal",
+        &target
+            .portals
+            .iter()
+            .any(|p| p.starts_with("0.0.0.0:") || p.starts_with("[::]:")),
+    );
     Ok(render("iscsi_target.html", &context)?)
 }
 

@@ -172,3 +172,27 @@ fn pool_pages_need_a_session_and_an_existing_pool() {
     assert_eq!(r.status, 404, "{}", text(&r));
     assert!(text(&r).contains("nothing"));
 }
+
+#[test]
+fn an_exported_pool_is_offered_for_import() {
+    let sim = Sim::with_password();
+    let cookie = sim.login();
+    with_tank(&sim);
+    let r = sim.send("POST", "/api/v1/pools/tank/export", &[], None);
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let html = text(&sim.get("/ui/pools", Some(&cookie)));
+    assert!(html.contains(r#"class="health">not imported<"#), "{html}");
+    let importable = html.split(r#"<table id="importable">"#).nth(1).unwrap();
+    let importable = importable.split("</table>").next().unwrap();
+    assert!(
+        importable.contains(r#"<tr data-pool="tank">"#),
+        "{importable}"
+    );
+    assert!(importable.contains(r#"data-api="POST /api/v1/pools/tank/import""#));
+    let r = sim.get("/ui/pools/tank", Some(&cookie));
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let html = text(&r);
+    assert!(html.contains("declared but not imported"), "{html}");
+    assert!(html.contains(r#"data-api="POST /api/v1/pools/tank/import""#));
+    assert!(html.contains(r#"id="pool-destroy""#));
+}
