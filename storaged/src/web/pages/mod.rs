@@ -71,6 +71,9 @@ pub fn json_attr(value: &serde_json::Value) -> String {
 }
 
 #[cfg(test)]
+mod host_tools;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -131,7 +131,10 @@ fn the_target_page_shows_luns_and_the_esxi_lines() {
     )));
     assert!(html.contains(&format!(r#"data-api="DELETE /api/v1/iscsi/targets/{IQN}""#)));
     assert!(html.contains(r#"value="esxuser""#));
-    assert!(html.contains("in place of 0.0.0.0"), "the wildcard portal's hint");
+    assert!(
+        html.contains("in place of 0.0.0.0"),
+        "the wildcard portal's hint"
+    );
     assert!(!html.contains("secret123456") && !html.contains("********"));
     assert!(
         html.contains(r#"<option value="tank/esx1" selected>"#),
