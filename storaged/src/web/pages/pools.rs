@@ -142,6 +142,8 @@ struct VdevRow {
     /// `data-body` of its online / offline / clear buttons.
     disk_body: String,
     offline_body: String,
+    /// Offline until the next reboot or import.
+    offline_temporary_body: String,
 }
 
 fn flatten(vdevs: &[VdevStatus], depth: usize, out: &mut Vec<VdevRow>) {
@@ -165,6 +167,7 @@ fn flatten(vdevs: &[VdevStatus], depth: usize, out: &mut Vec<VdevRow>) {
             leaf,
             disk_body: json_attr(&json!({ "disk": v.name })),
             offline_body: json_attr(&json!({ "disk": v.name, "temporary": false })),
+            offline_temporary_body: json_attr(&json!({ "disk": v.name, "temporary": true })),
         });
         flatten(&v.children, depth + 1, out);
     }

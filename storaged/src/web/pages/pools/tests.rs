@@ -148,6 +148,10 @@ fn the_pool_page_shows_the_vdev_tree_and_its_actions() {
         ),
         "{html}"
     );
+    assert!(
+        html.contains("&quot;temporary&quot;:true"),
+        "offline until reboot"
+    );
     assert!(html.contains(r#"data-api="DELETE /api/v1/pools/tank""#));
     assert!(html.contains(r#"data-confirm-value="tank""#));
     // A replacement is offered from the free disks.
