@@ -50,6 +50,13 @@ fn the_storage_page_lists_what_the_engine_has() {
     );
     assert!(html.contains(r#"data-api="DELETE /api/v1/datasets/tank/share""#));
     assert!(html.contains(r#"data-api="DELETE /api/v1/volumes/tank/esx1""#));
+    assert!(html.contains(r#"data-api="DELETE /api/v1/datasets/tank/share?recursive=true""#));
+    assert!(html.contains(r#"data-api="PATCH /api/v1/datasets/tank/share""#));
+    assert!(html.contains(r#"data-api="PATCH /api/v1/volumes/tank/esx1""#));
+    assert!(
+        html.contains(r#"name="quota" data-type="size" value="1073741824""#),
+        "{html}"
+    );
     assert!(
         html.contains(r#"placeholder="tank/share""#),
         "the pool in the hints"
