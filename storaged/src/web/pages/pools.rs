@@ -50,15 +50,30 @@ struct DiskChoice {
 }
 
 /// The disks a pool may be given: those with an id, not the boot medium,
-/// not already a member of a declared pool.
+/// not already a member of a declared pool, and never by an id that names
+/// more than one disk (two drives reporting one serial can get the same
+/// by-id link: a pool built on it could open either).
 fn choices(inventory: &Inventory, taken: &BTreeSet<String>) -> Vec<DiskChoice> {
+    let mut names: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in &inventory.disks {
+        let own: BTreeSet<&str> = d
+            .by_id
+            .iter()
+            .map(String::as_str)
+            .chain(d.id.as_ref().map(|i| i.as_str()))
+            .collect();
+        for name in own {
+            *names.entry(name).or_default() += 1;
+        }
+    }
     inventory
         .disks
         .iter()
         .filter(|d| d.verdict != Verdict::BootMedium)
         .filter_map(|d| {
             let id = d.id.as_ref()?.to_string();
-            (!taken.contains(&id)).then(|| DiskChoice {
+            let ambiguous = names.get(id.as_str()).is_some_and(|n| *n > 1);
+            (!taken.contains(&id) && !ambiguous).then(|| DiskChoice {
                 kernel_name: d.kernel_name.clone(),
                 model: [d.vendor.as_deref(), d.model.as_deref()]
                     .into_iter()

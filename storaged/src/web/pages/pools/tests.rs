@@ -200,3 +200,24 @@ fn an_exported_pool_is_offered_for_import() {
     assert!(html.contains(r#"data-api="POST /api/v1/pools/tank/import""#));
     assert!(html.contains(r#"id="pool-destroy""#));
 }
+
+#[test]
+fn a_disk_is_never_offered_by_an_id_another_disk_answers_to() {
+    let sim = Sim::with_password();
+    let mut inventory = sim.send("GET", "/api/v1/drives", &[], None).json().unwrap();
+    let disks = inventory["disks"].as_array_mut().unwrap();
+    // A second drive udev gave the first NVMe drive's by-id name (one
+    // serial reported by two drives).
+    let mut twin = disks.iter().find(|d| d["id"] == NVME[0]).unwrap().clone();
+    twin["kernel_name"] = "nvme9n1".into();
+    twin["devnum"] = "259:99".into();
+    twin["verdict"] = "duplicate-serial".into();
+    disks.push(twin);
+    let inventory: crate::drives::Inventory = serde_json::from_value(inventory).unwrap();
+    let offered: Vec<String> = super::choices(&inventory, &Default::default())
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert!(!offered.iter().any(|id| id == NVME[0]), "{offered:?}");
+    assert!(offered.iter().any(|id| id == NVME[1]), "{offered:?}");
+}
