@@ -40,4 +40,5 @@ pub mod tls;
 pub mod upgrade;
 pub mod util;
 pub mod var_source;
+pub mod web;
 pub mod zfs;

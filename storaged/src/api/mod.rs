@@ -60,7 +60,6 @@ mod system;
 mod tokens;
 pub mod upgrade;
 pub mod volumes;
-mod web;
 
 #[cfg(test)]
 mod tests;
@@ -184,7 +183,7 @@ pub fn router(state: AppState) -> Router {
         }
     }
     router
-        .merge(web::pages())
+        .merge(crate::web::pages())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -206,10 +205,12 @@ async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     }
 }
 
-/// API answers are about live state and sessions: never cache them.
+/// API answers and pages are about live state and sessions: never cache
+/// them, unless the answer says otherwise (the console's static files).
 async fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response
 }

@@ -621,7 +621,9 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
     let https = Https::login(ports.https, PASSWORD)?;
     // What tty1 showed is the certificate the browser got.
     let cert = https.get("/certificate")?;
-    let fingerprint = cert.body["fingerprint_sha256"].as_str().context("no fingerprint")?;
+    let fingerprint = cert.body["fingerprint_sha256"]
+        .as_str()
+        .context("no fingerprint")?;
     let (first_half, _) = fingerprint.split_at(fingerprint.len() / 2);
     ensure!(
         tty1_at_boot.contains(first_half.trim_end_matches(':')),

@@ -240,7 +240,7 @@ fn refusals(shell: &mut TestShell, https: &Https, dir: &Path) -> Result<()> {
 /// Uploads v2 through the web page and confirms the reboot there.
 fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> {
     let browser = Browser::start(&out.join("chromium-profile"))?;
-    browser.goto(&format!("https://127.0.0.1:{port}/"))?;
+    browser.goto(&format!("https://127.0.0.1:{port}/ui/upgrade"))?;
     browser.type_into("#password", PASSWORD)?;
     browser.click("#login-button")?;
     let v = browser.wait_text("#slot-a .version", Duration::from_secs(30), |t| {
@@ -319,7 +319,7 @@ fn upgrade_through_the_page(port: u16, bundle: &Path, out: &Path) -> Result<()> 
 /// The web page's "last upgrade" says what GRUB did.
 fn page_shows_the_rollback(port: u16, out: &Path) -> Result<()> {
     let browser = Browser::start(&out.join("chromium-profile"))?;
-    browser.goto(&format!("https://127.0.0.1:{port}/"))?;
+    browser.goto(&format!("https://127.0.0.1:{port}/ui/upgrade"))?;
     browser.type_into("#password", PASSWORD)?;
     browser.click("#login-button")?;
     let text = browser.wait_text("#outcome", Duration::from_secs(30), |t| {
