@@ -89,6 +89,9 @@ pub const TEST: &[Need] = &[
     // WebDriver.
     need("/usr/bin/chromium", "chromium"),
     need("/usr/bin/chromedriver", "chromium-driver"),
+    // The web console's page scripts run under node in the host tier
+    // (their builders and app.js against a stub DOM).
+    need("/usr/bin/node", "nodejs"),
 ];
 
 /// Rounds of "install what is missing, look again" before [`ensure`] gives
