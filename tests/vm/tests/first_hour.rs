@@ -129,25 +129,39 @@ fn page(browser: &Browser, ports: &Ports, path: &str, shot: &str) -> Result<()> 
     Ok(())
 }
 
-/// Submits the form `form` (its submit button `submit`) and waits for the
-/// page to say it worked (`.notice`) or failed (`.error`).
-fn submit(browser: &Browser, form: &str, submit: &str) -> Result<String> {
-    browser.eval(&format!(
-        "document.querySelectorAll('{form} .notice, {form} .error').forEach(e => e.textContent = ''); return null;"
-    ))?;
+/// Submits the form `form` with its button `submit` and waits until the
+/// page took the answer: `app.js` reloads the page on success (or, for a
+/// form that shows its answer, fills `shown`); an error appears in the
+/// form's `.error`.
+fn submit(browser: &Browser, form: &str, submit: &str, shown: Option<&str>) -> Result<()> {
+    browser.eval("window.__firstHourPage = true; return null;")?;
     browser.click(submit)?;
     let start = Instant::now();
     loop {
-        let error = browser.text(&format!("{form} .error"))?;
-        ensure!(error.trim().is_empty(), "{form}: the page says {error:?}");
-        let notice = browser.text(&format!("{form} .notice"))?;
-        if !notice.trim().is_empty() {
-            return Ok(notice);
+        let state = browser.eval(&format!(
+            "const e = document.querySelector({}); const s = {}; \
+             return [window.__firstHourPage === true, document.readyState, \
+                     e ? e.textContent : null, s ? s.textContent : ''];",
+            serde_json::to_string(&format!("{form} .error"))?,
+            match shown {
+                Some(css) => format!("document.querySelector({})", serde_json::to_string(css)?),
+                None => "null".to_string(),
+            }
+        ));
+        // A navigation in progress makes the script fail: try again.
+        if let Ok(state) = state {
+            let same_page = state[0] == Value::Bool(true);
+            let error = state[2].as_str().unwrap_or("").trim().to_string();
+            ensure!(!same_page || error.is_empty(), "{form}: the page says {error:?}");
+            let shown_text = state[3].as_str().unwrap_or("").trim();
+            if shown.is_some() && !shown_text.is_empty() {
+                return Ok(());
+            }
+            if !same_page && state[1] == "complete" {
+                return Ok(());
+            }
         }
-        ensure!(
-            start.elapsed() < Duration::from_secs(180),
-            "{form}: no answer"
-        );
+        ensure!(start.elapsed() < Duration::from_secs(180), "{form}: no answer");
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -226,7 +240,7 @@ fn build_it_in_the_browser(browser: &Browser, ports: &Ports, nvme: &[String]) ->
         check_box(browser, &format!("input.pool-disk[value=\"{id}\"]"))?;
     }
     browser.type_into("#pool-vdev-width", "2")?;
-    submit(browser, "#pool-create", "#pool-create-submit")?;
+    submit(browser, "#pool-create", "#pool-create-submit", None)?;
     page(browser, ports, "/ui/pools", "pools")?;
     let health = browser.wait_text("#pools tr[data-pool=\"tank\"] .health", WAIT, |t| {
         t.contains("ONLINE")
@@ -236,15 +250,15 @@ fn build_it_in_the_browser(browser: &Browser, ports: &Ports, nvme: &[String]) ->
     page(browser, ports, "/ui/storage", "storage-empty")?;
     browser.type_into("#vmware-volume", "tank/esx1")?;
     browser.type_into("#vmware-size", "256M")?;
-    submit(browser, "#preset-vmware-iscsi", "#vmware-submit")?;
+    submit(browser, "#preset-vmware-iscsi", "#vmware-submit", None)?;
     browser.type_into("#video-dataset", "tank/media")?;
-    submit(browser, "#preset-smb-video", "#video-submit")?;
+    submit(browser, "#preset-smb-video", "#video-submit", None)?;
     browser.type_into("#pi-dataset", "tank/pi1")?;
     browser.type_into("#pi-client", HOST_AS_SEEN)?;
     // QEMU's user networking rewrites the host's source ports to
     // unprivileged ones: `insecure` is needed here, as the Pi guide asks.
     check_box(browser, "#pi-insecure")?;
-    submit(browser, "#preset-pi-nfs-root", "#pi-submit")?;
+    submit(browser, "#preset-pi-nfs-root", "#pi-submit", Some("#pi-cmdline"))?;
     let cmdline = browser.wait_text("#pi-cmdline", WAIT, |t| t.contains("nfsroot="))?;
     ensure!(
         cmdline.contains("root=/dev/nfs") && cmdline.contains("tank/pi1"),
@@ -258,7 +272,7 @@ fn build_it_in_the_browser(browser: &Browser, ports: &Ports, nvme: &[String]) ->
     check_box(browser, "#target-allow-all")?;
     browser.type_into("#target-chap-user", CHAP_USER)?;
     browser.type_into("#target-chap-secret", CHAP_SECRET)?;
-    submit(browser, "#target-create", "#target-create-submit")?;
+    submit(browser, "#target-create", "#target-create-submit", None)?;
     page(browser, ports, &format!("/ui/iscsi/{IQN}"), "iscsi-target")?;
     let esxi = browser.wait_text("#esxi-lines", WAIT, |t| t.contains("esxcli"))?;
     ensure!(
@@ -269,12 +283,12 @@ fn build_it_in_the_browser(browser: &Browser, ports: &Ports, nvme: &[String]) ->
     page(browser, ports, "/ui/smb", "smb-empty")?;
     browser.type_into("#smb-user-name", SMB_USER)?;
     browser.type_into("#smb-user-password", SMB_PASSWORD)?;
-    submit(browser, "#smb-user-create", "#smb-user-submit")?;
+    submit(browser, "#smb-user-create", "#smb-user-submit", None)?;
     page(browser, ports, "/ui/smb", "smb-user")?;
     browser.type_into("#smb-share-name", "media")?;
     select(browser, "#smb-share-dataset", "tank/media")?;
     browser.type_into("#smb-share-users", SMB_USER)?;
-    submit(browser, "#smb-share-create", "#smb-share-submit")?;
+    submit(browser, "#smb-share-create", "#smb-share-submit", None)?;
     for (path, shot) in [
         ("/ui/smb", "smb"),
         ("/ui/nfs", "nfs"),
