@@ -29,6 +29,7 @@ use tower::ServiceExt;
 
 use crate::api::{self, AppState, Peer, Shared};
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
+use crate::collector::Collector;
 use crate::config::{Config, HttpsListen, SimError};
 use crate::engine::start::{after_ready, reconcile_at_start};
 use crate::engine::Machine;
@@ -153,8 +154,10 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
+        let machine = Arc::new(machine);
         let app = AppState::new(Shared {
-            machine: Arc::new(machine),
+            collector: Collector::new(Arc::clone(&machine)),
+            machine,
             started: Instant::now(),
             mutations: tokio::sync::Mutex::new(()),
             auth,

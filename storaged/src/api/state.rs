@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::auth::Auth;
+use crate::collector::Collector;
 use crate::engine::Machine;
 
 use super::error::ApiError;
@@ -24,6 +25,8 @@ pub struct Shared {
     /// take it.
     pub mutations: tokio::sync::Mutex<()>,
     pub auth: Auth,
+    /// Samples the machine for the dashboard (and later readers).
+    pub collector: Collector,
 }
 
 impl AppState {
