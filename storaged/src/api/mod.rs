@@ -38,6 +38,7 @@
 mod access;
 mod auth;
 pub mod client;
+pub mod dashboard;
 pub mod datasets;
 pub mod drives;
 mod error;
@@ -148,6 +149,7 @@ pub fn groups() -> Vec<Group> {
         nfs::group(),
         smb::group(),
         upgrade::group(),
+        dashboard::group(),
     ]
 }
 
