@@ -60,10 +60,13 @@ fn build() -> Result<Tera, tera::Error> {
     );
     tera.register_filter(
         "epoch",
-        |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
-            v.as_f64()
-                .filter(|s| *s >= 1.0)
-                .map_or_else(|| DASH.to_string(), |s| epoch(s as u64))
+        |v: tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
+            let seconds = kwargs.get::<bool>("seconds")?.unwrap_or(false);
+            Ok::<_, tera::Error>(
+                v.as_f64()
+                    .filter(|s| *s >= 1.0)
+                    .map_or_else(|| DASH.to_string(), |s| epoch(s as u64, seconds)),
+            )
         },
     );
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
@@ -90,8 +93,9 @@ pub fn bitrate(bytes_per_second: f64) -> String {
     }
 }
 
-/// Seconds since the epoch -> `2026-12-07 18:05 UTC`.
-pub fn epoch(seconds: u64) -> String {
+/// Seconds since the epoch -> `2026-12-07 18:05 UTC` (`18:05:09` with
+/// `with_seconds`).
+pub fn epoch(seconds: u64, with_seconds: bool) -> String {
     let days = (seconds / 86_400) as i64;
     let rest = seconds % 86_400;
     // Howard Hinnant's days-to-civil.
@@ -104,11 +108,15 @@ pub fn epoch(seconds: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    let (hours, minutes) = (rest / 3600, rest % 3600 / 60);
+    if with_seconds {
+        format!(
+            "{year:04}-{month:02}-{day:02} {hours:02}:{minutes:02}:{:02} UTC",
+            rest % 60
+        )
+    } else {
+        format!("{year:04}-{month:02}-{day:02} {hours:02}:{minutes:02} UTC")
+    }
 }
 
 /// `1536` -> `1.5 KiB`: sizes as people read them.
@@ -187,9 +195,9 @@ mod tests {
         assert_eq!(bitrate(0.0), "0 bit/s");
         assert_eq!(bitrate(1_550_000.0), "12.4 Mbit/s");
         assert_eq!(bitrate(125_000_000.0), "1.0 Gbit/s");
-        assert_eq!(epoch(0), "1970-01-01 00:00 UTC");
-        assert_eq!(epoch(1_796_666_700), "2026-12-07 18:05 UTC");
-        assert_eq!(epoch(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(epoch(0, false), "1970-01-01 00:00 UTC");
+        assert_eq!(epoch(1_796_666_709, true), "2026-12-07 18:05:09 UTC");
+        assert_eq!(epoch(951_782_400, false), "2000-02-29 00:00 UTC");
         let mut tera = build().unwrap();
         tera.add_raw_template(
             "probe.html",

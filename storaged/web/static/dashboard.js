@@ -26,9 +26,9 @@
     while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
     return (u === 0 || v >= 100 ? v.toFixed(0) : v.toFixed(1)) + " " + units[u];
   }
-  function epoch(seconds) {
+  function epoch(seconds, withSeconds) {
     if (!seconds) return DASH;
-    return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    return new Date(seconds * 1000).toISOString().slice(0, withSeconds ? 19 : 16).replace("T", " ") + " UTC";
   }
   function percent(p) { return p === null || p === undefined ? DASH : p + " %"; }
   function setText(id, text) { const el = $(id); if (el) el.textContent = text; }
@@ -66,7 +66,7 @@
   }
 
   function renderTables(s) {
-    setText("sampled-at", epoch(Math.floor(s.at_ms / 1000)));
+    setText("sampled-at", epoch(Math.floor(s.at_ms / 1000), true));
     const problems = $("problems");
     if (problems) problems.replaceChildren(...s.problems.map((p) => { const li = document.createElement("li"); li.textContent = p; return li; }));
 
