@@ -253,6 +253,9 @@ impl Daemon {
         drop(self.unix);
         drop(self.https);
         let _ = std::fs::remove_file(&self.socket);
+        // Event streams never end by themselves: end them, so the drain
+        // waits only for real requests.
+        self.app.collector.close();
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
         Ok(())
     }

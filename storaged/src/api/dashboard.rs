@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::Method;
 use axum::response::sse::{Event, Sse};
 use axum::Json;
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -85,7 +85,8 @@ async fn one(State(app): State<AppState>) -> Result<Json<Sample>, ApiError> {
 async fn stream_samples(
     State(app): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    Sse::new(samples(app.collector.subscribe()))
+    let closed = app.collector.closed();
+    Sse::new(samples(app.collector.subscribe()).take_until(closed))
 }
 
 /// The events of one stream: the sample in hand first, then each new one;

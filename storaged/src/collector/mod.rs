@@ -59,6 +59,8 @@ struct Inner {
     asked: Mutex<Instant>,
     wake: Notify,
     started: AtomicBool,
+    /// Set when the daemon stops: streams end, sampling ends.
+    closing: watch::Sender<bool>,
 }
 
 /// No sample came in time (the blocking pool is saturated, or sampling
@@ -82,6 +84,7 @@ impl Collector {
             asked: Mutex::new(Instant::now()),
             wake: Notify::new(),
             started: AtomicBool::new(false),
+            closing: watch::Sender::new(false),
         }))
     }
 
@@ -124,6 +127,22 @@ impl Collector {
         }
     }
 
+    /// Ends every stream ([`Collector::closed`] resolves) and the task: the
+    /// daemon is stopping.
+    pub fn close(&self) {
+        self.0.closing.send_replace(true);
+        self.0.wake.notify_one();
+    }
+
+    /// Resolves once [`Collector::close`] was called: a stream's reader
+    /// selects on it to end.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.0.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|c| *c).await;
+        }
+    }
+
     /// Whether the task is sampling now (a reader is there or asked
     /// lately), for tests.
     pub fn busy(&self) -> bool {
@@ -160,7 +179,7 @@ async fn run(inner: Arc<Inner>) {
     let mut ticks = tokio::time::interval(inner.timing.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        if Arc::strong_count(&inner) == 1 {
+        if Arc::strong_count(&inner) == 1 || *inner.closing.borrow() {
             return;
         }
         if !inner.wanted() {

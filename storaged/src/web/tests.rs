@@ -269,6 +269,12 @@ fn one_sample_over_the_api() {
 /// Opens `GET /api/v1/dashboard/stream` on the socket and reads until the
 /// first whole event; answers the head and that event.
 fn first_event(sim: &Sim) -> (String, String) {
+    let (head, event, _) = open_stream(sim);
+    (head, event)
+}
+
+/// As [`first_event`], keeping the connection open.
+fn open_stream(sim: &Sim) -> (String, String, UnixStream) {
     use std::io::{Read, Write};
     let mut stream = UnixStream::connect(sim.daemon.socket_path()).unwrap();
     stream
@@ -291,7 +297,7 @@ fn first_event(sim: &Sim) -> (String, String) {
         if let Some((head, body)) = text.split_once("\r\n\r\n") {
             if let Some(at) = body.find("event: sample") {
                 if let Some(end) = body[at..].find("\n\n") {
-                    return (head.to_string(), body[at..at + end].to_string());
+                    return (head.to_string(), body[at..at + end].to_string(), stream);
                 }
             }
         }
@@ -317,4 +323,22 @@ fn several_streams_each_get_a_first_event() {
         let sample: Result<crate::collector::Sample, _> = serde_json::from_str(data);
         assert!(sample.is_ok() || data.len() > 100, "{data}");
     }
+}
+
+#[test]
+fn stopping_the_daemon_ends_the_streams() {
+    use std::io::Read;
+    let sim = Sim::with_password();
+    let (_, _, mut stream) = open_stream(&sim);
+    let started = std::time::Instant::now();
+    let Sim { _dir, daemon } = sim;
+    daemon.stop().unwrap();
+    // Without closing the streams, the drain would wait its 10 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        started.elapsed()
+    );
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
 }
