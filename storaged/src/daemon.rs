@@ -29,6 +29,7 @@ use tower::ServiceExt;
 
 use crate::api::{self, AppState, Peer, Shared};
 use crate::auth::{Auth, AuthError, HashCost, CREDENTIALS_FILE};
+use crate::collector::Collector;
 use crate::config::{Config, HttpsListen, SimError};
 use crate::engine::console::HttpsEndpoint;
 use crate::engine::start::{after_ready, reconcile_at_start};
@@ -163,8 +164,10 @@ impl Daemon {
                 port: addr.port(),
                 cert_file: config.tls_dir.join(tls::CERT_FILE),
             });
+        let machine = Arc::new(machine);
         let app = AppState::new(Shared {
-            machine: Arc::new(machine),
+            collector: Collector::new(Arc::clone(&machine)),
+            machine,
             started: Instant::now(),
             mutations: tokio::sync::Mutex::new(()),
             auth,
@@ -274,6 +277,9 @@ impl Daemon {
         drop(self.unix);
         drop(self.https);
         let _ = std::fs::remove_file(&self.socket);
+        // Event streams never end by themselves: end them, so the drain
+        // waits only for real requests.
+        self.app.collector.close();
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await;
         Ok(())
     }

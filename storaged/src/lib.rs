@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod collector;
 pub mod config;
 pub mod daemon;
 pub mod drives;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["daemon", "config"],
     &["api", "web"],
-    &["engine"],
+    &["engine", "collector"],
     &["state", "reconcile", "sharing", "auth", "upgrade"],
     &[
         "zfs",

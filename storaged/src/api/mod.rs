@@ -40,6 +40,7 @@ mod auth;
 mod certificate;
 pub mod client;
 pub mod console;
+pub mod dashboard;
 pub mod datasets;
 pub mod drives;
 mod error;
@@ -159,6 +160,7 @@ pub fn groups() -> Vec<Group> {
         ssh::group(),
         tokens::group(),
         certificate::group(),
+        dashboard::group(),
     ]
 }
 

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::auth::Auth;
 use crate::engine::console::HttpsEndpoint;
+use crate::collector::Collector;
 use crate::engine::Machine;
 
 use super::error::ApiError;
@@ -28,6 +29,8 @@ pub struct Shared {
     /// The HTTPS listener's port and certificate, for the console screen;
     /// `None` when HTTPS is off.
     pub https: Option<HttpsEndpoint>,
+    /// Samples the machine for the dashboard (and later readers).
+    pub collector: Collector,
 }
 
 impl AppState {

@@ -28,10 +28,31 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
     // Page scripts of the resource pages (`web/pages/`).
     ("pools.js", JS, include_bytes!("../../web/static/pools.js")),
     ("iscsi.js", JS, include_bytes!("../../web/static/iscsi.js")),
+    (
+        "dashboard.js",
+        JS,
+        include_bytes!("../../web/static/dashboard.js"),
+    ),
+    (
+        "vendor/uplot/uPlot.iife.min.js",
+        JS,
+        include_bytes!("../../web/static/vendor/uplot/uPlot.iife.min.js"),
+    ),
+    (
+        "vendor/uplot/uPlot.min.css",
+        CSS,
+        include_bytes!("../../web/static/vendor/uplot/uPlot.min.css"),
+    ),
+    (
+        "vendor/uplot/LICENSE",
+        TEXT,
+        include_bytes!("../../web/static/vendor/uplot/LICENSE"),
+    ),
 ];
 
 const CSS: &str = "text/css; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
 
 /// Each asset's fingerprint: the first 8 bytes of its SHA-256, in hex.
 static FINGERPRINTS: LazyLock<BTreeMap<&'static str, String>> = LazyLock::new(|| {

@@ -47,11 +47,29 @@ impl IntoResponse for PageError {
     }
 }
 
-/// `GET /ui/`.
-pub async fn dashboard(session: PageSession) -> Result<Html<String>, PageError> {
-    let context = session.context("dashboard", "Dashboard");
+/// `GET /ui/`: the first sample rendered here, so the page is complete
+/// before any script runs; `dashboard.js` then follows the stream.
+pub async fn dashboard(
+    State(app): State<AppState>,
+    session: PageSession,
+) -> Result<Html<String>, PageError> {
+    let mut context = session.context("dashboard", "Dashboard");
+    match app.collector.latest(FIRST_SAMPLE_WAIT).await {
+        Ok(sample) => {
+            context.insert("sample", &*sample);
+            context.insert("problem", "");
+        }
+        Err(e) => {
+            context.insert("sample", &None::<()>);
+            context.insert("problem", &e.to_string());
+        }
+    }
     Ok(render("dashboard.html", &context)?)
 }
+
+/// How long the dashboard page waits for a first sample when the
+/// collector was resting (a sample takes well under a second).
+const FIRST_SAMPLE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `GET /ui/login`: setup instead while it is required; the dashboard if
 /// the browser is already logged in.

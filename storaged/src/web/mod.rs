@@ -103,6 +103,17 @@
 //! - A `<button data-api=... >` outside a form works the same with its
 //!   `data-*` attributes and `data-body='{"json": 1}'`.
 //!
+//! # The dashboard
+//!
+//! `/ui/` renders the collector's newest sample (`crate::collector`), then
+//! `static/dashboard.js` follows `GET /api/v1/dashboard/stream` and draws
+//! charts with the vendored uPlot (`static/vendor/uplot/`). Ids tests read:
+//! `#nic-throughput` (rows `data-nic="<name>"`, cells `.rx-bps`/`.tx-bps`
+//! whose `data-value` is bytes per second and whose text is a bit rate),
+//! `#drive-temps` (rows `data-drive="<kernel name>"`, `.temperature`,
+//! `.verdict`), `#pool-usage` (rows `data-pool`), `#sessions` (`.iscsi`,
+//! `.nfs`, `.smb`).
+//!
 //! Routes: `/` -> `/ui/`; `/ui/` dashboard, `/ui/login`, `/ui/setup`,
 //! `/ui/upgrade`, `/ui/settings`, the resource pages from [`pages::routes`]
 //! (`/ui/drives`, `/ui/pools`, `/ui/pools/{pool}`, `/ui/storage`,

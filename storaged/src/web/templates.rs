@@ -68,9 +68,77 @@ fn build() -> Result<Tera, tera::Error> {
     // `asset["app.js"]` is that file's URL with its fingerprint, so
     // templates never spell a version and browsers may cache forever.
     tera.global_context().insert("asset", &assets::urls());
-    tera.register_filter("bytes", |n: f64, _: tera::Kwargs, _: &tera::State| bytes(n));
+    tera.register_filter(
+        "bytes",
+        |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
+            v.as_f64().map_or_else(|| DASH.to_string(), bytes)
+        },
+    );
+    tera.register_filter(
+        "bitrate",
+        |v: tera::Value, _: tera::Kwargs, _: &tera::State| {
+            v.as_f64().map_or_else(|| DASH.to_string(), bitrate)
+        },
+    );
+    tera.register_filter(
+        "epoch",
+        |v: tera::Value, kwargs: tera::Kwargs, _: &tera::State| {
+            let seconds = kwargs.get::<bool>("seconds")?.unwrap_or(false);
+            Ok::<_, tera::Error>(
+                v.as_f64()
+                    .filter(|s| *s >= 1.0)
+                    .map_or_else(|| DASH.to_string(), |s| epoch(s as u64, seconds)),
+            )
+        },
+    );
     tera.add_raw_templates(TEMPLATES.iter().copied())?;
     Ok(tera)
+}
+
+/// What a template shows for a value it does not have.
+pub const DASH: &str = "—";
+
+/// Bytes per second -> `12.4 Mbit/s`: network rates as links are sold.
+/// `static/dashboard.js` formats the same way.
+pub fn bitrate(bytes_per_second: f64) -> String {
+    const UNITS: [&str; 5] = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"];
+    let mut value = bytes_per_second * 8.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 100.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// Seconds since the epoch -> `2026-12-07 18:05 UTC` (`18:05:09` with
+/// `with_seconds`).
+pub fn epoch(seconds: u64, with_seconds: bool) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (hours, minutes) = (rest / 3600, rest % 3600 / 60);
+    if with_seconds {
+        format!(
+            "{year:04}-{month:02}-{day:02} {hours:02}:{minutes:02}:{:02} UTC",
+            rest % 60
+        )
+    } else {
+        format!("{year:04}-{month:02}-{day:02} {hours:02}:{minutes:02} UTC")
+    }
 }
 
 /// `1536` -> `1.5 KiB`: sizes as people read them.
@@ -142,6 +210,27 @@ mod tests {
         let mut context = Context::new();
         context.insert("n", &2048u64);
         assert_eq!(tera.render("probe.html", &context).unwrap(), "2.0 KiB");
+    }
+
+    #[test]
+    fn rates_and_dates() {
+        assert_eq!(bitrate(0.0), "0 bit/s");
+        assert_eq!(bitrate(1_550_000.0), "12.4 Mbit/s");
+        assert_eq!(bitrate(125_000_000.0), "1.0 Gbit/s");
+        assert_eq!(epoch(0, false), "1970-01-01 00:00 UTC");
+        assert_eq!(epoch(1_796_666_709, true), "2026-12-07 18:05:09 UTC");
+        assert_eq!(epoch(951_782_400, false), "2000-02-29 00:00 UTC");
+        let mut tera = build().unwrap();
+        tera.add_raw_template(
+            "probe.html",
+            "{{ a | bitrate }}|{{ b | bytes }}|{{ c | epoch }}",
+        )
+        .unwrap();
+        let mut context = Context::new();
+        context.insert("a", &None::<f64>);
+        context.insert("b", &None::<u64>);
+        context.insert("c", &0u64);
+        assert_eq!(tera.render("probe.html", &context).unwrap(), "—|—|—");
     }
 
     #[test]

@@ -403,8 +403,10 @@ pub fn app_state(dir: &Path) -> AppState {
     let runner: Arc<dyn crate::runner::CommandRunner> =
         Arc::new(SystemRunner::new(&config.roots.root));
     let platform = Platform::detect(&config.roots.root);
+    let machine = Arc::new(config.machine_with_runner(runner, platform));
     AppState::new(Shared {
-        machine: Arc::new(config.machine_with_runner(runner, platform)),
+        collector: crate::collector::Collector::new(Arc::clone(&machine)),
+        machine,
         started: Instant::now(),
         mutations: tokio::sync::Mutex::new(()),
         auth: Auth::load(

@@ -1,6 +1,6 @@
 //! The upgrade endpoints over the real listeners: a bundle upload is not
 //! held to the 64 KiB body limit, and a network-booted appliance refuses
-//! it with the reason; the web page is served at `/`.
+//! it with the reason; `/` leads to the web console.
 
 use super::*;
 
@@ -29,10 +29,18 @@ fn upgrades_need_a_login_and_the_page_is_served() {
     let h = Harness::with_https();
     let r = h.https("GET", "/upgrade", &[], None);
     assert_eq!(r.status, 401);
+    // The console: `/` leads to it, and before setup it asks for that.
     let mut stream = h.tls_stream();
-    let page = client::send_raw(&mut stream, "GET", "/", &[], None).unwrap();
+    let root = client::send_raw(&mut stream, "GET", "/", &[], None).unwrap();
+    assert_eq!(root.status, 303);
+    assert_eq!(root.header("location"), Some("/ui/"));
+    let mut stream = h.tls_stream();
+    let page = client::send_raw(&mut stream, "GET", "/ui/upgrade", &[], None).unwrap();
+    assert_eq!(page.header("location"), Some("/ui/setup"));
+    let mut stream = h.tls_stream();
+    let page = client::send_raw(&mut stream, "GET", "/ui/setup", &[], None).unwrap();
     assert_eq!(page.status, 200);
-    assert!(String::from_utf8_lossy(&page.body).contains("<title>ironstor</title>"));
+    assert!(String::from_utf8_lossy(&page.body).contains("<title>Set up · ironstor</title>"));
     assert!(page
         .header("content-type")
         .unwrap()
