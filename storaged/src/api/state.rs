@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::auth::Auth;
-use crate::engine::console::HttpsEndpoint;
 use crate::collector::Collector;
+use crate::engine::console::HttpsEndpoint;
 use crate::engine::Machine;
 
 use super::error::ApiError;

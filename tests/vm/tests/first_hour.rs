@@ -152,7 +152,10 @@ fn submit(browser: &Browser, form: &str, submit: &str, shown: Option<&str>) -> R
         if let Ok(state) = state {
             let same_page = state[0] == Value::Bool(true);
             let error = state[2].as_str().unwrap_or("").trim().to_string();
-            ensure!(!same_page || error.is_empty(), "{form}: the page says {error:?}");
+            ensure!(
+                !same_page || error.is_empty(),
+                "{form}: the page says {error:?}"
+            );
             let shown_text = state[3].as_str().unwrap_or("").trim();
             if shown.is_some() && !shown_text.is_empty() {
                 return Ok(());
@@ -161,7 +164,10 @@ fn submit(browser: &Browser, form: &str, submit: &str, shown: Option<&str>) -> R
                 return Ok(());
             }
         }
-        ensure!(start.elapsed() < Duration::from_secs(180), "{form}: no answer");
+        ensure!(
+            start.elapsed() < Duration::from_secs(180),
+            "{form}: no answer"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
 }
@@ -258,7 +264,12 @@ fn build_it_in_the_browser(browser: &Browser, ports: &Ports, nvme: &[String]) ->
     // QEMU's user networking rewrites the host's source ports to
     // unprivileged ones: `insecure` is needed here, as the Pi guide asks.
     check_box(browser, "#pi-insecure")?;
-    submit(browser, "#preset-pi-nfs-root", "#pi-submit", Some("#pi-cmdline"))?;
+    submit(
+        browser,
+        "#preset-pi-nfs-root",
+        "#pi-submit",
+        Some("#pi-cmdline"),
+    )?;
     let cmdline = browser.wait_text("#pi-cmdline", WAIT, |t| t.contains("nfsroot="))?;
     ensure!(
         cmdline.contains("root=/dev/nfs") && cmdline.contains("tank/pi1"),
@@ -338,16 +349,23 @@ fn clients_use_it(browser: &Browser, ports: &Ports) -> Result<()> {
         "the dashboard's NIC throughput",
         Duration::from_secs(120),
         || {
+            // `.rx-bps` reads as a bit rate; `data-value` is bytes a second.
             let rates = browser.eval(
-            "return Array.from(document.querySelectorAll('#nic-throughput tr[data-nic] .rx-bps')).map(e => e.textContent);",
+            "return Array.from(document.querySelectorAll('#nic-throughput tr[data-nic] .rx-bps')).map(e => [e.closest('tr').dataset.nic, Number(e.dataset.value || 0), e.textContent]);",
         )?;
             let any = rates
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(Value::as_str)
-                .find(|t| t.chars().any(|c| c.is_ascii_digit() && c != '0'));
-            Ok(any.map(str::to_string))
+                .find(|r| r[1].as_f64().unwrap_or(0.0) > 0.0)
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        r[0].as_str().unwrap_or("?"),
+                        r[2].as_str().unwrap_or("?")
+                    )
+                });
+            Ok(any)
         },
     )?;
     eprintln!("vm tests: the dashboard shows {rate} received during the NFS copy");

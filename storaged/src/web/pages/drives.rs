@@ -2,6 +2,8 @@
 //! boot medium marked. Each disk is one row, even two reporting the same
 //! serial: the inventory lists them apart.
 
+use std::time::Duration;
+
 use axum::extract::State;
 use axum::response::Html;
 use serde::Serialize;
@@ -26,8 +28,8 @@ struct DiskRow {
     boot: bool,
     reasons: Vec<String>,
     warnings: Vec<String>,
-    /// °C, when the engine has it. TODO(merge): the dashboard's collector
-    /// (branch `web`) samples drive temperatures; read them from there.
+    /// °C, from the collector's latest sample (the one place storaged
+    /// samples the machine), when the drive reports one.
     temperature: Option<f64>,
 }
 
@@ -39,6 +41,17 @@ pub async fn page(
     let inventory = app
         .blocking(|app| engine::drives::inventory(&app.machine))
         .await??;
+    // No sample yet (the collector rests while nobody watches) is no
+    // temperature, not an error: the page must not wait long for it.
+    let sample = app.collector.latest(Duration::from_secs(3)).await.ok();
+    let temperature_of = |kernel_name: &str| {
+        sample.as_ref().and_then(|s| {
+            s.drives
+                .iter()
+                .find(|d| d.kernel_name == kernel_name)
+                .and_then(|d| d.temperature_celsius)
+        })
+    };
     let disks: Vec<DiskRow> = inventory
         .disks
         .into_iter()
@@ -58,7 +71,7 @@ pub async fn page(
             boot: d.verdict == Verdict::BootMedium,
             reasons: d.reasons,
             warnings: d.warnings,
-            temperature: None,
+            temperature: temperature_of(&d.kernel_name).map(f64::from),
             kernel_name: d.kernel_name,
         })
         .collect();

@@ -30,6 +30,11 @@ fn every_disk_is_a_row_with_its_verdict_and_why() {
             "{verdict}: {row}"
         );
         assert!(row.contains(r#"class="num temperature""#), "{row}");
+        // The fixture's NVMe drives have sensors: their temperature comes
+        // from the collector's sample.
+        if disk["transport"] == "nvme" {
+            assert!(row.contains(" °C</td>"), "no temperature: {row}");
+        }
         let why = disk["reasons"][0].as_str().unwrap_or("");
         let why = why.replace('"', "&quot;").replace('\'', "&#x27;");
         assert!(row.contains(&why), "{why}: {row}");
