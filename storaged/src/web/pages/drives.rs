@@ -71,7 +71,7 @@ pub async fn page(
             boot: d.verdict == Verdict::BootMedium,
             reasons: d.reasons,
             warnings: d.warnings,
-            temperature: temperature_of(&d.kernel_name).map(f64::from),
+            temperature: temperature_of(&d.kernel_name),
             kernel_name: d.kernel_name,
         })
         .collect();
