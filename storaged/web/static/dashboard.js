@@ -184,7 +184,9 @@
       height: wide ? 200 : 140,
       cursor: { drag: { x: false, y: false } },
       legend: { show: wide },
-      scales: { x: { time: true }, y: range ? { range: () => range } : { range: (u, min, max) => [0, Math.max(max || 0, 1)] } },
+      // With one sample the time range is a point, which uPlot widens to
+      // years: show the last two minutes instead.
+      scales: { x: { time: true, range: (u, min, max) => (max - min < 120 ? [max - 120, max] : [min, max]) }, y: range ? { range: () => range } : { range: (u, min, max) => [0, Math.max(max || 0, 1)] } },
       axes: [
         { stroke: "#5f6b76", grid: { stroke: "#eef1f4" } },
         { stroke: "#5f6b76", grid: { stroke: "#eef1f4" }, size: 70, values: (u, vals) => vals.map(yFormat) },
