@@ -649,7 +649,10 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
     // A figure, not a check (bench/dashboard.sh measures against idle):
     // storaged's memory after the first hour's pages and dashboard.
     let rss = shell.check("ps -o rss=,cputime= -C storaged")?;
-    eprintln!("vm tests: storaged RSS (KiB) and CPU time after the first hour: {}", rss.trim());
+    eprintln!(
+        "vm tests: storaged RSS (KiB) and CPU time after the first hour: {}",
+        rss.trim()
+    );
 
     let cookie = cookie_session(&ports)?;
     cross_origin_is_refused(&mut shell, &ports, &cookie)?;
