@@ -253,7 +253,7 @@ impl Daemon {
             Arc::clone(&self.app.machine),
             self.start.take(),
         ));
-        let router = api::router(self.app.clone());
+        let router = api::router(self.app.clone(), crate::web::pages());
         let graceful = GracefulShutdown::new();
         // Handlers find the certificate store on every request, from
         // either listener (storagectl may replace it too).

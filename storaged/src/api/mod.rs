@@ -165,8 +165,10 @@ pub fn groups() -> Vec<Group> {
 }
 
 /// The API's router: every group's endpoints, admin ones behind the login
-/// check, JSON answers for unknown paths and methods.
-pub fn router(state: AppState) -> Router {
+/// check, `pages` (the web console, which sits beside the API and uses its
+/// types, so the start-up layer hands it in) and JSON answers for unknown
+/// paths and methods.
+pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let mut router = Router::new();
     for group in groups() {
         for endpoint in group.endpoints {
@@ -185,7 +187,7 @@ pub fn router(state: AppState) -> Router {
         }
     }
     router
-        .merge(crate::web::pages())
+        .merge(pages)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -175,7 +175,8 @@ const fn nav(id: &'static str, label: &'static str, href: &'static str) -> NavEn
 /// connections only from this origin, nothing inline, no framing.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The console's routes, merged into the API's router by `api::router`.
+/// The console's routes; the daemon hands them to `api::router`, which
+/// merges them beside the API's.
 pub fn pages() -> Router<AppState> {
     let mut router = Router::new()
         .route("/", get(|| async { Redirect::to("/ui/") }))

@@ -93,7 +93,7 @@ fn the_router_serves_every_documented_operation() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let router = router(app_state(dir.path()));
+        let router = router(app_state(dir.path()), axum::Router::new());
         let call = |method: &str, path: &str| {
             let path = path
                 .replace("{name}", "tank/name@x")
