@@ -721,6 +721,19 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
         setup_token_in(&screen).is_none(),
         "tty1 shows a token after setup:\n{screen}"
     );
+    // No login prompt anywhere: tty1 and the serial console show the
+    // screen, and logind spawns no getty on other virtual terminals.
+    let autovts = shell.check(
+        "busctl get-property org.freedesktop.login1 /org/freedesktop/login1 \
+         org.freedesktop.login1.Manager NAutoVTs",
+    )?;
+    ensure!(
+        autovts.trim() == "u 0",
+        "logind would start gettys: {autovts}"
+    );
+    let gettys = shell
+        .check("systemctl list-units --no-legend --plain 'getty@*' 'serial-getty@*' | wc -l")?;
+    ensure!(gettys.trim() == "0", "a login prompt runs: {gettys}");
     let ssh = shell.run("systemctl is-active ssh", Duration::from_secs(20))?;
     ensure!(ssh.text.trim() != "active", "SSH is on by default");
     shell.check("ls /var/lib/ssh/ssh_host_ed25519_key")?;
