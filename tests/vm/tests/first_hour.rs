@@ -732,7 +732,7 @@ fn vm_a_new_owners_first_hour_through_the_console_and_the_browser() -> Result<()
         "logind would start gettys: {autovts}"
     );
     let gettys = shell
-        .check("systemctl list-units --no-legend --plain 'getty@*' 'serial-getty@*' | wc -l")?;
+        .check("systemctl list-units --state=active --no-legend --plain 'getty@*' 'serial-getty@*' 'autovt@*' | wc -l")?;
     ensure!(gettys.trim() == "0", "a login prompt runs: {gettys}");
     let ssh = shell.run("systemctl is-active ssh", Duration::from_secs(20))?;
     ensure!(ssh.text.trim() != "active", "SSH is on by default");
