@@ -131,3 +131,64 @@ fn the_commands_of_the_vm_test_behave_as_it_expects() {
         text(&out.stderr)
     );
 }
+
+fn storagectl_with_input(daemon: &Background, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storagectl"))
+        .arg("--socket")
+        .arg(daemon.socket_path())
+        .args(args)
+        .env_remove("STORAGECTL_SOCKET")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn api_tokens_and_the_password_are_managed_from_storagectl() {
+    let (_dir, daemon) = start();
+    let out = storagectl_with_input(&daemon, &["setup"], "first password 123\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = storagectl(&daemon, &["token", "create", "backup-script"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).lines().next().unwrap().to_string();
+    assert!(token.starts_with("istk_"), "{token}");
+    let out = storagectl(&daemon, &["token", "list"]);
+    assert!(
+        text(&out.stdout).contains("backup-script"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stdout).contains(&token),
+        "the list shows the secret"
+    );
+    let out = storagectl(&daemon, &["token", "create", "bad name!"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("name"), "{}", text(&out.stderr));
+    let out = storagectl(&daemon, &["token", "revoke", "backup-script"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = storagectl(&daemon, &["--json", "token", "list"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["tokens"], Value::Array(vec![]), "{list}");
+
+    // The policy applies; a good new password takes effect.
+    let out = storagectl_with_input(&daemon, &["password"], "            \n");
+    assert!(!out.status.success(), "a blank password was taken");
+    let out = storagectl_with_input(&daemon, &["password"], "second password 456\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = storagectl_with_input(&daemon, &["login"], "second password 456\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = storagectl_with_input(&daemon, &["login"], "first password 123\n");
+    assert!(!out.status.success(), "the old password still logs in");
+}

@@ -74,12 +74,13 @@ use axum::Router;
 use serde_json::Value;
 
 pub use access::{session_token, Peer, SESSION_COOKIE};
-pub use auth::{LoginRequest, SessionBody, SetupRequest, SetupState};
+pub use auth::{LoginRequest, PasswordChange, SessionBody, SetupRequest, SetupState};
 pub use error::{ApiError, ErrorBody};
 pub use json::{ApiJson, SortedJson};
 pub use shares::Applied;
 pub use state::{AppState, Shared};
 pub use system::{ImageInfo, Status};
+pub use tokens::{NewToken, NewTokenRequest, TokenEntry, TokenList};
 
 /// Every API path starts with this.
 pub const PREFIX: &str = "/api/v1";

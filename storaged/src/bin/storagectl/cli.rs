@@ -117,6 +117,11 @@ pub enum Command {
     Login(LoginArgs),
     /// End a session opened with `login`.
     Logout(LogoutArgs),
+    /// Change the admin password (asks for the current one over --host).
+    Password,
+    /// Named API tokens for scripts and remote storagectl.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print the API's OpenAPI 3 document.
     Openapi,
     /// The disks, and whether a pool may use them.
@@ -151,6 +156,19 @@ pub enum Command {
     /// The owner's SSH service: keys only, off by default.
     #[command(subcommand)]
     Ssh(crate::ssh::SshCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// The tokens, when they were made and last used (never their secret).
+    List,
+    /// Make a token; it is printed once, keep it.
+    Create {
+        /// 1 to 64 of A-Z a-z 0-9 . _ -
+        name: String,
+    },
+    /// Revoke a token: it stops working at once.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Args)]

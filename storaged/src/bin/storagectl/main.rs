@@ -144,6 +144,8 @@ fn command(ctl: &mut Ctl<'_>, command: Command) -> anyhow::Result<()> {
         Command::Setup(args) => session::setup(ctl, args),
         Command::Login(args) => session::login(ctl, args),
         Command::Logout(args) => session::logout(ctl, args),
+        Command::Password => session::password(ctl),
+        Command::Token(command) => session::token(ctl, command),
         Command::Drives(args) => drives::run(ctl, args),
         Command::Pool(command) => pool::run(ctl, command),
         Command::Dataset(command) => dataset::run(ctl, command),
