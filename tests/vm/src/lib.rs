@@ -5,6 +5,8 @@
 //! each other time out.
 
 pub mod browser;
+pub mod console;
+pub mod forms;
 pub mod https;
 pub mod upgrade;
 

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use ironstor_builder::qemu::{Firmware, Forward, TestShell};
 use ironstor_vm_tests::browser::Browser;
+use ironstor_vm_tests::console::{setup_token_in, tty1};
+use ironstor_vm_tests::forms::{check_box, select, submit};
 use ironstor_vm_tests::https::{raw, Https};
 use ironstor_vm_tests::{
     boot, check_ready, free_port, workspace, Booted, BOOT_TIMEOUT, STORAGED_READY,
@@ -89,109 +91,11 @@ fn wait_for<T>(
     }
 }
 
-/// What tty1 shows, one line per 80 columns (`/dev/vcs1` is the screen's
-/// characters without line breaks).
-fn tty1(shell: &mut TestShell) -> Result<String> {
-    let cols: usize = shell
-        .check("stty -F /dev/tty1 size 2>/dev/null | cut -d' ' -f2 || echo 80")?
-        .trim()
-        .parse()
-        .unwrap_or(80);
-    let raw = shell.check("cat /dev/vcs1")?;
-    let chars: Vec<char> = raw.chars().filter(|c| *c != '\n').collect();
-    Ok(chars
-        .chunks(cols.max(1))
-        .map(|l| l.iter().collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n"))
-}
-
-/// `XXXX-XXXX-XXXX` in Crockford base32, as storaged makes setup tokens.
-fn setup_token_in(screen: &str) -> Option<String> {
-    let alphabet = |c: char| c.is_ascii_digit() || c.is_ascii_uppercase();
-    screen
-        .split(|c: char| !(alphabet(c) || c == '-'))
-        .find(|w| {
-            let parts: Vec<&str> = w.split('-').collect();
-            parts.len() == 3
-                && parts
-                    .iter()
-                    .all(|p| p.len() == 4 && p.chars().all(alphabet))
-        })
-        .map(str::to_string)
-}
-
 /// Opens a page and keeps a screenshot of it.
 fn page(browser: &Browser, ports: &Ports, path: &str, shot: &str) -> Result<()> {
     browser.goto(&format!("https://127.0.0.1:{}{path}", ports.https))?;
     browser.find("body", WAIT)?;
     browser.screenshot(&artifacts()?.join(format!("{shot}.png")))?;
-    Ok(())
-}
-
-/// Submits the form `form` with its button `submit` and waits until the
-/// page took the answer: `app.js` reloads the page on success (or, for a
-/// form that shows its answer, fills `shown`); an error appears in the
-/// form's `.error`.
-fn submit(browser: &Browser, form: &str, submit: &str, shown: Option<&str>) -> Result<()> {
-    browser.eval("window.__firstHourPage = true; return null;")?;
-    browser.click(submit)?;
-    let start = Instant::now();
-    loop {
-        let state = browser.eval(&format!(
-            "const e = document.querySelector({}); const s = {}; \
-             return [window.__firstHourPage === true, document.readyState, \
-                     e ? e.textContent : null, s ? s.textContent : ''];",
-            serde_json::to_string(&format!("{form} .error"))?,
-            match shown {
-                Some(css) => format!("document.querySelector({})", serde_json::to_string(css)?),
-                None => "null".to_string(),
-            }
-        ));
-        // A navigation in progress makes the script fail: try again.
-        if let Ok(state) = state {
-            let same_page = state[0] == Value::Bool(true);
-            let error = state[2].as_str().unwrap_or("").trim().to_string();
-            ensure!(
-                !same_page || error.is_empty(),
-                "{form}: the page says {error:?}"
-            );
-            let shown_text = state[3].as_str().unwrap_or("").trim();
-            if shown.is_some() && !shown_text.is_empty() {
-                return Ok(());
-            }
-            if !same_page && state[1] == "complete" {
-                return Ok(());
-            }
-        }
-        ensure!(
-            start.elapsed() < Duration::from_secs(180),
-            "{form}: no answer"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-}
-
-fn check_box(browser: &Browser, css: &str) -> Result<()> {
-    let checked = browser.eval(&format!(
-        "const e = document.querySelector({}); return e ? e.checked : null;",
-        serde_json::to_string(css)?
-    ))?;
-    match checked {
-        Value::Bool(false) => browser.click(css),
-        Value::Bool(true) => Ok(()),
-        _ => bail!("no checkbox {css}"),
-    }
-}
-
-fn select(browser: &Browser, css: &str, value: &str) -> Result<()> {
-    let done = browser.eval(&format!(
-        "const e = document.querySelector({}); if (!e) return false; e.value = {}; e.dispatchEvent(new Event('change', {{bubbles: true}})); return e.value === {};",
-        serde_json::to_string(css)?,
-        serde_json::to_string(value)?,
-        serde_json::to_string(value)?
-    ))?;
-    ensure!(done == Value::Bool(true), "cannot choose {value} in {css}");
     Ok(())
 }
 
