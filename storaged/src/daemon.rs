@@ -157,13 +157,13 @@ impl Daemon {
         };
         let unix = bind_unix(&config.socket)?;
 
-        let https_endpoint = https
-            .as_ref()
-            .and_then(|h| h.listener.local_addr().ok())
-            .map(|addr| HttpsEndpoint {
+        let https_endpoint = https.as_ref().and_then(|h| {
+            let addr = h.listener.local_addr().ok()?;
+            Some(HttpsEndpoint {
                 port: addr.port(),
-                cert_file: config.tls_dir.join(tls::CERT_FILE),
-            });
+                certificate: Arc::clone(&h.store),
+            })
+        });
         let machine = Arc::new(machine);
         let app = AppState::new(Shared {
             collector: Collector::new(Arc::clone(&machine)),

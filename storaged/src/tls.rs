@@ -197,7 +197,7 @@ fn server_config(store: &Arc<CertStore>) -> Result<Arc<ServerConfig>, TlsError> 
 
 mod store;
 
-pub use store::{fingerprint, CertStore, CertificateError, CertificateInfo};
+pub use store::{CertStore, CertificateError, CertificateInfo};
 
 #[cfg(test)]
 mod tests {

@@ -7,23 +7,23 @@
 //! `getifaddrs`, two small files, the state file and one `zpool list`.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::auth::Auth;
 use crate::netif::{self, IfAddress};
 use crate::runner::{CommandLine, Program};
-use crate::tls::fingerprint;
+use crate::tls::CertStore;
 
 use super::{pools, EngineError, Machine};
 
 /// Where the HTTPS listener is, for the URLs and the fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct HttpsEndpoint {
     /// The port bound (443 on an appliance).
     pub port: u16,
-    /// The certificate in use, PEM; read on every call, so a certificate
-    /// replaced on disk shows at once.
-    pub cert_file: PathBuf,
+    /// The certificate the listener serves, as it serves it: one replaced
+    /// through the API shows at once, and nothing is read from disk.
+    pub certificate: Arc<CertStore>,
 }
 
 /// A pool as the console lists it.
@@ -72,14 +72,7 @@ pub fn facts(
         }
     };
     let https_urls = https.map_or_else(Vec::new, |h| urls(&addresses, h.port));
-    let certificate_fingerprint_sha256 =
-        https.and_then(|h| match fingerprint::of_pem_file(&h.cert_file) {
-            Ok(found) => found,
-            Err(e) => {
-                problems.push(format!("cannot read {}: {e}", h.cert_file.display()));
-                None
-            }
-        });
+    let certificate_fingerprint_sha256 = https.map(|h| h.certificate.info().fingerprint_sha256);
     let pools = match pools::list(machine) {
         Ok(seen) => pool_health(&seen),
         Err(e) => {

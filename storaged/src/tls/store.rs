@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use sha2::{Digest, Sha256};
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -186,7 +185,7 @@ fn describe(
     let (_, cert) = X509Certificate::from_der(leaf.as_ref())
         .map_err(|e| CertificateError::BadCertificate(e.to_string()))?;
     Ok(CertificateInfo {
-        fingerprint_sha256: fingerprint(leaf.as_ref()),
+        fingerprint_sha256: super::fingerprint::sha256(leaf.as_ref()),
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         not_before: cert.validity().not_before.timestamp(),
@@ -194,15 +193,6 @@ fn describe(
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         chain_length,
     })
-}
-
-/// `AB:CD:...`: the SHA-256 of `der` as browsers and the console show it.
-pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der)
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
 }
 
 fn unix_now() -> i64 {
