@@ -192,14 +192,7 @@ pub fn create_pool(runner: &dyn CommandRunner, spec: &PoolSpec) -> Result<PoolPl
             } else if stderr.contains("use '-f' to override the following errors") {
                 ZfsError::DisksInUse {
                     pool: pool.clone(),
-                    details: stderr
-                        .lines()
-                        .skip_while(|l| !l.starts_with("use '-f'"))
-                        .skip(1)
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    details: in_use_details(stderr),
                 }
             } else if stderr.contains("cannot resolve path") || stderr.contains("no such device") {
                 ZfsError::DiskMissing {
@@ -383,6 +376,19 @@ pub fn destroy_pool(
         .run(&command)
         .map_err(|e| no_such_pool_or(pool, e, "destroy pool"))?;
     Ok(())
+}
+
+/// The lines after zpool's "use '-f' to override the following errors:",
+/// one per disk it found in use.
+pub(crate) fn in_use_details(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .skip_while(|l| !l.starts_with("use '-f'"))
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[cfg(test)]

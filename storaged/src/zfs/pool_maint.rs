@@ -29,14 +29,7 @@ fn member_error(pool: &PoolName, disk: &DiskId, action: &'static str, e: Command
     } else if stderr.contains("use '-f' to override") {
         ZfsError::DisksInUse {
             pool: pool.clone(),
-            details: stderr
-                .lines()
-                .skip_while(|l| !l.starts_with("use '-f'"))
-                .skip(1)
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(String::from)
-                .collect(),
+            details: super::pool::in_use_details(stderr),
         }
     } else if stderr.starts_with("cannot ") {
         // "cannot offline X: no valid replicas", "cannot replace X with Y:
