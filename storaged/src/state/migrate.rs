@@ -149,18 +149,7 @@ const BY_ID: &str = "/dev/disk/by-id/";
 /// `/dev/nvme0n1`) cannot be mapped to a stable disk safely, so the step
 /// fails naming it rather than guess.
 fn v1_to_v2(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
-    let Some(pools) = doc.get_mut("pools") else {
-        return Ok(doc);
-    };
-    let pools = pools.as_array_mut().ok_or("\"pools\" is not a list")?;
-    for (i, pool) in pools.iter_mut().enumerate() {
-        let pool = pool
-            .as_object_mut()
-            .ok_or_else(|| format!("pool #{i} is not an object"))?;
-        let name = pool
-            .get("name")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("#{i}"), str::to_string);
+    each_pool(&mut doc, |name, pool| {
         let devices = match pool.remove("devices") {
             Some(Value::Array(devices)) => devices,
             Some(_) => return Err(format!("pool {name}: \"devices\" is not a list")),
@@ -179,7 +168,8 @@ fn v1_to_v2(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
         }
         pool.insert("disks".into(), Value::Array(disks));
         pool.insert("forced".into(), Value::Array(Vec::new()));
-    }
+        Ok(())
+    })?;
     Ok(doc)
 }
 
@@ -204,8 +194,29 @@ fn v2_to_v3(doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
 /// v3 → v4: see the module doc. A pool without a `"disks"` list is
 /// refused by name rather than given an empty vdev.
 fn v3_to_v4(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    each_pool(&mut doc, |name, pool| {
+        let disks = match pool.remove("disks") {
+            Some(Value::Array(disks)) => disks,
+            Some(_) => return Err(format!("pool {name}: \"disks\" is not a list")),
+            None => return Err(format!("pool {name} has no \"disks\"")),
+        };
+        let mut vdev = Map::new();
+        vdev.insert("disks".into(), Value::Array(disks));
+        pool.insert("vdevs".into(), Value::Array(vec![Value::Object(vdev)]));
+        Ok(())
+    })?;
+    Ok(doc)
+}
+
+/// Runs `step` on every pool object of `doc` with the pool's name (or
+/// `#i` when it has none, for the error messages); a document without
+/// pools has nothing to do.
+fn each_pool(
+    doc: &mut Map<String, Value>,
+    mut step: impl FnMut(&str, &mut Map<String, Value>) -> Result<(), String>,
+) -> Result<(), String> {
     let Some(pools) = doc.get_mut("pools") else {
-        return Ok(doc);
+        return Ok(());
     };
     let pools = pools.as_array_mut().ok_or("\"pools\" is not a list")?;
     for (i, pool) in pools.iter_mut().enumerate() {
@@ -216,16 +227,9 @@ fn v3_to_v4(mut doc: Map<String, Value>) -> Result<Map<String, Value>, String> {
             .get("name")
             .and_then(Value::as_str)
             .map_or_else(|| format!("#{i}"), str::to_string);
-        let disks = match pool.remove("disks") {
-            Some(Value::Array(disks)) => disks,
-            Some(_) => return Err(format!("pool {name}: \"disks\" is not a list")),
-            None => return Err(format!("pool {name} has no \"disks\"")),
-        };
-        let mut vdev = Map::new();
-        vdev.insert("disks".into(), Value::Array(disks));
-        pool.insert("vdevs".into(), Value::Array(vec![Value::Object(vdev)]));
+        step(&name, pool)?;
     }
-    Ok(doc)
+    Ok(())
 }
 
 #[cfg(test)]
